@@ -1,0 +1,193 @@
+"""The answer chain: retrieve → compose → cite, as a langchain Runnable.
+
+The default composer needs no language model. It quotes the sentences of the retrieved clauses
+that best cover the question, each followed by a ``[n]`` marker that maps to its clause, and it
+refuses when no clause covers the question well enough. A composer is any object with
+``compose(question, retrieved) -> Answer``, so an LLM-backed composer drops in.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Protocol
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from .citations import CitationBook
+from .retrieval import Filters, HybridRetriever, tokenize
+from .text import normalize, split_sentences
+from .types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
+
+_RESPONSIBILITY = re.compile(r"责任单位|负责|牵头|哪个部门|哪些部门|哪些单位|哪个单位|主管|responsib|lead unit|which department|who ")
+_LEAD = re.compile(r"牵头|lead")
+_LIST = re.compile(r"哪些|哪几|包括|有什么|有哪|几个|几大|列举|which|what are|list")
+_NUMBER = re.compile(r"多少|几|目标|比例|规模|数量|达到|how many|how much|target|多大|多长")
+_HAS_DIGIT = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万亿]+[个家项名所]")
+
+
+class Composer(Protocol):
+    """Turns a question and its retrieved clauses into a cited answer."""
+
+    def compose(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
+        """Compose the answer."""
+        ...
+
+
+class ExtractiveComposer:
+    """Answers by quoting the clause sentences that cover the question; no LLM needed.
+
+    ``support`` is the IDF-weighted share of the question's terms found in a clause (terms
+    the corpus never uses count fully against it). Below ``threshold`` it refuses. For
+    questions without Chinese terms (English), the dense similarity stands in for it.
+    """
+
+    def __init__(self, retriever: HybridRetriever, threshold: float = 0.45,
+                 max_sentences: int = 4, dense_threshold: float = 0.82) -> None:
+        self.retriever = retriever
+        self.threshold = threshold
+        self.max_sentences = max_sentences
+        self.dense_threshold = dense_threshold
+
+    # --- scoring ---------------------------------------------------------------------------
+
+    def _idf(self) -> tuple[dict[str, float], float]:
+        bm25 = self.retriever.bm25._bm25
+        if bm25 is None:
+            return {}, 1.0
+        idf = {t: max(v, 0.05) for t, v in bm25.idf.items()}
+        return idf, max(idf.values(), default=1.0)
+
+    def _terms(self, question: str) -> dict[str, float]:
+        idf, top = self._idf()
+        terms = {}
+        for t in tokenize(question):
+            terms[t] = idf.get(t, top)
+        # A word and its sub-words (jieba search mode) should not count twice.
+        for t in list(terms):
+            if any(t != o and t in o and o in terms for o in terms):
+                terms[t] *= 0.5
+        return terms
+
+    @staticmethod
+    def _coverage(terms: dict[str, float], text: str) -> float:
+        total = sum(terms.values())
+        if not total:
+            return 0.0
+        hay = normalize(text).lower()
+        return sum(w for t, w in terms.items() if normalize(t).lower() in hay) / total
+
+    def support(self, question: str, retrieved: list[RetrievedClause]) -> float:
+        """How well the best of the top clauses covers the question (0–1)."""
+        if not retrieved:
+            return 0.0
+        terms = self._terms(question)
+        if not any(re.search(r"[\u4e00-\u9fff]", t) for t in terms):
+            best = max((r.dense_score or 0.0) for r in retrieved[:3])
+            # Map the dense similarity onto the same 0–1 scale as the term coverage.
+            return max(0.0, min(1.0, self.threshold + (best - self.dense_threshold) * 5))
+        return max(self._coverage(terms, r.clause.embed_text()) for r in retrieved[:3])
+
+    # --- composing -------------------------------------------------------------------------
+
+    def compose(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
+        """Quote the best-covering sentences with markers, or refuse."""
+        support = self.support(question, retrieved)
+        if support < self.threshold:
+            return self.refusal(question, retrieved)
+        terms = self._terms(question)
+        book = CitationBook()
+        pieces: list[str] = []
+
+        if _RESPONSIBILITY.search(question.lower()):
+            clause = self._best_with_units(terms, retrieved)
+            if clause is not None:
+                n = book.cite(clause)
+                lead = "、".join(clause.lead_units)
+                others = "、".join(clause.responsible_units)
+                heading = clause.section_path[-1] if clause.section_path else clause.label
+                pieces.append(f"“{heading}”的牵头单位是{lead}，责任单位为{others}。[{n}]")
+                if _LEAD.search(question.lower()):
+                    return self._answer(question, pieces, book, retrieved)
+
+        for clause, sentence in self._pick_sentences(question, terms, retrieved):
+            n = book.cite(clause)
+            pieces.append(f"{sentence}[{n}]")
+        if not pieces:
+            return self.refusal(question, retrieved)
+        return self._answer(question, pieces, book, retrieved)
+
+    def _answer(self, question, pieces, book, retrieved) -> Answer:
+        return Answer(question=question, answer="".join(pieces), answered=True,
+                      citations=book.citations, retrieved=retrieved)
+
+    def _best_with_units(self, terms, retrieved) -> Clause | None:
+        candidates = [r.clause for r in retrieved[:3] if r.clause.responsible_units]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda c: self._coverage(terms, c.embed_text()))
+
+    def _pick_sentences(self, question, terms, retrieved) -> list[tuple[Clause, str]]:
+        wants_number = bool(_NUMBER.search(question.lower()))
+        wants_list = bool(_LIST.search(question.lower()))
+        scored: list[tuple[float, int, int, Clause, str]] = []
+        for rank, r in enumerate(retrieved[:3]):
+            clause = r.clause
+            context = " ".join(clause.section_path)
+            for pos, sentence in enumerate(_sentences(clause.text)):
+                score = self._coverage(terms, sentence + " " + context * 0) * 0.8
+                score += 0.2 * self._coverage(terms, context + clause.doc_title)
+                if wants_number and _HAS_DIGIT.search(sentence):
+                    score += 0.15
+                if wants_list and sentence.startswith("下设："):
+                    score += 0.3
+                score -= 0.05 * rank
+                scored.append((score, rank, pos, clause, sentence))
+        if not scored:
+            return []
+        scored.sort(key=lambda x: -x[0])
+        best = scored[0][0]
+        chosen = [s for s in scored if s[0] >= best * 0.75][: self.max_sentences]
+        # Read in document order within a clause, clauses in retrieval order.
+        chosen.sort(key=lambda x: (x[1], x[2]))
+        out, length = [], 0
+        for _, _, _, clause, sentence in chosen:
+            if length and length + len(sentence) > 400:
+                break
+            out.append((clause, sentence))
+            length += len(sentence)
+        return out
+
+    def refusal(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
+        """The answer when the documents do not hold one: say so, list the nearest clauses."""
+        nearest = "；".join(r.clause.label for r in retrieved[:3])
+        text = f"{REFUSAL_PREFIX}能回答该问题的内容。"
+        if nearest:
+            text += f"可能相关的条款：{nearest}。"
+        return Answer(question=question, answer=text, answered=False, citations=[],
+                      retrieved=retrieved)
+
+
+def _sentences(text: str) -> list[str]:
+    out = []
+    for line in text.split("\n"):
+        out.extend(s.strip() for s in split_sentences(line) if len(s.strip()) > 1)
+    return out
+
+
+def build_chain(retriever: HybridRetriever, composer: Composer, k: int = 5,
+                filters: Filters | None = None) -> Runnable:
+    """retrieve → compose → cite as one Runnable taking a question string."""
+
+    def retrieve(question: str) -> dict:
+        return {"question": question, "retrieved": retriever.retrieve(question, k=k, filters=filters)}
+
+    def compose(state: dict) -> Answer:
+        return composer.compose(state["question"], state["retrieved"])
+
+    return RunnableLambda(retrieve) | RunnableLambda(compose)
+
+
+def sigmoid(x: float) -> float:  # pragma: no cover - kept for composers that calibrate scores
+    """Logistic function."""
+    return 1.0 / (1.0 + math.exp(-x))

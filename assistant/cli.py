@@ -1,0 +1,204 @@
+"""The ``assistant`` command line: ingest, ask, chunks, docs, eval."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Ask questions about Chinese policy documents; every answer cites its clause.")
+console = Console()
+err = Console(stderr=True)
+
+
+def _assistant(**overrides):
+    from .service import Assistant
+    from .settings import Settings
+
+    return Assistant(Settings(**overrides))
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=False)
+
+
+def _ingest_with_bar(assistant, paths=None, prune=False):
+    with _progress() as bar:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            label = {"files": "files", "embed": "embedding clauses"}[stage]
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(label, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        if paths is None:
+            return assistant.ensure_index(progress=report)
+        return assistant.ingest(paths, prune=prune, progress=report)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(None, help="Files or folders (default: the corpus folder)."),
+    prune: bool = typer.Option(False, "--prune", help="Remove clauses of files deleted from these folders."),
+) -> None:
+    """Index policy documents (txt, md, pdf, docx); unchanged files are skipped."""
+    from .embeddings import EmbeddingError
+    from .store import StoreError
+
+    assistant = _assistant()
+    try:
+        report = _ingest_with_bar(assistant, paths or [assistant.settings.corpus_dir], prune)
+    except (EmbeddingError, StoreError) as exc:
+        _fail(str(exc))
+    table = Table("file", "status", "clauses", "embedded", "note")
+    for f in report.files:
+        style = {"failed": "red", "indexed": "green"}.get(f.status, "")
+        table.add_row(f.path, f"[{style}]{f.status}[/{style}]" if style else f.status,
+                      str(f.clauses), str(f.embedded), f.error or "")
+    console.print(table)
+    console.print(f"{report.count('indexed')} indexed, {report.count('unchanged')} unchanged, "
+                  f"{report.count('failed')} failed, {report.count('removed')} removed "
+                  f"in {report.seconds:.1f} s; index: {assistant.store.location}")
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="The question, e.g. “遂昌重点发展哪些未来产业？”"),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
+    k: int = typer.Option(None, "--k", help="Clauses to retrieve (default: settings top_k)."),
+    doc: list[str] = typer.Option(None, "--doc", help="Only these document ids (repeatable)."),
+    level: str = typer.Option(None, "--level", help="Only documents of this level: province, city, county."),
+    status: str = typer.Option(None, "--status", help="Only 'draft' or 'final' documents."),
+) -> None:
+    """Answer a question from the indexed documents, citing document and section."""
+    from .embeddings import EmbeddingError
+    from .retrieval import Filters
+    from .service import QuestionError
+    from .store import StoreError
+
+    assistant = _assistant()
+    try:
+        assistant.check_question(question)
+        _ingest_with_bar(assistant)
+        filters = Filters(doc_ids=doc or None, level=level, status=status)
+        answer = assistant.ask(question, k=k, filters=filters)
+    except QuestionError as exc:
+        _fail(str(exc))
+    except (EmbeddingError, StoreError) as exc:
+        _fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(answer.public(), ensure_ascii=False, indent=1) + "\n")
+        return
+    console.print(answer.answer, markup=False, highlight=False)
+    if answer.citations:
+        console.print()
+        for c in answer.citations:
+            console.print(f"[{c.n}] {c.label}", markup=False, highlight=False)
+    elif answer.retrieved:
+        console.print("\n可能相关：")
+        for r in answer.retrieved[:3]:
+            console.print(f"- {r.clause.label}", markup=False, highlight=False)
+    err.print(f"[dim]{answer.latency_ms:.0f} ms[/dim]")
+
+
+@app.command()
+def chunks(
+    file: Path = typer.Argument(..., help="A txt, md, pdf or docx file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the document and its clauses as JSON."),
+) -> None:
+    """Show how a file is cut into clauses, without indexing it."""
+    from .parsing import ParseError
+    from .service import chunk_file
+
+    try:
+        doc, clauses = chunk_file(file)
+    except ParseError as exc:
+        _fail(f"{file}: {exc}")
+    meta = doc.meta
+    if as_json:
+        out = {
+            "document": {"title": meta.title, "issuer": meta.issuer, "doc_number": meta.doc_number,
+                         "date": meta.date, "status": meta.status, "level": meta.level,
+                         "source": str(file)},
+            "chunks": [c.model_dump(exclude={"meta"}) for c in clauses],
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1) + "\n")
+        return
+    console.print(f"《{meta.title}》 {meta.issuer or ''} {meta.doc_number or ''} {meta.date or ''} "
+                  f"[{meta.status}]", markup=False, highlight=False)
+    for c in clauses:
+        units = f"  责任单位：{'、'.join(c.responsible_units)}（牵头：{'、'.join(c.lead_units)}）" if c.responsible_units else ""
+        console.print(f"{c.ordinal:3d} {' > '.join(c.section_path)}  ({len(c.text)} 字){units}",
+                      markup=False, highlight=False)
+
+
+@app.command()
+def docs() -> None:
+    """List the indexed documents."""
+    assistant = _assistant()
+    _ingest_with_bar(assistant)
+    table = Table("doc_id", "title", "issuer", "number", "date", "status", "clauses")
+    for d in assistant.documents():
+        table.add_row(d["doc_id"], d["title"], d.get("issuer") or "", d.get("doc_number") or "",
+                      d.get("date") or "", d["status"], str(d["clauses"]))
+    console.print(table)
+
+
+@app.command("eval")
+def evaluate(
+    gold: Path = typer.Argument(Path("evals/gold.jsonl"), help="Gold Q&A file (JSONL)."),
+    out: Path = typer.Option(Path("evals/out"), "--out", help="Folder for report.json/.md/.png."),
+    k: int = typer.Option(5, "--k", help="Top-k for recall@k and the citations shown."),
+    compare: bool = typer.Option(False, "--compare", help="Also run the baselines side by side."),
+    floors: Path = typer.Option(None, "--floors", help="JSON of metric floors; exit 1 if one is missed."),
+) -> None:
+    """Score answers against gold Q&A: retrieval, citations, facts, refusals, latency."""
+    from . import evaluation as ev
+    from .settings import Settings
+
+    items = ev.load_gold(gold)
+    base = Settings()
+    runs = ev.BASELINES if compare else {"full": {}}
+    results: dict[str, dict] = {}
+    for name, overrides in runs.items():
+        settings = base.model_copy(update=overrides)
+        from .service import Assistant
+
+        assistant = Assistant(settings)
+        _ingest_with_bar(assistant)
+        with _progress() as bar:
+            task = bar.add_task(f"eval {name}", total=len(items))
+            result = ev.run_eval(assistant, items, k,
+                                 progress=lambda done, total: bar.update(task, completed=done))
+        result["config"] = ev.config_of(settings, k, assistant.store.model_id)
+        results[name] = result
+    report = results["full"]
+    if compare:
+        report["compare"] = {n: r["metrics"]["overall"] for n, r in results.items()}
+    ev.write_report(report, out)
+    console.print(ev.markdown_report(report), markup=False, highlight=False)
+    console.print(f"report: {out / 'report.json'}, {out / 'report.md'}, {out / 'report.png'}")
+    if floors:
+        failures = ev.check_floors(report["metrics"]["overall"], json.loads(floors.read_text()))
+        if failures:
+            for f in failures:
+                err.print(f"[red]below floor:[/red] {f}")
+            raise typer.Exit(1)
+        console.print("all metrics at or above their floors")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,267 @@
+"""Evaluation: gold loading, running questions through ``ask``, deterministic scoring, reports.
+
+Every match uses :func:`assistant.text.normalize` (NFKC, no whitespace, punctuation or symbols).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from .service import Assistant
+from .settings import Settings
+from .text import normalize
+from .types import Answer
+
+BUDGET_CHARS = 1000
+MRR_DEPTH = 10
+
+
+class GoldItem(BaseModel):
+    """One gold question with the facts and source spans a correct answer needs."""
+
+    id: str
+    question: str
+    expected: list[list[str]] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+    answerable: bool = True
+    tags: list[str] = Field(default_factory=list)
+
+
+def load_gold(path: Path | str) -> list[GoldItem]:
+    """Read a gold JSONL file; a malformed line is an error naming the line."""
+    items = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(GoldItem.model_validate_json(line))
+        except ValueError as exc:
+            raise ValueError(f"{path}:{n}: not a valid gold item ({exc})") from exc
+    return items
+
+
+# --- per-item scoring -------------------------------------------------------------------------
+
+
+def _held(span: str, text: str) -> bool:
+    return normalize(span) in normalize(text)
+
+
+def budget_texts(texts: list[str], budget: int = BUDGET_CHARS) -> list[str]:
+    """Normalised texts in rank order, cut at ``budget`` characters in total (last one truncated)."""
+    out, used = [], 0
+    for text in texts:
+        norm = normalize(text)
+        if used >= budget:
+            break
+        out.append(norm[: budget - used])
+        used += len(out[-1])
+    return out
+
+
+def score_item(item: GoldItem, answer: Answer, k: int) -> dict:
+    """All metrics of one answered question (None where a metric does not apply)."""
+    texts = [r.clause.text for r in answer.retrieved]
+    top_k = texts[:k]
+    rec: dict = {"latency_ms": answer.latency_ms, "context_chars": sum(len(t) for t in top_k)}
+    if item.answerable:
+        rec["false_refusal"] = 0.0 if answer.answered else 1.0
+    else:
+        rec["refusal"] = 0.0 if answer.answered else 1.0
+    if item.answerable and item.evidence:
+        spans = item.evidence
+        found = [any(_held(s, t) for t in top_k) for s in spans]
+        rec["recall@k"] = sum(found) / len(spans)
+        rec["hit@k"] = float(any(found))
+        rr = 0.0
+        for rank, t in enumerate(texts[:MRR_DEPTH], start=1):
+            if any(_held(s, t) for s in spans):
+                rr = 1.0 / rank
+                break
+        rec["mrr@10"] = rr
+        cut = budget_texts(texts)
+        rec["recall@budget"] = sum(any(normalize(s) in c for c in cut) for s in spans) / len(spans)
+        cited = [c.text for c in answer.citations]
+        if cited:
+            rec["citation_precision"] = sum(any(_held(s, c) for s in spans) for c in cited) / len(cited)
+        rec["citation_recall"] = sum(any(_held(s, c) for c in cited) for s in spans) / len(spans)
+    if item.answerable and item.expected:
+        got = [any(_held(alt, answer.answer) for alt in group) for group in item.expected]
+        rec["fact_recall"] = sum(got) / len(got)
+        rec["all_facts"] = float(all(got))
+    return rec
+
+
+METRICS = ["recall@k", "hit@k", "mrr@10", "recall@budget", "citation_precision",
+           "citation_recall", "fact_recall", "all_facts", "refusal", "false_refusal"]
+
+
+def aggregate(records: list[dict]) -> dict:
+    """Mean of every metric over the records it applies to, plus latency and context size."""
+    out: dict = {"n": len(records)}
+    for m in METRICS:
+        values = [r["scores"][m] for r in records if r["scores"].get(m) is not None]
+        out[m] = round(statistics.fmean(values), 4) if values else None
+    lat = sorted(r["latency_ms"] for r in records)
+    if lat:
+        out["latency_p50_ms"] = round(_pct(lat, 50), 1)
+        out["latency_p95_ms"] = round(_pct(lat, 95), 1)
+    ctx = [r["scores"]["context_chars"] for r in records]
+    out["avg_context_chars"] = round(statistics.fmean(ctx), 1) if ctx else None
+    return out
+
+
+def _pct(sorted_values: list[float], p: float) -> float:
+    idx = (len(sorted_values) - 1) * p / 100
+    lo, hi = int(idx), min(int(idx) + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (idx - lo)
+
+
+# --- running --------------------------------------------------------------------------------
+
+
+def run_eval(assistant: Assistant, items: list[GoldItem], k: int = 5,
+             progress: Callable[[int, int], None] | None = None) -> dict:
+    """Ask every gold question through ``Assistant.ask`` and score the answers."""
+    assistant.ensure_index()
+    records = []
+    for i, item in enumerate(items):
+        answer = assistant.ask(item.question, k=max(k, MRR_DEPTH))
+        scores = score_item(item, answer, k)
+        public = answer.public()
+        records.append({
+            "id": item.id,
+            "question": item.question,
+            "tags": item.tags,
+            "answer": answer.answer,
+            "answered": answer.answered,
+            "citations": public["citations"],
+            "retrieved": public["retrieved"][:k],
+            "latency_ms": round(answer.latency_ms, 2),
+            "scores": scores,
+        })
+        if progress:
+            progress(i + 1, len(items))
+    tags = sorted({t for item in items for t in item.tags})
+    per_tag = {t: aggregate([r for r in records if t in r["tags"]]) for t in tags}
+    return {"metrics": {"overall": aggregate(records), "per_tag": per_tag}, "records": records}
+
+
+def config_of(settings: Settings, k: int, embedding_id: str) -> dict:
+    """The settings that shape the numbers, recorded in the report."""
+    return {
+        "k": k,
+        "embedding_model": embedding_id,
+        "retrieval_mode": settings.retrieval_mode,
+        "chunking": settings.chunking,
+        "max_clause_chars": settings.max_clause_chars,
+        "refusal_threshold": settings.refusal_threshold,
+        "budget_chars": BUDGET_CHARS,
+    }
+
+
+#: The pipelines ``--compare`` runs side by side: name → settings overrides.
+BASELINES: dict[str, dict] = {
+    "bm25-only": {"retrieval_mode": "bm25"},
+    "dense-only": {"retrieval_mode": "dense"},
+    "window-dense": {"chunking": "window", "retrieval_mode": "dense"},
+    "window-hybrid": {"chunking": "window", "retrieval_mode": "hybrid"},
+    "full": {},
+}
+
+
+# --- reports --------------------------------------------------------------------------------
+
+_TABLE_METRICS = ["recall@k", "recall@budget", "mrr@10", "hit@k", "citation_precision",
+                  "citation_recall", "all_facts", "fact_recall", "refusal", "false_refusal",
+                  "latency_p50_ms", "latency_p95_ms", "avg_context_chars"]
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "–"
+    return f"{v:.3f}" if isinstance(v, float) and v <= 1.0 else f"{v}"
+
+
+def markdown_report(report: dict) -> str:
+    """The metric table overall and per tag, as Markdown."""
+    overall = report["metrics"]["overall"]
+    lines = ["# Evaluation report", "", f"Config: `{json.dumps(report['config'], ensure_ascii=False)}`",
+             "", "## Overall", "", "| metric | value |", "|---|---|"]
+    lines += [f"| {m} | {_fmt(overall.get(m))} |" for m in _TABLE_METRICS]
+    per_tag = report["metrics"]["per_tag"]
+    cols = ["n", "recall@k", "recall@budget", "mrr@10", "citation_precision", "citation_recall",
+            "all_facts", "refusal", "false_refusal", "latency_p50_ms"]
+    lines += ["", "## Per tag", "", "| tag | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for tag, m in per_tag.items():
+        lines.append(f"| {tag} | " + " | ".join(_fmt(m.get(c)) for c in cols) + " |")
+    if "compare" in report:
+        lines += ["", "## Baselines (same questions, same embedding model)", "", compare_table(report["compare"])]
+    return "\n".join(lines) + "\n"
+
+
+def compare_table(compare: dict[str, dict]) -> str:
+    """One Markdown table with a column per pipeline."""
+    names = list(compare)
+    rows = ["| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for m in _TABLE_METRICS:
+        rows.append(f"| {m} | " + " | ".join(_fmt(compare[n].get(m)) for n in names) + " |")
+    return "\n".join(rows)
+
+
+def plot_report(report: dict, path: Path) -> None:
+    """A PNG with the metrics per tag and the latency distribution."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    per_tag = report["metrics"]["per_tag"]
+    shown = ["recall@k", "recall@budget", "mrr@10", "citation_precision", "all_facts"]
+    tags = list(per_tag)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [3, 1]})
+    width = 0.8 / len(shown)
+    for j, m in enumerate(shown):
+        values = [per_tag[t].get(m) or 0 for t in tags]
+        ax1.bar([i + j * width for i in range(len(tags))], values, width, label=m)
+    refusal = [per_tag[t].get("refusal") for t in tags]
+    if any(v is not None for v in refusal):
+        ax1.plot([i + 0.4 for i in range(len(tags))], [v if v is not None else float("nan") for v in refusal],
+                 "k^", label="refusal")
+    ax1.set_xticks([i + 0.4 for i in range(len(tags))], tags, rotation=40, ha="right")
+    ax1.set_ylim(0, 1.05)
+    ax1.set_title("Metrics per tag")
+    ax1.legend(fontsize=8, loc="lower left")
+    ax2.hist([r["latency_ms"] for r in report["records"]], bins=30, color="tab:gray")
+    ax2.set_title("Latency per question (ms)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_report(report: dict, out_dir: Path) -> None:
+    """report.json, report.md and report.png in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    (out_dir / "report.md").write_text(markdown_report(report), encoding="utf-8")
+    plot_report(report, out_dir / "report.png")
+
+
+def check_floors(overall: dict, floors: dict[str, float]) -> list[str]:
+    """Metrics below their floor (``*_ms`` and ``false_refusal`` are ceilings)."""
+    failures = []
+    for metric, bound in floors.items():
+        value = overall.get(metric)
+        if value is None:
+            failures.append(f"{metric}: not measured")
+        elif metric.endswith("_ms") or metric == "false_refusal":
+            if value > bound:
+                failures.append(f"{metric} = {value} is above its ceiling {bound}")
+        elif value < bound:
+            failures.append(f"{metric} = {value} is below its floor {bound}")
+    return failures

@@ -1,0 +1,185 @@
+"""Hybrid retrieval: BM25 over jieba-segmented text plus dense search, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from langchain_core.embeddings import Embeddings
+
+from .store import ClauseStore
+from .text import nfkc
+from .types import Clause, RetrievedClause
+
+log = logging.getLogger(__name__)
+
+# Function words and question words: they match everywhere and say nothing about the topic.
+STOPWORDS = set(
+    ["的", "了", "和", "与", "及", "或", "是", "在", "对", "为", "等", "中", "上", "下", "把", "被", "将", "以", "于", "向", "从", "由", "其", "之", "这", "那", "有", "也", "都", "就", "还", "并", "而", "吗", "呢", "吧", "啊", "呀", "么", "哪", "哪些", "哪个", "哪里", "什么", "怎么", "怎样", "如何", "多少", "几个", "几", "是否", "有没有", "要", "会", "能", "可以", "哪一个", "谁", "请问", "一下", "关于", "方面", "情况", "具体", "主要", "分别", "我们", "你们", "他们", "它", "该", "此", "个", "项", "家", "条", "what", "which", "who", "how", "many", "much", "is", "are", "the", "a", "an", "of", "in", "on", "for", "to", "and", "or", "does", "do", "did", "by", "with"]
+)
+_LATIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-/%]*[A-Za-z0-9+%]|[A-Za-z0-9]")
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
+
+_jieba_lock = threading.Lock()
+_jieba_ready = False
+
+
+def _jieba():
+    global _jieba_ready
+    import jieba
+
+    with _jieba_lock:
+        if not _jieba_ready:
+            jieba.setLogLevel(logging.WARNING)
+            jieba.initialize()
+            _jieba_ready = True
+    return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """Index terms of a text: jieba words (search mode), whole numbers and Latin terms
+    (``2030``, ``6G``, ``5G-A``, ``AI+``) and quoted names (“星火训练营”) kept intact."""
+    text = nfkc(text)
+    tokens = [t.lower() for t in _LATIN.findall(text)]
+    tokens += [q for q in _QUOTED.findall(text)]
+    for word in _jieba().lcut_for_search(text):
+        word = word.strip().lower()
+        if not word or word in STOPWORDS or not re.search(r"\w", word):
+            continue
+        if word.isascii() and word.isalnum():
+            continue  # already taken whole by the Latin pattern
+        tokens.append(word)
+    return tokens
+
+
+@dataclass
+class Filters:
+    """Optional limits on what is retrieved."""
+
+    doc_ids: list[str] | None = None
+    level: str | None = None
+    status: str | None = None
+
+    def where(self) -> dict | None:
+        """The Chroma ``where`` clause for these filters."""
+        parts = []
+        if self.doc_ids:
+            parts.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if self.level:
+            parts.append({"level": self.level})
+        if self.status:
+            parts.append({"status": self.status})
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else {"$and": parts}
+
+    def accepts(self, clause: Clause) -> bool:
+        """Whether a clause passes the filters."""
+        meta = clause.meta
+        if self.doc_ids and clause.doc_id not in self.doc_ids:
+            return False
+        if self.level and (meta is None or meta.level != self.level):
+            return False
+        return not (self.status and (meta is None or meta.status != self.status))
+
+
+class BM25Index:
+    """BM25 (rank_bm25's Okapi) over the clauses' indexed text."""
+
+    def __init__(self, clauses: list[Clause]) -> None:
+        from rank_bm25 import BM25Okapi
+
+        self.clauses = clauses
+        self.tokens = [tokenize(c.embed_text()) for c in clauses]
+        self.vocabulary = {t for doc in self.tokens for t in doc}
+        self._bm25 = BM25Okapi(self.tokens) if clauses else None
+
+    def search(self, query: str, n: int, filters: Filters | None = None) -> list[tuple[Clause, float]]:
+        """The ``n`` best clauses for ``query`` with their BM25 scores (zero scores dropped)."""
+        if self._bm25 is None:
+            return []
+        scores = self._bm25.get_scores(tokenize(query))
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        out = []
+        for i in order:
+            if scores[i] <= 0:
+                break
+            if filters and not filters.accepts(self.clauses[i]):
+                continue
+            out.append((self.clauses[i], float(scores[i])))
+            if len(out) >= n:
+                break
+        return out
+
+
+def rrf(rankings: list[list[Clause]], k: int = 60) -> list[tuple[Clause, float]]:
+    """Reciprocal rank fusion: a clause's score is the sum of 1/(k + rank) over the rankings."""
+    scores: dict[str, float] = {}
+    by_id: dict[str, Clause] = {}
+    for ranking in rankings:
+        for rank, clause in enumerate(ranking, start=1):
+            scores[clause.chunk_id] = scores.get(clause.chunk_id, 0.0) + 1.0 / (k + rank)
+            by_id[clause.chunk_id] = clause
+    return sorted(((by_id[i], s) for i, s in scores.items()), key=lambda x: -x[1])
+
+
+class HybridRetriever:
+    """BM25 and dense retrieval over one clause store, fused by reciprocal rank fusion."""
+
+    def __init__(
+        self,
+        store: ClauseStore,
+        embeddings: Embeddings,
+        mode: str = "hybrid",
+        candidate_k: int = 30,
+        rrf_k: int = 60,
+        bm25_factory: Callable[[list[Clause]], BM25Index] = BM25Index,
+    ) -> None:
+        if mode not in ("hybrid", "bm25", "dense"):
+            raise ValueError(f"unknown retrieval mode {mode!r}: use hybrid, bm25 or dense")
+        self.store = store
+        self.embeddings = embeddings
+        self.mode = mode
+        self.candidate_k = candidate_k
+        self.rrf_k = rrf_k
+        self._bm25_factory = bm25_factory
+        self._bm25: BM25Index | None = None
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Rebuild the BM25 side from the store (after an ingest)."""
+        index = self._bm25_factory(self.store.all_clauses())
+        with self._lock:
+            self._bm25 = index
+
+    @property
+    def bm25(self) -> BM25Index:
+        """The BM25 index, built on first use."""
+        if self._bm25 is None:
+            self.refresh()
+        return self._bm25
+
+    def retrieve(self, query: str, k: int = 5, filters: Filters | None = None) -> list[RetrievedClause]:
+        """The ``k`` best clauses for ``query``."""
+        n = max(self.candidate_k, k)
+        dense: list[tuple[Clause, float]] = []
+        sparse: list[tuple[Clause, float]] = []
+        if self.mode in ("hybrid", "dense"):
+            vector = self.embeddings.embed_query(query)
+            dense = self.store.search(vector, n, filters.where() if filters else None)
+        if self.mode in ("hybrid", "bm25"):
+            sparse = self.bm25.search(query, n, filters)
+        dense_by_id = {c.chunk_id: s for c, s in dense}
+        sparse_by_id = {c.chunk_id: s for c, s in sparse}
+        rankings = [r for r in ([c for c, _ in dense], [c for c, _ in sparse]) if r]
+        fused = rrf(rankings, self.rrf_k)[:k]
+        return [
+            RetrievedClause(
+                clause=c, score=s,
+                dense_score=dense_by_id.get(c.chunk_id), bm25_score=sparse_by_id.get(c.chunk_id),
+            )
+            for c, s in fused
+        ]

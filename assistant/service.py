@@ -1,0 +1,245 @@
+"""The one object every front end calls: ``ingest()``, ``ask()``, ``documents()``."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from .answer import Composer, ExtractiveComposer, build_chain
+from .chunking import chunk_document, window_chunks
+from .embeddings import get_embeddings
+from .parsing import SUPPORTED_SUFFIXES, ParseError, file_hash, parse_file
+from .retrieval import Filters, HybridRetriever
+from .settings import Settings
+from .store import ClauseStore, text_hash
+from .types import Answer, Clause, FileReport, IngestReport, PolicyDocument
+
+log = logging.getLogger(__name__)
+
+#: progress(stage, done, total): called while ingesting.
+Progress = Callable[[str, int, int], None]
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked (empty, too long); the message says why."""
+
+
+class Assistant:
+    """Ingests policy documents into the clause index and answers questions with citations."""
+
+    def __init__(self, settings: Settings | None = None, embeddings: Embeddings | None = None,
+                 composer: Composer | None = None) -> None:
+        self.settings = settings or Settings()
+        self._embeddings = embeddings
+        self._store: ClauseStore | None = None
+        self._retriever: HybridRetriever | None = None
+        self._composer = composer
+        self._ingest_lock = threading.Lock()
+        self._open_lock = threading.Lock()
+
+    # --- lazy parts (cheap constructor: --help and imports stay fast) -----------------------
+
+    @property
+    def embeddings(self) -> Embeddings:
+        """The embedding model from settings, loaded on first use."""
+        if self._embeddings is None:
+            self._embeddings = get_embeddings(self.settings.embedding_model)
+        return self._embeddings
+
+    @property
+    def store(self) -> ClauseStore:
+        """The clause index, opened on first use."""
+        with self._open_lock:
+            if self._store is None:
+                s = self.settings
+                self._store = ClauseStore(
+                    self.embeddings, s.index_dir, s.chroma_url, s.collection_prefix,
+                    shape=self._shape(),
+                )
+        return self._store
+
+    def _shape(self) -> str:
+        s = self.settings
+        if s.chunking == "window":
+            return f"window={s.window_chars}/{s.window_overlap}"
+        return f"max_clause_chars={s.max_clause_chars}"
+
+    def chunk(self, doc: PolicyDocument) -> list[Clause]:
+        """Cut a parsed document into chunks as the settings say."""
+        s = self.settings
+        if s.chunking == "window":
+            return window_chunks(doc, s.window_chars, s.window_overlap)
+        if s.chunking != "clause":
+            raise ValueError(f"unknown chunking {s.chunking!r}: use clause or window")
+        return chunk_document(doc, s.max_clause_chars)
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        """The hybrid retriever over the store."""
+        if self._retriever is None:
+            s = self.settings
+            self._retriever = HybridRetriever(self.store, self.embeddings, s.retrieval_mode,
+                                              s.candidate_k, s.rrf_k)
+        return self._retriever
+
+    @property
+    def composer(self) -> Composer:
+        """The answer composer (offline extractive by default)."""
+        if self._composer is None:
+            self._composer = ExtractiveComposer(
+                self.retriever, self.settings.refusal_threshold, self.settings.max_answer_sentences
+            )
+        return self._composer
+
+    # --- ingest ---------------------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[Path | str] | None = None, prune: bool = False,
+               progress: Progress | None = None) -> IngestReport:
+        """Index files and folders (default: the corpus folder).
+
+        Unchanged files are skipped, a changed file replaces its clauses, each distinct clause
+        text is embedded once (vectors are reused by content hash), and a file that cannot be
+        read is reported without stopping the others. ``prune`` removes the clauses of files
+        that no longer exist under the given folders.
+        """
+        started = time.perf_counter()
+        roots = [Path(p) for p in (paths or [self.settings.corpus_dir])]
+        report = IngestReport()
+        with self._ingest_lock:
+            files = list(_collect_files(roots, report))
+            known = self.store.sources()
+            used_ids = {doc_id: src for src, (doc_id, _) in known.items()}
+            for i, path in enumerate(files):
+                if progress:
+                    progress("files", i, len(files))
+                report.files.append(self._ingest_file(path, known, used_ids, progress))
+            if progress:
+                progress("files", len(files), len(files))
+            if prune:
+                report.files.extend(self._prune(roots, known))
+            self.retriever.refresh()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_file(self, path: Path, known, used_ids, progress) -> FileReport:
+        source = str(path.resolve())
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return FileReport(path=str(path), status="failed", error=f"cannot read: {exc}")
+        if len(data) > self.settings.max_upload_bytes:
+            return FileReport(path=str(path), status="failed",
+                              error=f"file is larger than {self.settings.max_upload_bytes} bytes")
+        digest = file_hash(data)
+        if source in known and known[source][1] == digest:
+            return FileReport(path=str(path), status="unchanged", doc_id=known[source][0])
+        try:
+            doc = parse_file(path)
+        except ParseError as exc:
+            return FileReport(path=str(path), status="failed", error=str(exc))
+        except Exception as exc:  # a reader library failing in an unforeseen way
+            log.exception("unexpected failure parsing %s", path)
+            return FileReport(path=str(path), status="failed",
+                              error=f"cannot parse ({exc.__class__.__name__}: {exc})")
+        doc.meta.source = source
+        doc.meta.file_hash = digest
+        owner = used_ids.get(doc.meta.doc_id)
+        if owner and owner != source:  # same file name in another folder
+            doc.meta.doc_id = f"{doc.meta.doc_id}-{hashlib.sha1(source.encode()).hexdigest()[:6]}"
+        used_ids[doc.meta.doc_id] = source
+        clauses = self.chunk(doc)
+        vectors, embedded = self._vectors(clauses, progress)
+        if source in known and known[source][0] != doc.meta.doc_id:
+            self.store.delete_source(source)
+        self.store.replace_document(doc.meta.doc_id, clauses, vectors)
+        return FileReport(path=str(path), status="indexed", doc_id=doc.meta.doc_id,
+                          clauses=len(clauses), embedded=embedded)
+
+    def _vectors(self, clauses: list[Clause], progress) -> tuple[list[list[float]], int]:
+        texts = [c.embed_text() for c in clauses]
+        hashes = [text_hash(t) for t in texts]
+        cache = self.store.cached_vectors(hashes)
+        missing = list(dict.fromkeys(t for t, h in zip(texts, hashes, strict=True) if h not in cache))
+        batch = self.settings.embedding_batch_size
+        for i in range(0, len(missing), batch):
+            chunk = missing[i:i + batch]
+            for text, vector in zip(chunk, self.embeddings.embed_documents(chunk), strict=True):
+                cache[text_hash(text)] = vector
+            if progress:
+                progress("embed", min(i + batch, len(missing)), len(missing))
+        return [cache[h] for h in hashes], len(missing)
+
+    def _prune(self, roots: list[Path], known) -> list[FileReport]:
+        out = []
+        resolved = [str(r.resolve()) for r in roots]
+        for source, (doc_id, _) in known.items():
+            under = any(source == r or source.startswith(r.rstrip("/") + "/") for r in resolved)
+            if under and not Path(source).exists():
+                n = self.store.delete_source(source)
+                out.append(FileReport(path=source, status="removed", doc_id=doc_id, clauses=n))
+        return out
+
+    def ensure_index(self, progress: Progress | None = None) -> IngestReport | None:
+        """Ingest the corpus folder when the index is empty (the first question on a fresh checkout)."""
+        if self.store.count() == 0 and Path(self.settings.corpus_dir).exists():
+            return self.ingest([self.settings.corpus_dir], progress=progress)
+        return None
+
+    # --- questions ------------------------------------------------------------------------
+
+    def check_question(self, question: str) -> str:
+        """The question stripped, or :class:`QuestionError` if it cannot be asked."""
+        q = (question or "").strip()
+        if not q:
+            raise QuestionError("the question is empty: type a question about the documents")
+        if len(q) > self.settings.max_question_chars:
+            raise QuestionError(
+                f"the question is {len(q)} characters long; the limit is "
+                f"{self.settings.max_question_chars} (ASSISTANT_MAX_QUESTION_CHARS)"
+            )
+        return q
+
+    def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
+            composer: Composer | None = None) -> Answer:
+        """Answer a question from the indexed documents, with citations."""
+        q = self.check_question(question)
+        self.ensure_index()
+        started = time.perf_counter()
+        chain = build_chain(self.retriever, composer or self.composer, k or self.settings.top_k,
+                            filters)
+        answer: Answer = chain.invoke(q)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def documents(self) -> list[dict]:
+        """The indexed documents with their metadata and clause counts."""
+        docs: dict[str, dict] = {}
+        for clause in self.store.all_clauses():
+            entry = docs.setdefault(clause.doc_id, {**(clause.meta.model_dump() if clause.meta else {}),
+                                                    "clauses": 0})
+            entry["clauses"] += 1
+        return sorted(docs.values(), key=lambda d: d["doc_id"])
+
+
+def _collect_files(roots: list[Path], report: IngestReport) -> Iterable[Path]:
+    for root in roots:
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith("."):
+                    yield path
+        elif root.is_file():
+            yield root
+        else:
+            report.files.append(FileReport(path=str(root), status="failed", error="no such file or folder"))
+
+
+def chunk_file(path: Path | str, max_chars: int = 600) -> tuple[PolicyDocument, list[Clause]]:
+    """Parse and chunk one file without indexing it."""
+    doc = parse_file(Path(path))
+    return doc, chunk_document(doc, max_chars)

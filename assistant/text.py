@@ -1,0 +1,151 @@
+"""Text helpers shared by the parser, the chunker, retrieval and the evaluation.
+
+The numbering markers of Chinese policy documents live here, so that the cleanup (which must
+never join a line onto a heading) and the chunker (which builds the section tree) agree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+CN_NUM = "一二三四五六七八九十百零〇两"
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def normalize(text: str) -> str:
+    """Matching form of a text: NFKC, then no whitespace, punctuation or symbols.
+
+    ``遂政办发〔2024〕11号`` and ``遂政办发[2024]11号`` normalise alike, as do ``２０２４``
+    and ``2024``. Used everywhere facts or evidence are matched against text.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PSZ" and not ch.isspace())
+
+
+def nfkc(text: str) -> str:
+    """NFKC form (full-width digits and letters become ASCII) used for indexing."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def display_width(text: str) -> int:
+    """Columns a line takes on the page: wide (CJK, full-width) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def is_cjk(ch: str) -> bool:
+    """True for a CJK ideograph."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def cn_to_int(s: str) -> int | None:
+    """Value of a Chinese numeral up to the hundreds (``十二`` → 12, ``二十`` → 20)."""
+    if not s:
+        return None
+    if s.isdigit():
+        return int(nfkc(s))
+    total, current = 0, 0
+    for ch in s:
+        if ch in _CN_DIGIT:
+            current = _CN_DIGIT[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+# --- numbering markers -------------------------------------------------------------------
+# Rank decides nesting: a heading closes every open heading of equal or greater rank.
+# 章 > 节 > 条 > 一、 > （一） > 专栏 > 1. > （1）
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A numbering marker found at the start of a line."""
+
+    kind: str  # chapter | section | article | l1 | l2 | box | l3 | l4
+    rank: int
+    number: int | None
+    marker: str  # the marker text as it should be shown (normalised brackets)
+    rest: str  # the line after the marker
+
+
+_MARKERS: list[tuple[str, int, re.Pattern[str]]] = [
+    ("chapter", 0, re.compile(rf"^第([{CN_NUM}\d]+)章\s*")),
+    ("section", 1, re.compile(rf"^第([{CN_NUM}\d]+)节\s*")),
+    ("article", 2, re.compile(rf"^第([{CN_NUM}\d]+)条\s*")),
+    ("l1", 3, re.compile(rf"^([{CN_NUM}]+)、\s*")),
+    ("l2", 4, re.compile(rf"^[（(]([{CN_NUM}]+)[）)]\s*")),
+    ("box", 5, re.compile(r"^专栏\s*([0-9０-９]+)\s*[：:]?\s*")),
+    ("l3", 6, re.compile(r"^([0-9０-９]{1,2})\s*[．.、](?![0-9０-９]+[%％])\s*")),
+    ("l4", 7, re.compile(r"^[（(]([0-9０-９]{1,2})[）)]\s*")),
+]
+
+
+def match_marker(line: str) -> Marker | None:
+    """The numbering marker a line starts with, if any (no sequence check)."""
+    for kind, rank, pattern in _MARKERS:
+        m = pattern.match(line)
+        if not m:
+            continue
+        raw = m.group(1)
+        number = cn_to_int(raw)
+        shown = _show_marker(kind, raw)
+        return Marker(kind, rank, number, shown, line[m.end():])
+    return None
+
+
+def _show_marker(kind: str, raw: str) -> str:
+    raw = nfkc(raw) if raw.isdigit() else raw
+    return {
+        "chapter": f"第{raw}章",
+        "section": f"第{raw}节",
+        "article": f"第{raw}条",
+        "l1": f"{raw}、",
+        "l2": f"（{raw}）",
+        "box": f"专栏{raw}：",
+        "l3": f"{raw}.",
+        "l4": f"（{raw}）",
+    }[kind]
+
+
+class Numbering:
+    """Tracks the numbers seen per marker kind, so that only plausible headings count.
+
+    A line such as ``1.5倍以上…`` that a wrap happens to start with is not a heading unless
+    its number starts a list (1) or continues the one of its kind.
+    """
+
+    def __init__(self) -> None:
+        self.last: dict[str, int] = {}
+
+    def accept(self, line: str) -> Marker | None:
+        """The line's marker if it fits the numbering so far; records it."""
+        m = match_marker(line)
+        if m is None or m.number is None:
+            return None
+        if m.kind in ("chapter", "section", "article", "box"):
+            ok = True
+        else:
+            ok = m.number == 1 or m.number == self.last.get(m.kind, 0) + 1
+        if not ok:
+            return None
+        self.last[m.kind] = m.number
+        return m
+
+
+SENTENCE_END = "。！？；!?;"
+_SENT_RE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;]+[”’」』）)]*|$)")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split Chinese text after 。！？； keeping the punctuation and any closing quote."""
+    parts = [p for p in _SENT_RE.findall(text) if p.strip()]
+    return parts or ([text] if text.strip() else [])

@@ -1,0 +1,140 @@
+"""The pydantic models passed between the pipeline's stages. No I/O here."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+#: The sentence the assistant answers with when the documents do not hold the answer.
+REFUSAL_PREFIX = "未在已收录的文件中找到"
+
+
+class DocumentMeta(BaseModel):
+    """What a policy document says about itself (read from its text)."""
+
+    doc_id: str
+    title: str
+    issuer: str | None = None
+    doc_number: str | None = None
+    date: str | None = None
+    status: str = "final"
+    level: str | None = None
+    region: str | None = None
+    source: str = ""
+    file_hash: str = ""
+
+
+class PolicyDocument(BaseModel):
+    """A parsed, cleaned document: metadata plus its text as paragraphs."""
+
+    meta: DocumentMeta
+    paragraphs: list[str]
+
+    @property
+    def text(self) -> str:
+        """The cleaned text, one paragraph a line."""
+        return "\n".join(self.paragraphs)
+
+
+class Clause(BaseModel):
+    """One chunk: the smallest numbered unit of a document with its body."""
+
+    chunk_id: str
+    doc_id: str
+    doc_title: str
+    section_path: list[str]
+    label: str
+    text: str
+    kind: str = "clause"
+    ordinal: int = 0
+    start: int = 0
+    end: int = 0
+    responsible_units: list[str] = Field(default_factory=list)
+    lead_units: list[str] = Field(default_factory=list)
+    children: list[str] = Field(default_factory=list)
+    meta: DocumentMeta | None = None
+
+    def embed_text(self) -> str:
+        """The text that is embedded and indexed: the path gives a clause its context."""
+        return f"{self.doc_title} {' '.join(self.section_path)}\n{self.text}"
+
+
+class Citation(BaseModel):
+    """A numbered source of an answer, mapped to the clause that says it."""
+
+    n: int
+    doc_id: str
+    doc_title: str
+    section_path: list[str]
+    label: str
+    text: str
+    chunk_id: str
+
+
+class RetrievedClause(BaseModel):
+    """A clause returned by retrieval with its fused score."""
+
+    clause: Clause
+    score: float
+    dense_score: float | None = None
+    bm25_score: float | None = None
+
+    def public(self) -> dict:
+        """The JSON shape front ends show for a retrieved clause."""
+        c = self.clause
+        return {
+            "doc_id": c.doc_id,
+            "doc_title": c.doc_title,
+            "section_path": c.section_path,
+            "label": c.label,
+            "text": c.text,
+            "score": round(self.score, 6),
+            "chunk_id": c.chunk_id,
+        }
+
+
+class Answer(BaseModel):
+    """What ``ask`` returns: the answer text, whether it answered, and its sources."""
+
+    question: str
+    answer: str
+    answered: bool
+    citations: list[Citation] = Field(default_factory=list)
+    retrieved: list[RetrievedClause] = Field(default_factory=list)
+    latency_ms: float = 0.0
+    notice: str | None = None
+
+    def public(self) -> dict:
+        """The JSON shape of ``assistant ask --json`` and the HTTP API."""
+        out = {
+            "question": self.question,
+            "answer": self.answer,
+            "answered": self.answered,
+            "citations": [c.model_dump() for c in self.citations],
+            "retrieved": [r.public() for r in self.retrieved],
+            "latency_ms": round(self.latency_ms, 2),
+        }
+        if self.notice:
+            out["notice"] = self.notice
+        return out
+
+
+class FileReport(BaseModel):
+    """The outcome of ingesting one file."""
+
+    path: str
+    status: str  # indexed | unchanged | failed | removed
+    doc_id: str | None = None
+    clauses: int = 0
+    embedded: int = 0
+    error: str | None = None
+
+
+class IngestReport(BaseModel):
+    """The outcome of one ingest run."""
+
+    files: list[FileReport] = Field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        """How many files ended with ``status``."""
+        return sum(1 for f in self.files if f.status == status)
