@@ -8,21 +8,27 @@ refuses when no clause covers the question well enough. A composer is any object
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from .chunking import CHILDREN_PREFIX
 from .citations import CitationBook
 from .retrieval import Filters, HybridRetriever, tokenize
 from .text import normalize, split_sentences
 from .types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
 
-_RESPONSIBILITY = re.compile(r"责任单位|负责|牵头|哪个部门|哪些部门|哪些单位|哪个单位|主管|responsib|lead unit|which department|who ")
+_RESPONSIBILITY = re.compile(r"责任单位|责任主体|负责|牵头|哪个部门|哪些部门|哪些单位|哪个单位|主管|responsib|lead unit|which department|who ")
 _LEAD = re.compile(r"牵头|lead")
-_LIST = re.compile(r"哪些|哪几|包括|有什么|有哪|几个|几大|列举|which|what are|list")
+_LIST = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两]|包括|有什么|有哪|几个|几大|列举|which|what are|list")
 _NUMBER = re.compile(r"多少|几|目标|比例|规模|数量|达到|how many|how much|target|多大|多长")
+_MONEY = re.compile(
+    r"多少钱|多少万|多少亿|金额|多少资金|多少租金|奖励多少|补贴多少|补助多少|补贴标准|奖金|"
+    r"规模.{0,4}(?:多少|多大)|prize|subsid|how much money|funding amount"
+)
+_SHARE = re.compile(r"比例是多少|容亏率.{0,6}(?:多少|具体)|比例或|百分之多少|税率")
+_ENUM = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]，)")
 _HAS_DIGIT = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万亿]+[个家项名所]")
 
 
@@ -56,13 +62,15 @@ class ExtractiveComposer:
         if bm25 is None:
             return {}, 1.0
         idf = {t: max(v, 0.05) for t, v in bm25.idf.items()}
-        return idf, max(idf.values(), default=1.0)
+        # Words the corpus never uses (often colloquial paraphrase) weigh like a typical word.
+        values = sorted(idf.values())
+        return idf, values[len(values) // 2] if values else 1.0
 
     def _terms(self, question: str) -> dict[str, float]:
-        idf, top = self._idf()
+        idf, unseen = self._idf()
         terms = {}
         for t in tokenize(question):
-            terms[t] = idf.get(t, top)
+            terms[t] = idf.get(t, unseen)
         # A word and its sub-words (jieba search mode) should not count twice.
         for t in list(terms):
             if any(t != o and t in o and o in terms for o in terms):
@@ -90,10 +98,31 @@ class ExtractiveComposer:
 
     # --- composing -------------------------------------------------------------------------
 
+    def missing_specifics(self, question: str, retrieved: list[RetrievedClause]) -> str | None:
+        """What the question names or asks for that none of the top clauses contains.
+
+        A year, an amount of money, or a place the question names must occur in the clauses
+        that would answer it; otherwise the documents do not say it, however close the topic.
+        """
+        top = " ".join(r.clause.embed_text() + ((r.clause.meta.region or "") if r.clause.meta else "")
+                       for r in retrieved[:3])
+        norm_top = normalize(top)
+        for year in re.findall(r"(?:19|20)\d{2}(?=年)", normalize(question)):
+            if year not in norm_top:
+                return f"{year}年"
+        if _MONEY.search(question) and not re.search(r"\d+(?:\.\d+)?\s*(?:万|亿)?元", top):
+            return "金额"
+        if _SHARE.search(question) and not re.search(r"\d+(?:\.\d+)?\s*[%％]", top):
+            return "比例"
+        for place in _places(question):
+            if place.rstrip("省市县区") not in top:
+                return place
+        return None
+
     def compose(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
         """Quote the best-covering sentences with markers, or refuse."""
         support = self.support(question, retrieved)
-        if support < self.threshold:
+        if support < self.threshold or self.missing_specifics(question, retrieved):
             return self.refusal(question, retrieved)
         terms = self._terms(question)
         book = CitationBook()
@@ -131,16 +160,22 @@ class ExtractiveComposer:
         wants_number = bool(_NUMBER.search(question.lower()))
         wants_list = bool(_LIST.search(question.lower()))
         scored: list[tuple[float, int, int, Clause, str]] = []
-        for rank, r in enumerate(retrieved[:3]):
+        for rank, r in enumerate(retrieved[:5]):
             clause = r.clause
             context = " ".join(clause.section_path)
-            for pos, sentence in enumerate(_sentences(clause.text)):
-                score = self._coverage(terms, sentence + " " + context * 0) * 0.8
+            for pos, sentence in enumerate(_sentences(clause)):
+                is_list = sentence.startswith(CHILDREN_PREFIX)
+                if rank >= 3 and not (wants_list and is_list):
+                    continue
+                if is_list:
+                    # A list of children is as relevant as the heading it belongs to.
+                    heading = clause.section_path[-1] if clause.section_path else ""
+                    score = self._coverage(terms, heading) * (1.2 if wants_list else 0.5)
+                else:
+                    score = self._coverage(terms, sentence) * 0.8
                 score += 0.2 * self._coverage(terms, context + clause.doc_title)
                 if wants_number and _HAS_DIGIT.search(sentence):
                     score += 0.15
-                if wants_list and sentence.startswith("下设："):
-                    score += 0.3
                 score -= 0.05 * rank
                 scored.append((score, rank, pos, clause, sentence))
         if not scored:
@@ -148,11 +183,17 @@ class ExtractiveComposer:
         scored.sort(key=lambda x: -x[0])
         best = scored[0][0]
         chosen = [s for s in scored if s[0] >= best * 0.75][: self.max_sentences]
+        if wants_list:
+            # "实施五大工程。一是……二是……": the enumerated openings are the answer.
+            lead = chosen[0][3]
+            enum = [s for s in scored if s[3] is lead and _ENUM.match(s[4])]
+            if len(enum) >= 2:
+                chosen = chosen[:1] + [s for s in enum if s not in chosen[:1]]
         # Read in document order within a clause, clauses in retrieval order.
         chosen.sort(key=lambda x: (x[1], x[2]))
         out, length = [], 0
         for _, _, _, clause, sentence in chosen:
-            if length and length + len(sentence) > 400:
+            if length and length + len(sentence) > 500:
                 break
             out.append((clause, sentence))
             length += len(sentence)
@@ -168,11 +209,28 @@ class ExtractiveComposer:
                       retrieved=retrieved)
 
 
-def _sentences(text: str) -> list[str]:
+def _sentences(clause: Clause) -> list[str]:
+    """Quotable sentences of a clause: no bare headings; a list of children stays whole."""
+    headings = {normalize(h) for h in clause.section_path}
     out = []
-    for line in text.split("\n"):
-        out.extend(s.strip() for s in split_sentences(line) if len(s.strip()) > 1)
+    for line in clause.text.split("\n"):
+        parts = [line] if line.startswith(CHILDREN_PREFIX) else split_sentences(line)
+        for s in parts:
+            s = s.strip()
+            if len(s) > 1 and normalize(s) not in headings:
+                out.append(s)
     return out
+
+
+def _places(question: str) -> list[str]:
+    """Place names in a question (jieba's ``ns`` tag), e.g. 深圳, 北京市."""
+    import jieba.posseg as pseg
+
+    from .retrieval import _jieba
+
+    _jieba()
+    generic = {"城市", "地区", "全省", "全市", "全县", "省级", "市级", "县级", "地方", "区域"}
+    return [w for w, flag in pseg.cut(question) if flag == "ns" and len(w) >= 2 and w not in generic]
 
 
 def build_chain(retriever: HybridRetriever, composer: Composer, k: int = 5,
@@ -186,8 +244,3 @@ def build_chain(retriever: HybridRetriever, composer: Composer, k: int = 5,
         return composer.compose(state["question"], state["retrieved"])
 
     return RunnableLambda(retrieve) | RunnableLambda(compose)
-
-
-def sigmoid(x: float) -> float:  # pragma: no cover - kept for composers that calibrate scores
-    """Logistic function."""
-    return 1.0 / (1.0 + math.exp(-x))

@@ -127,9 +127,15 @@ def chunk_document(doc: PolicyDocument, max_chars: int = 600) -> list[Clause]:
         start = texts[0][0] if texts else 0
         end = texts[-1][0] + len(texts[-1][1]) if texts else start
         parts = _split_long(body, max_chars)
+        cursor = 0
         for n, part in enumerate(parts):
             tail = label_tail if len(parts) == 1 else f"{label_tail}（第{n + 1}部分）"
-            clauses.append(_make_clause(meta, path, tail, part, kind, start, end, children or []))
+            at = body.find(part[:30], cursor)
+            part_start = start + max(at, 0)
+            cursor = max(at, 0) + len(part)
+            part_end = min(part_start + len(part), end) if len(parts) > 1 else end
+            clauses.append(_make_clause(meta, path, tail, part, kind, part_start, part_end,
+                                        children or []))
 
     add([NOTICE_LABEL], NOTICE_LABEL, notice, "notice")
     header_items = header + footer if not notice else header
@@ -143,9 +149,8 @@ def chunk_document(doc: PolicyDocument, max_chars: int = 600) -> list[Clause]:
         for child in node.children:
             child_path = path + [child.heading]
             texts = [(child.start, child.line)] + child.paragraphs
-            has_body = bool(child.paragraphs) or split_heading(child.marker)[1]
             child_titles = [c.heading for c in child.children]
-            if has_body or child_titles:
+            if True:  # every numbered unit is citable, even one whose line is all heading
                 add(child_path, " ".join(child_path), texts, "clause" if not child_titles else "section",
                     child_titles)
             walk(child, child_path)
@@ -164,7 +169,7 @@ def chunk_document(doc: PolicyDocument, max_chars: int = 600) -> list[Clause]:
 
 def _meta_summary(meta) -> str:
     """One line restating what the header says, in the words people ask with."""
-    status = {"draft": "征求意见稿（草案）", "final": "正式印发"}.get(meta.status, meta.status)
+    status = {"draft": "征求意见稿（草案，尚未正式印发）", "final": "正式印发"}.get(meta.status, meta.status)
     parts = [f"标题：{meta.title}"]
     if meta.issuer:
         parts.append(f"发文机关：{meta.issuer}")

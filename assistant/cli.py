@@ -181,8 +181,10 @@ def evaluate(
         _ingest_with_bar(assistant)
         with _progress() as bar:
             task = bar.add_task(f"eval {name}", total=len(items))
-            result = ev.run_eval(assistant, items, k,
-                                 progress=lambda done, total: bar.update(task, completed=done))
+            def advance(done: int, total: int, task=task) -> None:
+                bar.update(task, completed=done)
+
+            result = ev.run_eval(assistant, items, k, progress=advance)
         result["config"] = ev.config_of(settings, k, assistant.store.model_id)
         results[name] = result
     report = results["full"]

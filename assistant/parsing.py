@@ -182,6 +182,8 @@ def clean_text(raw: str) -> list[str]:
             join = False
         elif _unbalanced(line) or width and display_width(line) >= width and not (is_heading[i] and line[-1] in "。"):
             join = True
+        elif len(line) >= 20 and is_cjk(line[-1]) and not (is_heading[i] and "。" not in line):
+            join = True  # a long line that stops mid-phrase was wrapped
         else:
             join = line[-1] in _CONTINUES
         if not join:

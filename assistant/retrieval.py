@@ -115,13 +115,14 @@ class BM25Index:
         return out
 
 
-def rrf(rankings: list[list[Clause]], k: int = 60) -> list[tuple[Clause, float]]:
-    """Reciprocal rank fusion: a clause's score is the sum of 1/(k + rank) over the rankings."""
+def rrf(rankings: list[list[Clause]], k: int = 60,
+        weights: list[float] | None = None) -> list[tuple[Clause, float]]:
+    """Reciprocal rank fusion: a clause's score is the sum of w/(k + rank) over the rankings."""
     scores: dict[str, float] = {}
     by_id: dict[str, Clause] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, clause in enumerate(ranking, start=1):
-            scores[clause.chunk_id] = scores.get(clause.chunk_id, 0.0) + 1.0 / (k + rank)
+            scores[clause.chunk_id] = scores.get(clause.chunk_id, 0.0) + weight / (k + rank)
             by_id[clause.chunk_id] = clause
     return sorted(((by_id[i], s) for i, s in scores.items()), key=lambda x: -x[1])
 
@@ -136,6 +137,7 @@ class HybridRetriever:
         mode: str = "hybrid",
         candidate_k: int = 30,
         rrf_k: int = 60,
+        dense_weight: float = 1.0,
         bm25_factory: Callable[[list[Clause]], BM25Index] = BM25Index,
     ) -> None:
         if mode not in ("hybrid", "bm25", "dense"):
@@ -145,6 +147,7 @@ class HybridRetriever:
         self.mode = mode
         self.candidate_k = candidate_k
         self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
         self._bm25_factory = bm25_factory
         self._bm25: BM25Index | None = None
         self._lock = threading.Lock()
@@ -174,8 +177,9 @@ class HybridRetriever:
             sparse = self.bm25.search(query, n, filters)
         dense_by_id = {c.chunk_id: s for c, s in dense}
         sparse_by_id = {c.chunk_id: s for c, s in sparse}
-        rankings = [r for r in ([c for c, _ in dense], [c for c, _ in sparse]) if r]
-        fused = rrf(rankings, self.rrf_k)[:k]
+        pairs = [(r, w) for r, w in (([c for c, _ in dense], self.dense_weight),
+                                       ([c for c, _ in sparse], 1.0)) if r]
+        fused = rrf([r for r, _ in pairs], self.rrf_k, [w for _, w in pairs])[:k]
         return [
             RetrievedClause(
                 clause=c, score=s,

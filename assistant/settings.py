@@ -45,12 +45,15 @@ class Settings(BaseSettings):
     window_overlap: int = Field(150, description="Window overlap for chunking='window'.")
     top_k: int = Field(5, description="Clauses retrieved and shown per question.")
     candidate_k: int = Field(30, description="Candidates each retriever returns before fusion.")
-    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    rrf_k: int = Field(10, description="Reciprocal-rank-fusion constant (smaller trusts the top ranks more).")
+    dense_weight: float = Field(
+        0.5, description="Weight of the dense ranking against BM25 (1.0) in the fusion."
+    )
     retrieval_mode: str = Field(
         "hybrid", description="'hybrid' (BM25 + dense, fused), 'bm25' or 'dense'."
     )
     refusal_threshold: float = Field(
-        0.45,
+        0.35,
         description="Minimum support score (0-1) of the best clause for the offline composer to "
         "answer; below it the assistant says the documents do not hold the answer.",
     )

@@ -1,0 +1,94 @@
+"""Answers: markers map to citations, refusals, bad questions, the CLI's JSON shape."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.citations import check_markers, markers_in
+from assistant.service import QuestionError
+
+
+@pytest.mark.slow
+def test_answer_cites_the_clause_that_says_it(real_assistant):
+    ans = real_assistant.ask("遂昌加速创新成果转化应用由哪些单位负责？")
+    assert ans.answered
+    assert "县科技局" in ans.answer
+    assert markers_in(ans.answer) and not check_markers(ans.answer, ans.citations)
+    assert ans.citations[0].section_path == ["三、重点举措", "（三）加速创新成果转化应用"]
+    assert ans.citations[0].label.startswith("《遂昌县关于培育发展未来产业的实施意见》")
+
+
+@pytest.mark.slow
+def test_every_marker_resolves_and_every_citation_is_used(real_assistant):
+    for q in ["成都天使基金投未来产业的原则是什么？", "遂昌重点发展的五个未来产业是哪些？",
+              "杭州到2026年底要打造多少家企业技术中心？"]:
+        ans = real_assistant.ask(q)
+        assert ans.answered, q
+        assert not check_markers(ans.answer, ans.citations)
+        assert {c.n for c in ans.citations} == set(markers_in(ans.answer))
+
+
+@pytest.mark.slow
+def test_list_question_gets_the_items(real_assistant):
+    ans = real_assistant.ask("遂昌重点发展的五个未来产业是哪些？")
+    for item in ("高端金属材料", "精细化工", "新型储能", "先进装备及零部件", "元宇宙"):
+        assert item in ans.answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["深圳对无人机企业每家补贴多少钱？", "北京市未来产业的发展目标是什么？"])
+def test_out_of_corpus_questions_are_refused_with_nearest_clauses(real_assistant, question):
+    ans = real_assistant.ask(question)
+    assert not ans.answered
+    assert ans.answer.startswith("未在已收录的文件中找到")
+    assert not ans.citations and ans.retrieved
+
+
+@pytest.mark.parametrize("question", ["", "   \n "])
+def test_empty_question_is_a_clear_error(fake_assistant, question):
+    with pytest.raises(QuestionError, match="empty"):
+        fake_assistant.ask(question)
+
+
+def test_overlong_question_is_a_clear_error(fake_assistant):
+    with pytest.raises(QuestionError, match="limit"):
+        fake_assistant.ask("问" * 2001)
+
+
+def test_cli_ask_json_shape(tmp_path, monkeypatch, corpus_dir):
+    from assistant.cli import app
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text((corpus_dir / "suichang-2024-future-industries-opinions.txt").read_text())
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", "hash")
+    result = CliRunner().invoke(app, ["ask", "遂昌加速创新成果转化应用由哪些单位负责？", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout[result.stdout.index("{"):])
+    assert set(out) >= {"question", "answer", "answered", "citations", "retrieved", "latency_ms"}
+    assert set(out["retrieved"][0]) >= {"doc_title", "section_path", "label", "text", "score", "chunk_id"}
+    assert set(out["citations"][0]) >= {"n", "doc_id", "doc_title", "label", "section_path", "text", "chunk_id"}
+
+
+def test_cli_empty_question_exits_with_a_message(tmp_path, monkeypatch):
+    from assistant.cli import app
+
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", "hash")
+    result = CliRunner().invoke(app, ["ask", "  "])
+    assert result.exit_code == 2 and "empty" in result.output
+
+
+def test_cli_chunks_json(corpus_dir):
+    from assistant.cli import app
+
+    result = CliRunner().invoke(app, ["chunks", str(corpus_dir / "chengdu-2024-future-industries-opinions.txt"), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["document"]["doc_number"] == "成府发〔２０２４〕２号"
+    assert any(c["responsible_units"] for c in out["chunks"])

@@ -1,0 +1,69 @@
+"""The gold set is sound, and the metrics compute what they claim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.evaluation import aggregate, budget_texts, check_floors, load_gold, score_item
+from assistant.text import normalize
+from assistant.types import Answer, Citation, Clause, RetrievedClause
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_gold_items_are_grounded_in_the_corpus(corpus_dir):
+    items = load_gold(ROOT / "evals" / "gold.jsonl")
+    assert len(items) >= 100
+    assert len({i.id for i in items}) == len(items)
+    assert sum(not i.answerable for i in items) >= 15
+    corpus = normalize("".join(p.read_text(encoding="utf-8") for p in corpus_dir.glob("*.txt")))
+    for item in items:
+        if not item.answerable:
+            assert not item.expected and not item.evidence, item.id
+            continue
+        for span in item.evidence:
+            assert normalize(span) in corpus, (item.id, span)
+        for group in item.expected:
+            assert any(normalize(alt) in corpus for alt in group), (item.id, group)
+
+
+def test_normalisation_matches_across_bracket_and_width_variants():
+    assert normalize("遂政办发〔2024〕11号") == normalize("遂政办发[2024]11号")
+    assert normalize("２０２４年") == normalize("2024 年")
+
+
+def _clause(cid: str, text: str) -> Clause:
+    return Clause(chunk_id=cid, doc_id="d", doc_title="t", section_path=[cid], label=cid, text=text)
+
+
+def test_score_item_on_a_hand_made_answer():
+    from assistant.evaluation import GoldItem
+
+    item = GoldItem(id="x", question="q", expected=[["60个"], ["500个"]],
+                    evidence=["培育未来产业先导区60个", "创新场景500个"], tags=["t"])
+    good = _clause("a", "到2030年，培育未来产业先导区60个、创新场景500个。")
+    other = _clause("b", "无关内容。" * 50)
+    answer = Answer(question="q", answer="培育未来产业先导区60个[1]", answered=True,
+                    citations=[Citation(n=1, doc_id="d", doc_title="t", section_path=["a"], label="a",
+                                        text=good.text, chunk_id="a")],
+                    retrieved=[RetrievedClause(clause=other, score=0.2), RetrievedClause(clause=good, score=0.1)])
+    s = score_item(item, answer, k=5)
+    assert s["recall@k"] == 1.0 and s["mrr@10"] == 0.5
+    assert s["recall@budget"] == 1.0  # "无关内容" ×50 is 200 normalised chars, under the budget
+    assert s["citation_precision"] == 1.0 and s["citation_recall"] == 1.0
+    assert s["fact_recall"] == 0.5 and s["all_facts"] == 0.0
+    assert s["false_refusal"] == 0.0
+
+
+def test_budget_truncates_the_last_text():
+    cut = budget_texts(["甲" * 700, "乙" * 700, "丙" * 10], budget=1000)
+    assert [len(c) for c in cut] == [700, 300]
+
+
+def test_aggregate_and_floors():
+    records = [{"scores": {"recall@k": 1.0, "refusal": None, "context_chars": 10}, "latency_ms": 10},
+               {"scores": {"recall@k": 0.5, "context_chars": 30}, "latency_ms": 30}]
+    overall = aggregate(records)
+    assert overall["recall@k"] == 0.75 and overall["refusal"] is None
+    assert check_floors(overall, {"recall@k": 0.8})
+    assert not check_floors(overall, {"recall@k": 0.7, "latency_p50_ms": 100})

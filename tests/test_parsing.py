@@ -1,0 +1,157 @@
+"""Cleanup of extraction artifacts, encodings and document metadata."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.parsing import ParseError, clean_text, decode_text, extract_meta, parse_file
+
+WRAPPED = """关于测试的实施意见
+
+为加快推动未来产业发展，积极培育增长新动能，加速实现县域跨越
+
+式高质量发展，提出如下意见。
+
+一、发展目标
+
+到 2028年，培育 2-3个未来产业成为经济发展的新支柱，带动全县技术
+
+创新水平大幅提升。
+
+ 12
+
+（一）夯实创新能力。主动对接周边高水平科研院校以及未来产业研
+
+究院，积极建立创新合作联系。
+[bookmark: _GoBack]（二）招引关键资源。建立招商机制。
+"""
+
+
+def test_wrapped_lines_are_joined_but_never_across_headings():
+    paragraphs = clean_text(WRAPPED)
+    assert "加速实现县域跨越式高质量发展，提出如下意见。" in paragraphs[1]
+    assert "一、发展目标" in paragraphs
+    assert any(p.startswith("到2028年，培育2-3个") and p.endswith("大幅提升。") for p in paragraphs)
+    assert "（一）夯实创新能力。主动对接周边高水平科研院校以及未来产业研究院，积极建立创新合作联系。" in paragraphs
+    assert "（二）招引关键资源。建立招商机制。" in paragraphs
+
+
+def test_page_numbers_and_word_markers_are_dropped():
+    paragraphs = clean_text(WRAPPED)
+    assert "12" not in paragraphs
+    assert not any("bookmark" in p for p in paragraphs)
+
+
+def test_title_broken_across_lines_is_rejoined():
+    raw = "成都市人民政府\n\n关于前瞻培育未来产业构筑高质量发展\n\n新动能的实施意见\n\n成府发〔２０２４〕２号\n\n正文第一段。"
+    paragraphs = clean_text(raw)
+    assert paragraphs[0] == "成都市人民政府关于前瞻培育未来产业构筑高质量发展新动能的实施意见"
+    assert paragraphs[1] == "成府发〔２０２４〕２号"
+
+
+def test_ascii_punctuation_in_chinese_text_is_repaired_but_not_in_numbers():
+    raw = "\n".join(["各区(市)县政府(管委会),市级有关部门:", "发展1.5倍,达到3.5%.推进5G-A建设.继续推进工作."] * 3)
+    text = "".join(clean_text(raw))
+    assert "各区（市）县政府（管委会），市级有关部门：" in text
+    assert "1.5倍" in text and "3.5%" in text and "5G-A" in text
+    assert "建设。继续" in text
+
+
+@pytest.mark.parametrize(
+    ("encoding",), [("utf-8",), ("utf-8-sig",), ("gb18030",), ("gbk",)]
+)
+def test_text_encodings_are_detected(encoding):
+    assert decode_text("遂昌县关于培育发展未来产业的实施意见".encode(encoding)).endswith("实施意见")
+
+
+def test_binary_text_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_bytes(b"\x00\x01\x02binary\x00" * 10)
+    with pytest.raises(ParseError, match="binary"):
+        parse_file(path)
+
+
+def test_empty_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("  \n")
+    with pytest.raises(ParseError, match="empty"):
+        parse_file(path)
+
+
+def test_unsupported_type_is_a_clear_error(tmp_path):
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(b"PK\x03\x04")
+    with pytest.raises(ParseError, match="unsupported"):
+        parse_file(path)
+
+
+def test_corrupt_pdf_is_a_clear_error(tmp_path):
+    path = tmp_path / "bad.pdf"
+    path.write_bytes(b"%PDF-1.4\n%garbage that is not a pdf\n" + b"\x00" * 100)
+    with pytest.raises(ParseError, match="PDF"):
+        parse_file(path)
+
+
+def test_corrupt_docx_is_a_clear_error(tmp_path):
+    path = tmp_path / "bad.docx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ParseError, match="Word"):
+        parse_file(path)
+
+
+def test_generated_docx_is_parsed(tmp_path):
+    import docx
+
+    d = docx.Document()
+    for line in ["某市关于支持人工智能产业发展的若干措施", "一、总体目标", "到2027年，人工智能核心产业规模达到500亿元。",
+                 "二、支持措施", "（一）支持算力建设。对新建智算中心给予补助。（责任单位：市发改委、市经信局）"]:
+        d.add_paragraph(line)
+    path = tmp_path / "措施.docx"
+    d.save(path)
+    doc = parse_file(path)
+    assert doc.meta.title == "某市关于支持人工智能产业发展的若干措施"
+    assert "到2027年，人工智能核心产业规模达到500亿元。" in doc.paragraphs
+
+
+def test_generated_pdf_is_parsed(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    path = tmp_path / "plan.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("STSong-Light", 12)
+    y = 800
+    for line in ["某县关于加快数字经济发展的实施方案", "一、发展目标", "到2026年，数字经济核心产业增加值达到50亿元。"]:
+        c.drawString(72, y, line)
+        y -= 24
+    c.showPage()
+    c.save()
+    doc = parse_file(path)
+    assert "数字经济" in doc.meta.title
+    assert any("50亿元" in p for p in doc.paragraphs)
+
+
+def test_metadata_of_the_bundled_documents(corpus_dir):
+    cases = {
+        "suichang-2024-future-industries-opinions.txt": (
+            "遂昌县关于培育发展未来产业的实施意见", "遂昌县人民政府办公室", "遂政办发〔2024〕11号", "2024-10-31", "final"),
+        "chengdu-2024-future-industries-opinions.txt": (
+            "成都市人民政府关于前瞻培育未来产业构筑高质量发展新动能的实施意见", "成都市人民政府",
+            "成府发〔２０２４〕２号", "2024-01-03", "final"),
+        "zhejiang-spark-plan-2026-2030-draft.txt": (
+            "浙江省实施“星火计划”培育壮大未来产业行动方案（2026—2030年）", None, None, None, "draft"),
+        "zhejiang-future-industries-opinions-draft2.txt": ("关于加快培育未来产业的实施意见", None, None, None, "draft"),
+    }
+    for name, (title, issuer, number, date, status) in cases.items():
+        meta = parse_file(corpus_dir / name).meta
+        assert (meta.title, meta.issuer, meta.doc_number, meta.date, meta.status) == (title, issuer, number, date, status), name
+    hangzhou = parse_file(corpus_dir / "hangzhou-action-plan-2024-2026-drafting-notes.txt").meta
+    assert hangzhou.status == "draft" and hangzhou.issuer == "杭州市经信局" and hangzhou.level == "city"
+
+
+def test_level_is_read_from_assigned_units():
+    meta = extract_meta(["关于加快培育某产业的意见", "一、任务", "做好工作。（责任单位：省经信厅、省科技厅）"], "x")
+    assert meta.level == "province"
