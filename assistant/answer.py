@@ -23,11 +23,14 @@ _RESPONSIBILITY = re.compile(r"责任单位|责任主体|负责|牵头|哪个部
 _LEAD = re.compile(r"牵头|lead")
 _LIST = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两]|包括|有什么|有哪|几个|几大|列举|which|what are|list")
 _NUMBER = re.compile(r"多少|几|目标|比例|规模|数量|达到|how many|how much|target|多大|多长")
+_METADATA = re.compile(r"文号|发文字号|字号|印发|发文机关|哪个单位.{0,4}(?:印发|发布|发文)|哪天|哪一天|什么时候|日期|"
+                       r"正式文件|草稿|征求意见|状态|document number|issued|dated|status|draft")
+_COMPARE = re.compile(r"区别|不同|异同|分别|比较|相比|对比|两份|各自|compare|differ")
 _MONEY = re.compile(
     r"多少钱|多少万|多少亿|金额|多少资金|多少租金|奖励多少|补贴多少|补助多少|补贴标准|奖金|"
     r"规模.{0,4}(?:多少|多大)|prize|subsid|how much money|funding amount"
 )
-_SHARE = re.compile(r"比例是多少|容亏率.{0,6}(?:多少|具体)|比例或|百分之多少|税率")
+_SHARE = re.compile(r"tax rate|比例是多少|容亏率.{0,6}(?:多少|具体)|比例或|百分之多少|税率")
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]，)")
 _HAS_DIGIT = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万亿]+[个家项名所]")
 
@@ -49,7 +52,7 @@ class ExtractiveComposer:
     """
 
     def __init__(self, retriever: HybridRetriever, threshold: float = 0.45,
-                 max_sentences: int = 4, dense_threshold: float = 0.82) -> None:
+                 max_sentences: int = 4, dense_threshold: float = 0.78) -> None:
         self.retriever = retriever
         self.threshold = threshold
         self.max_sentences = max_sentences
@@ -62,9 +65,9 @@ class ExtractiveComposer:
         if bm25 is None:
             return {}, 1.0
         idf = {t: max(v, 0.05) for t, v in bm25.idf.items()}
-        # Words the corpus never uses (often colloquial paraphrase) weigh like a typical word.
-        values = sorted(idf.values())
-        return idf, values[len(values) // 2] if values else 1.0
+        # Words the corpus never uses (often colloquial paraphrase) weigh half the rarest
+        # word's weight: they count against an answer, but do not sink a paraphrase alone.
+        return idf, 0.5 * max(idf.values(), default=2.0)
 
     def _terms(self, question: str) -> dict[str, float]:
         idf, unseen = self._idf()
@@ -104,8 +107,12 @@ class ExtractiveComposer:
         A year, an amount of money, or a place the question names must occur in the clauses
         that would answer it; otherwise the documents do not say it, however close the topic.
         """
+        places = _places(question)
+        # When the question names a place, what it asks about must be in that place's documents.
+        scoped = [r for r in retrieved if any(_names_place(r.clause, p) for p in places)]
+        pool = scoped[:3] if scoped else retrieved[:3]
         top = " ".join(r.clause.embed_text() + ((r.clause.meta.region or "") if r.clause.meta else "")
-                       for r in retrieved[:3])
+                       for r in pool)
         norm_top = normalize(top)
         for year in re.findall(r"(?:19|20)\d{2}(?=年)", normalize(question)):
             if year not in norm_top:
@@ -114,8 +121,10 @@ class ExtractiveComposer:
             return "金额"
         if _SHARE.search(question) and not re.search(r"\d+(?:\.\d+)?\s*[%％]", top):
             return "比例"
-        for place in _places(question):
-            if place.rstrip("省市县区") not in top:
+        full_top = " ".join(r.clause.embed_text() + ((r.clause.meta.region or "") if r.clause.meta else "")
+                            for r in retrieved[:3])
+        for place in places:
+            if place.rstrip("省市县区") not in full_top:
                 return place
         return None
 
@@ -127,6 +136,13 @@ class ExtractiveComposer:
         terms = self._terms(question)
         book = CitationBook()
         pieces: list[str] = []
+
+        if _METADATA.search(question.lower()):
+            header = next((r.clause for r in retrieved[:3] if r.clause.kind == "header"), None)
+            if header is not None and header.meta is not None:
+                n = book.cite(header)
+                pieces.append(f"{_describe(header.meta)}[{n}]")
+                return self._answer(question, pieces, book, retrieved)
 
         if _RESPONSIBILITY.search(question.lower()):
             clause = self._best_with_units(terms, retrieved)
@@ -156,12 +172,18 @@ class ExtractiveComposer:
             return None
         return max(candidates, key=lambda c: self._coverage(terms, c.embed_text()))
 
-    def _pick_sentences(self, question, terms, retrieved) -> list[tuple[Clause, str]]:
+    def _pick_sentences(self, question, all_terms, retrieved) -> list[tuple[Clause, str]]:
         wants_number = bool(_NUMBER.search(question.lower()))
         wants_list = bool(_LIST.search(question.lower()))
         scored: list[tuple[float, int, int, Clause, str]] = []
         for rank, r in enumerate(retrieved[:5]):
             clause = r.clause
+            if clause.kind in ("header", "notice", "footer"):
+                continue  # document details are answered from metadata, not quoted lines
+            # Words that name the document (浙江, 星火计划, 实施意见) chose the document;
+            # they say nothing about which of its sentences answers.
+            identity = normalize(clause.doc_title + ((clause.meta.region or "") if clause.meta else ""))
+            terms = {t: w for t, w in all_terms.items() if normalize(t) not in identity} or all_terms
             context = " ".join(clause.section_path)
             for pos, sentence in enumerate(_sentences(clause)):
                 is_list = sentence.startswith(CHILDREN_PREFIX)
@@ -182,7 +204,16 @@ class ExtractiveComposer:
             return []
         scored.sort(key=lambda x: -x[0])
         best = scored[0][0]
+        if best <= 0:
+            return []
         chosen = [s for s in scored if s[0] >= best * 0.75][: self.max_sentences]
+        if _COMPARE.search(question.lower()):
+            # A comparison needs each document's own statement, not the best document twice.
+            per_doc: dict[str, tuple] = {}
+            for item in scored:
+                per_doc.setdefault(item[3].doc_id, item)
+            others = [v for d, v in per_doc.items() if d != chosen[0][3].doc_id and v[0] >= best * 0.5]
+            chosen = chosen[:2] + others[:2]
         if wants_list:
             # "实施五大工程。一是……二是……": the enumerated openings are the answer.
             lead = chosen[0][3]
@@ -220,6 +251,29 @@ def _sentences(clause: Clause) -> list[str]:
             if len(s) > 1 and normalize(s) not in headings:
                 out.append(s)
     return out
+
+
+def _describe(meta) -> str:
+    """One sentence with a document's title, issuer, number, date and status."""
+    title = meta.title if meta.title.startswith("《") else f"《{meta.title}》"
+    parts = [title]
+    if meta.issuer:
+        parts.append(f"由{meta.issuer}发布")
+    if meta.doc_number:
+        parts.append(f"文号为{meta.doc_number}")
+    if meta.date:
+        y, m, d = (int(x) for x in meta.date.split("-"))
+        parts.append(f"日期为{y}年{m}月{d}日")
+    parts.append("目前为征求意见稿（草案），尚未正式印发" if meta.status == "draft" else "为正式印发的文件")
+    return "，".join(parts) + "。"
+
+
+def _names_place(clause: Clause, place: str) -> bool:
+    """Whether a clause's document is issued for ``place`` (by its title, region or issuer)."""
+    meta = clause.meta
+    stem = place.rstrip("省市县区")
+    fields = [clause.doc_title] + ([meta.region or "", meta.issuer or ""] if meta else [])
+    return any(stem and stem in f for f in fields)
 
 
 def _places(question: str) -> list[str]:

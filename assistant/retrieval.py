@@ -39,6 +39,13 @@ def _jieba():
     return jieba
 
 
+def bm25_tokens(text: str) -> list[str]:
+    """BM25 terms: :func:`tokenize` plus Chinese character bigrams, which match phrasings that
+    jieba segments differently (县校合作 / 县校 合作)."""
+    runs = re.findall(r"[\u4e00-\u9fff]+", nfkc(text))
+    return tokenize(text) + [run[i:i + 2] for run in runs for i in range(len(run) - 1)]
+
+
 def tokenize(text: str) -> list[str]:
     """Index terms of a text: jieba words (search mode), whole numbers and Latin terms
     (``2030``, ``6G``, ``5G-A``, ``AI+``) and quoted names (“星火训练营”) kept intact."""
@@ -93,7 +100,7 @@ class BM25Index:
         from rank_bm25 import BM25Okapi
 
         self.clauses = clauses
-        self.tokens = [tokenize(c.embed_text()) for c in clauses]
+        self.tokens = [bm25_tokens(c.embed_text()) for c in clauses]
         self.vocabulary = {t for doc in self.tokens for t in doc}
         self._bm25 = BM25Okapi(self.tokens) if clauses else None
 
@@ -101,7 +108,7 @@ class BM25Index:
         """The ``n`` best clauses for ``query`` with their BM25 scores (zero scores dropped)."""
         if self._bm25 is None:
             return []
-        scores = self._bm25.get_scores(tokenize(query))
+        scores = self._bm25.get_scores(bm25_tokens(query))
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
         out = []
         for i in order:
@@ -127,6 +134,15 @@ def rrf(rankings: list[list[Clause]], k: int = 60,
     return sorted(((by_id[i], s) for i, s in scores.items()), key=lambda x: -x[1])
 
 
+_YEAR_OR_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def specifics(question: str) -> list[str]:
+    """Numbers, years and quoted names a question mentions; a clause stating them is likelier."""
+    q = nfkc(question)
+    return [n for n in _YEAR_OR_NUMBER.findall(q) if len(n) >= 2 or n != "0"] + _QUOTED.findall(q)
+
+
 class HybridRetriever:
     """BM25 and dense retrieval over one clause store, fused by reciprocal rank fusion."""
 
@@ -138,6 +154,7 @@ class HybridRetriever:
         candidate_k: int = 30,
         rrf_k: int = 60,
         dense_weight: float = 1.0,
+        specifics_weight: float = 0.5,
         bm25_factory: Callable[[list[Clause]], BM25Index] = BM25Index,
     ) -> None:
         if mode not in ("hybrid", "bm25", "dense"):
@@ -148,6 +165,7 @@ class HybridRetriever:
         self.candidate_k = candidate_k
         self.rrf_k = rrf_k
         self.dense_weight = dense_weight
+        self.specifics_weight = specifics_weight
         self._bm25_factory = bm25_factory
         self._bm25: BM25Index | None = None
         self._lock = threading.Lock()
@@ -179,11 +197,38 @@ class HybridRetriever:
         sparse_by_id = {c.chunk_id: s for c, s in sparse}
         pairs = [(r, w) for r, w in (([c for c, _ in dense], self.dense_weight),
                                        ([c for c, _ in sparse], 1.0)) if r]
-        fused = rrf([r for r, _ in pairs], self.rrf_k, [w for _, w in pairs])[:k]
+        fused = rrf([r for r, _ in pairs], self.rrf_k, [w for _, w in pairs])
+        fused = self._rerank(query, fused)[:k]
         return [
             RetrievedClause(
-                clause=c, score=s,
+                clause=c, score=round(s, 6),
                 dense_score=dense_by_id.get(c.chunk_id), bm25_score=sparse_by_id.get(c.chunk_id),
             )
             for c, s in fused
         ]
+
+    def _rerank(self, query: str, fused: list[tuple[Clause, float]]) -> list[tuple[Clause, float]]:
+        """Prefer clauses that state the numbers, years and quoted names the question mentions.
+
+        This joins the fusion as one more ranking over the same candidates: a question about
+        “2030年” targets should find the clause that says 2030, not only the one on the topic.
+        """
+        wanted = [normalize_term(x) for x in specifics(query)]
+        if not fused or not wanted or self.mode != "hybrid":
+            return fused
+        order = [c for c, _ in fused]
+
+        def hits(c: Clause) -> int:
+            # The clause's own words: a title such as “（2026—2030年）” states nothing.
+            text = normalize_term(c.text)
+            return sum(1 for w in wanted if w in text)
+
+        stating = sorted((c for c in order if hits(c)), key=lambda c: -hits(c))
+        if not stating:
+            return fused
+        return rrf([order, stating], self.rrf_k, [1.0, self.specifics_weight])
+
+
+def normalize_term(text: str) -> str:
+    """Lower-case NFKC text without spaces, for matching numbers and names."""
+    return re.sub(r"\s+", "", nfkc(text).lower())

@@ -85,7 +85,8 @@ class Assistant:
         if self._retriever is None:
             s = self.settings
             self._retriever = HybridRetriever(self.store, self.embeddings, s.retrieval_mode,
-                                              s.candidate_k, s.rrf_k, s.dense_weight)
+                                              s.candidate_k, s.rrf_k, s.dense_weight,
+                                              s.specifics_weight)
         return self._retriever
 
     @property

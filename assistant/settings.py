@@ -52,8 +52,12 @@ class Settings(BaseSettings):
     retrieval_mode: str = Field(
         "hybrid", description="'hybrid' (BM25 + dense, fused), 'bm25' or 'dense'."
     )
+    specifics_weight: float = Field(
+        0.5, description="Weight of the ranking by numbers, years and quoted names the question "
+        "mentions (a clause stating them is likelier to answer it)."
+    )
     refusal_threshold: float = Field(
-        0.35,
+        0.25,
         description="Minimum support score (0-1) of the best clause for the offline composer to "
         "answer; below it the assistant says the documents do not hold the answer.",
     )

@@ -54,8 +54,13 @@ class Clause(BaseModel):
     meta: DocumentMeta | None = None
 
     def embed_text(self) -> str:
-        """The text that is embedded and indexed: the path gives a clause its context."""
-        return f"{self.doc_title} {' '.join(self.section_path)}\n{self.text}"
+        """The text that is embedded and indexed: the path gives a clause its context.
+
+        The list of a section's children is left out: each child is indexed on its own, and
+        repeating its heading in the parent would let the parent outrank it.
+        """
+        own = "\n".join(line for line in self.text.split("\n") if not line.startswith("下设："))
+        return f"{self.doc_title} {' '.join(self.section_path)}\n{own}"
 
 
 class Citation(BaseModel):
