@@ -23,8 +23,9 @@ _RESPONSIBILITY = re.compile(r"责任单位|责任主体|负责|牵头|哪个部
 _LEAD = re.compile(r"牵头|lead")
 _LIST = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两]|包括|有什么|有哪|几个|几大|列举|which|what are|list")
 _NUMBER = re.compile(r"多少|几|目标|比例|规模|数量|达到|how many|how much|target|多大|多长")
-_METADATA = re.compile(r"文号|发文字号|字号|印发|发文机关|哪个单位.{0,4}(?:印发|发布|发文)|哪天|哪一天|什么时候|日期|"
-                       r"正式文件|草稿|征求意见|状态|document number|issued|dated|status|draft")
+_METADATA = re.compile(r"文号|发文字号|发文机关|(?:哪个|什么)(?:单位|部门|机关).{0,6}(?:印发|发布|发文|起草)|"
+                       r"(?:哪天|哪一天|什么时候|何时|日期).{0,4}(?:印发|发布|出台|签发)|(?:印发|发布)(?:日期|时间)|"
+                       r"正式文件|草稿|是否正式|document number|issued|dated|drafted|which department drafted")
 _COMPARE = re.compile(r"区别|不同|异同|分别|比较|相比|对比|两份|各自|compare|differ")
 _MONEY = re.compile(
     r"多少钱|多少万|多少亿|金额|多少资金|多少租金|奖励多少|补贴多少|补助多少|补贴标准|奖金|"
@@ -57,6 +58,7 @@ class ExtractiveComposer:
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.dense_threshold = dense_threshold
+        self.other_clause_ratio = 0.85
 
     # --- scoring ---------------------------------------------------------------------------
 
@@ -156,11 +158,32 @@ class ExtractiveComposer:
                     return self._answer(question, pieces, book, retrieved)
 
         for clause, sentence in self._pick_sentences(question, terms, retrieved):
+            if sentence.startswith(CHILDREN_PREFIX) and self._children_of(clause):
+                pieces.append(self._list_with_citations(clause, book))
+                continue
             n = book.cite(clause)
             pieces.append(f"{sentence}[{n}]")
         if not pieces:
             return self.refusal(question, retrieved)
         return self._answer(question, pieces, book, retrieved)
+
+    def _children_of(self, parent: Clause) -> list[Clause]:
+        """The clauses one level below ``parent`` in its document, in order."""
+        depth = len(parent.section_path)
+        seen, out = set(), []
+        for c in self.retriever.bm25.clauses:
+            if (c.doc_id == parent.doc_id and len(c.section_path) == depth + 1
+                    and c.section_path[:depth] == parent.section_path
+                    and c.section_path[-1] not in seen):
+                seen.add(c.section_path[-1])
+                out.append(c)
+        return out
+
+    def _list_with_citations(self, parent: Clause, book: CitationBook) -> str:
+        """“（heading）包括：1.甲[2]；2.乙[3]…”: every item cites its own clause."""
+        heading = parent.section_path[-1] if parent.section_path else parent.label
+        items = [f"{c.section_path[-1]}[{book.cite(c)}]" for c in self._children_of(parent)]
+        return f"{heading}包括：" + "；".join(items) + "。"
 
     def _answer(self, question, pieces, book, retrieved) -> Answer:
         return Answer(question=question, answer="".join(pieces), answered=True,
@@ -176,7 +199,9 @@ class ExtractiveComposer:
         wants_number = bool(_NUMBER.search(question.lower()))
         wants_list = bool(_LIST.search(question.lower()))
         scored: list[tuple[float, int, int, Clause, str]] = []
-        for rank, r in enumerate(retrieved[:5]):
+        compare = bool(_COMPARE.search(question.lower()))
+        seen_sentences: set[str] = set()
+        for rank, r in enumerate(retrieved[: 10 if compare else 5]):
             clause = r.clause
             if clause.kind in ("header", "notice", "footer"):
                 continue  # document details are answered from metadata, not quoted lines
@@ -187,8 +212,9 @@ class ExtractiveComposer:
             context = " ".join(clause.section_path)
             for pos, sentence in enumerate(_sentences(clause)):
                 is_list = sentence.startswith(CHILDREN_PREFIX)
-                if rank >= 3 and not (wants_list and is_list):
+                if sentence in seen_sentences or (rank >= 3 and not (wants_list and is_list) and not compare):
                     continue
+                seen_sentences.add(sentence)
                 if is_list:
                     # A list of children is as relevant as the heading it belongs to.
                     heading = clause.section_path[-1] if clause.section_path else ""
@@ -206,8 +232,13 @@ class ExtractiveComposer:
         best = scored[0][0]
         if best <= 0:
             return []
-        chosen = [s for s in scored if s[0] >= best * 0.75][: self.max_sentences]
-        if _COMPARE.search(question.lower()):
+        # Another clause has to be nearly as good as the best to be cited too: each extra
+        # citation is a claim that the clause supports the answer.
+        top_clause = scored[0][3].chunk_id
+        chosen = [s for s in scored
+                  if s[0] >= best * (0.75 if s[3].chunk_id == top_clause else self.other_clause_ratio)
+                  ][: self.max_sentences]
+        if compare:
             # A comparison needs each document's own statement, not the best document twice.
             per_doc: dict[str, tuple] = {}
             for item in scored:
@@ -217,7 +248,8 @@ class ExtractiveComposer:
         if wants_list:
             # "实施五大工程。一是……二是……": the enumerated openings are the answer.
             lead = chosen[0][3]
-            enum = [s for s in scored if s[3] is lead and _ENUM.match(s[4])]
+            enum = [s for s in scored if s[3].doc_id == lead.doc_id
+                    and s[3].section_path == lead.section_path and _ENUM.match(s[4])]
             if len(enum) >= 2:
                 chosen = chosen[:1] + [s for s in enum if s not in chosen[:1]]
         # Read in document order within a clause, clauses in retrieval order.
