@@ -11,6 +11,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from . import followup
 from .answer import Composer, ExtractiveComposer, build_chain
 from .chunking import chunk_document, window_chunks
 from .embeddings import get_embeddings
@@ -207,14 +208,22 @@ class Assistant:
         return q
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
-            composer: Composer | None = None) -> Answer:
-        """Answer a question from the indexed documents, with citations."""
+            composer: Composer | None = None, history: list[dict] | None = None) -> Answer:
+        """Answer a question from the indexed documents, with citations.
+
+        ``history`` is the conversation so far ([{role, content}]); a follow-up question is
+        made standalone from it before retrieval.
+        """
         q = self.check_question(question)
         self.ensure_index()
         started = time.perf_counter()
+        standalone = followup.rewrite(q, history)
         chain = build_chain(self.retriever, composer or self.composer, k or self.settings.top_k,
                             filters)
-        answer: Answer = chain.invoke(q)
+        answer: Answer = chain.invoke(standalone)
+        answer.question = q
+        if standalone != q:
+            answer.notice = f"结合上文理解为：{standalone}"
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -92,3 +92,25 @@ def test_cli_chunks_json(corpus_dir):
     out = json.loads(result.stdout)
     assert out["document"]["doc_number"] == "成府发〔２０２４〕２号"
     assert any(c["responsible_units"] for c in out["chunks"])
+
+
+def test_followup_with_a_new_place_swaps_it_into_the_previous_question():
+    from assistant.followup import rewrite
+
+    history = [{"role": "user", "content": "星火计划里宁波重点发展什么？"}, {"role": "assistant", "content": "…"}]
+    assert rewrite("那杭州呢？", history) == "星火计划里杭州重点发展什么？"
+
+
+def test_followup_without_a_subject_keeps_the_previous_question_as_context():
+    from assistant.followup import rewrite
+
+    history = [{"role": "user", "content": "遂昌加速创新成果转化应用由哪些单位负责？"}]
+    assert rewrite("牵头单位是谁？", history) == "遂昌加速创新成果转化应用由哪些单位负责？ 牵头单位是谁？"
+    assert rewrite("成都天使基金投未来产业的原则是什么？", history) == "成都天使基金投未来产业的原则是什么？"
+
+
+@pytest.mark.slow
+def test_followup_is_answered_from_the_conversation(real_assistant):
+    history = [{"role": "user", "content": "遂昌加速创新成果转化应用由哪些单位负责？"}]
+    ans = real_assistant.ask("牵头单位是谁？", history=history)
+    assert ans.answered and "县科技局" in ans.answer and ans.notice

@@ -1,0 +1,52 @@
+"""Follow-up questions (“那杭州呢？”, “牵头单位是谁？”) made standalone from the conversation.
+
+A rule-based rewrite that needs no language model: a follow-up that names a new place takes
+the previous question with that place swapped in; one that names nothing keeps the previous
+question as its context.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FOLLOWUP_START = re.compile(r"^(那|那么|那这|它|其|该|这|此|还有|另外|以及|and |what about|how about)", re.I)
+_FOLLOWUP_END = re.compile(r"(呢|吗)[？?]?$")
+
+
+def _places(text: str) -> list[str]:
+    import jieba.posseg as pseg
+
+    from .retrieval import _jieba
+
+    _jieba()
+    return [w for w, flag in pseg.cut(text) if flag == "ns" and len(w) >= 2]
+
+
+def last_user_question(history: list[dict] | None) -> str | None:
+    """The latest user turn of a conversation, if any."""
+    for turn in reversed(history or []):
+        if turn.get("role") == "user" and str(turn.get("content", "")).strip():
+            return str(turn["content"]).strip()
+    return None
+
+
+def is_followup(question: str) -> bool:
+    """Whether a question leans on the previous turn (short, or 那…/…呢 phrasing)."""
+    q = question.strip()
+    return len(q) <= 12 or bool(_FOLLOWUP_START.search(q)) or bool(_FOLLOWUP_END.search(q) and len(q) <= 20)
+
+
+def rewrite(question: str, history: list[dict] | None) -> str:
+    """A standalone form of ``question`` given the conversation ``history``."""
+    previous = last_user_question(history)
+    if not previous or not is_followup(question):
+        return question
+    new_places = _places(question)
+    old_places = _places(previous)
+    if new_places and old_places:
+        rewritten = previous
+        for old, new in zip(old_places, new_places, strict=False):
+            rewritten = rewritten.replace(old, new)
+        if rewritten != previous:
+            return rewritten
+    return f"{previous} {question}"
