@@ -27,8 +27,10 @@ _METADATA = re.compile(r"文号|发文字号|发文机关|(?:哪个|什么)(?:�
                        r"(?:哪天|哪一天|什么时候|何时|日期).{0,4}(?:印发|发布|出台|签发)|(?:印发|发布)(?:日期|时间)|"
                        r"正式文件|草稿|是否正式|document number|issued|dated|drafted|which department drafted")
 _COMPARE = re.compile(r"区别|不同|异同|分别|比较|相比|对比|两份|各自|compare|differ")
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
+_PERCENT = re.compile(r"\d+(?:\.\d+)?\s*[%％]")
 _MONEY = re.compile(
-    r"多少钱|多少万|多少亿|金额|多少资金|多少租金|奖励多少|补贴多少|补助多少|补贴标准|奖金|"
+    r"多少钱|多少万|多少亿|金额|多少资金|资金是多少|资金多少|经费|多少租金|奖励多少|补贴多少|补助多少|补贴标准|奖金|"
     r"规模.{0,4}(?:多少|多大)|prize|subsid|how much money|funding amount"
 )
 _SHARE = re.compile(r"tax rate|比例是多少|容亏率.{0,6}(?:多少|具体)|比例或|百分之多少|税率")
@@ -74,7 +76,10 @@ class ExtractiveComposer:
     def _terms(self, question: str) -> dict[str, float]:
         idf, unseen = self._idf()
         terms = {}
+        mixed = bool(re.search(r"[\u4e00-\u9fff]", question))
         for t in tokenize(question):
+            if mixed and t.isascii() and t.isalpha() and t not in idf:
+                continue  # English words around Chinese terms: the Chinese ones carry the meaning
             terms[t] = idf.get(t, unseen)
         # A word and its sub-words (jieba search mode) should not count twice.
         for t in list(terms):
@@ -113,22 +118,51 @@ class ExtractiveComposer:
         # When the question names a place, what it asks about must be in that place's documents.
         scoped = [r for r in retrieved if any(_names_place(r.clause, p) for p in places)]
         pool = scoped[:3] if scoped else retrieved[:3]
+        # The figure must be stated where the question's subject is: in the clauses that
+        # cover the question best, not anywhere in the top results.
+        terms = self._terms(question)
+        pool = sorted(pool, key=lambda r: -self._coverage(terms, r.clause.embed_text()))[:2]
         top = " ".join(r.clause.embed_text() + ((r.clause.meta.region or "") if r.clause.meta else "")
                        for r in pool)
         norm_top = normalize(top)
         for year in re.findall(r"(?:19|20)\d{2}(?=年)", normalize(question)):
             if year not in norm_top:
                 return f"{year}年"
-        if _MONEY.search(question) and not re.search(r"\d+(?:\.\d+)?\s*(?:万|亿)?元", top):
+        if _MONEY.search(question.lower()) and not self._stated(terms, pool, _AMOUNT):
             return "金额"
-        if _SHARE.search(question) and not re.search(r"\d+(?:\.\d+)?\s*[%％]", top):
+        if _SHARE.search(question.lower()) and not self._stated(terms, pool, _PERCENT):
             return "比例"
-        full_top = " ".join(r.clause.embed_text() + ((r.clause.meta.region or "") if r.clause.meta else "")
-                            for r in retrieved[:3])
+        subjects = self._subject_places()
+        near = " ".join(r.clause.embed_text() for r in retrieved[:3])
         for place in places:
-            if place.rstrip("省市县区") not in full_top:
+            stem = place.rstrip("省市县区")
+            # A place counts when the documents treat it as a subject (title, region or a
+            # heading such as “11.丽水”) or the retrieved clauses mention it.
+            if stem not in subjects and stem not in near:
                 return place
         return None
+
+    def _subject_places(self) -> str:
+        """Titles, regions and headings of the index: where a place is a subject, not an aside."""
+        bm25 = self.retriever.bm25
+        if getattr(self, "_subjects_for", None) is not bm25:
+            self._subjects = " ".join(
+                f"{c.doc_title} {' '.join(c.section_path)} {(c.meta.region or '') if c.meta else ''}"
+                for c in bm25.clauses
+            )
+            self._subjects_for = bm25
+        return self._subjects
+
+    def _stated(self, terms: dict[str, float], pool: list[RetrievedClause], figure: re.Pattern) -> bool:
+        """Whether a sentence states a figure together with the question's rarest term."""
+        if not terms:
+            return False
+        key = max(terms, key=terms.get)
+        for r in pool:
+            for sentence in _sentences(r.clause):
+                if figure.search(sentence) and normalize(key) in normalize(sentence):
+                    return True
+        return False
 
     def compose(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
         """Quote the best-covering sentences with markers, or refuse."""
@@ -140,8 +174,20 @@ class ExtractiveComposer:
         pieces: list[str] = []
 
         if _METADATA.search(question.lower()):
-            header = next((r.clause for r in retrieved[:3] if r.clause.kind == "header"), None)
+            headers = [r.clause for r in retrieved[:5] if r.clause.kind == "header"]
+            named = [normalize(t) for t in re.findall(r"《(.+?)》", question)]
+            if named:
+                # Only the document the question names by title; a title that no indexed
+                # document has is one they merely cite.
+                headers = [h for h in headers if any(t in normalize(h.doc_title) for t in named)]
+            header = headers[0] if headers else None
             if header is not None and header.meta is not None:
+                missing = _missing_field(question, header.meta)
+                if missing:
+                    answer = self.refusal(question, retrieved)
+                    answer.answer = (f"{header.label.split('》')[0]}》中未载明{missing}"
+                                     f"（{_describe(header.meta)}）")
+                    return answer
                 n = book.cite(header)
                 pieces.append(f"{_describe(header.meta)}[{n}]")
                 return self._answer(question, pieces, book, retrieved)
@@ -283,6 +329,18 @@ def _sentences(clause: Clause) -> list[str]:
             if len(s) > 1 and normalize(s) not in headings:
                 out.append(s)
     return out
+
+
+def _missing_field(question: str, meta) -> str | None:
+    """The document detail a question asks for that the document does not state."""
+    q = question.lower()
+    if re.search(r"文号|字号|document number", q) and not meta.doc_number:
+        return "文号"
+    if re.search(r"哪天|哪一天|日期|什么时候|何时|dated|when", q) and not meta.date:
+        return "印发日期"
+    if re.search(r"发文机关|哪个单位|哪个部门|which department", q) and not meta.issuer:
+        return "发文机关"
+    return None
 
 
 def _describe(meta) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from . import followup
+from . import crosslingual, followup
 from .answer import Composer, ExtractiveComposer, build_chain
 from .chunking import chunk_document, window_chunks
 from .embeddings import get_embeddings
@@ -217,7 +217,7 @@ class Assistant:
         q = self.check_question(question)
         self.ensure_index()
         started = time.perf_counter()
-        standalone = followup.rewrite(q, history)
+        standalone = crosslingual.expand(followup.rewrite(q, history), self.place_aliases())
         chain = build_chain(self.retriever, composer or self.composer, k or self.settings.top_k,
                             filters)
         answer: Answer = chain.invoke(standalone)
@@ -226,6 +226,14 @@ class Assistant:
             answer.notice = f"结合上文理解为：{standalone}"
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def place_aliases(self) -> dict[str, str]:
+        """pinyin → Chinese names of the places the indexed documents name (cached per index)."""
+        bm25 = self.retriever.bm25
+        if getattr(self, "_aliases_for", None) is not bm25:
+            self._aliases = crosslingual.place_aliases(bm25.clauses)
+            self._aliases_for = bm25
+        return self._aliases
 
     def documents(self) -> list[dict]:
         """The indexed documents with their metadata and clause counts."""

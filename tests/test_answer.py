@@ -114,3 +114,25 @@ def test_followup_is_answered_from_the_conversation(real_assistant):
     history = [{"role": "user", "content": "遂昌加速创新成果转化应用由哪些单位负责？"}]
     ans = real_assistant.ask("牵头单位是谁？", history=history)
     assert ans.answered and "县科技局" in ans.answer and ans.notice
+
+
+def test_english_question_gets_chinese_terms_and_place_names():
+    from assistant.crosslingual import expand, is_mostly_english
+
+    aliases = {"chengdu": "成都", "hangzhou": "杭州"}
+    out = expand("What is the document number of Chengdu's opinions?", aliases)
+    assert "文号" in out and "成都" in out
+    assert expand("成都的文号是什么？", aliases) == "成都的文号是什么？"
+    assert not is_mostly_english("推进AI+应用")
+
+
+@pytest.mark.slow
+def test_english_question_is_answered_from_chinese_text(real_assistant):
+    ans = real_assistant.ask("Which department leads the angel fund work in Chengdu?")
+    assert ans.answered and "市国资委" in ans.answer
+
+
+@pytest.mark.slow
+def test_missing_document_detail_is_said_plainly(real_assistant):
+    ans = real_assistant.ask("浙江《关于加快培育未来产业的实施意见》的文号是什么？")
+    assert not ans.answered and "未载明文号" in ans.answer
