@@ -203,9 +203,12 @@ class ExtractiveComposer:
                 if _LEAD.search(question.lower()):
                     return self._answer(question, pieces, book, retrieved)
 
-        for clause, sentence in self._pick_sentences(question, terms, retrieved):
-            if sentence.startswith(CHILDREN_PREFIX) and self._children_of(clause):
-                pieces.append(self._list_with_citations(clause, book))
+        for i, (clause, sentence) in enumerate(self._pick_sentences(question, terms, retrieved)):
+            if sentence.startswith(CHILDREN_PREFIX):
+                # A list of items answers only when it is the best match; elsewhere it adds
+                # citations that do not hold the answer.
+                if i == 0 and self._children_of(clause):
+                    pieces.append(self._list_with_citations(clause, book))
                 continue
             n = book.cite(clause)
             pieces.append(f"{sentence}[{n}]")
@@ -282,7 +285,7 @@ class ExtractiveComposer:
         # citation is a claim that the clause supports the answer.
         top_clause = scored[0][3].chunk_id
         chosen = [s for s in scored
-                  if s[0] >= best * (0.75 if s[3].chunk_id == top_clause else self.other_clause_ratio)
+                  if s[0] >= best * (0.6 if s[3].chunk_id == top_clause else self.other_clause_ratio)
                   ][: self.max_sentences]
         if compare:
             # A comparison needs each document's own statement, not the best document twice.

@@ -138,7 +138,8 @@ def chunk_document(doc: PolicyDocument, max_chars: int = 600) -> list[Clause]:
                                         children or []))
 
     add([NOTICE_LABEL], NOTICE_LABEL, notice, "notice")
-    header_items = header + footer if not notice else header
+    # All of a document's own details (文号, dates, signature, 抄送, 印发) in one chunk.
+    header_items = header + footer
     summary = _meta_summary(meta)
     if summary:
         header_items = header_items + [(header_items[-1][0] if header_items else 0, summary)]
@@ -158,8 +159,6 @@ def chunk_document(doc: PolicyDocument, max_chars: int = 600) -> list[Clause]:
     walk(root, [])
     if root.paragraphs:  # text after the last heading that belongs to no clause
         add([FOOTER_LABEL], FOOTER_LABEL, root.paragraphs, "footer")
-    if footer and notice:
-        add([FOOTER_LABEL], FOOTER_LABEL, footer, "footer")
 
     _attach_responsibility(clauses)
     for n, clause in enumerate(clauses):
