@@ -355,8 +355,7 @@ def _describe(meta) -> str:
     if meta.doc_number:
         parts.append(f"文号为{meta.doc_number}")
     if meta.date:
-        y, m, d = (int(x) for x in meta.date.split("-"))
-        parts.append(f"日期为{y}年{m}月{d}日")
+        parts.append(f"日期为{meta.date_cn()}")
     parts.append("目前为征求意见稿（草案），尚未正式印发" if meta.status == "draft" else "为正式印发的文件")
     return "，".join(parts) + "。"
 

@@ -175,8 +175,7 @@ def _meta_summary(meta) -> str:
     if meta.doc_number:
         parts.append(f"文号：{meta.doc_number}")
     if meta.date:
-        y, m, d = (int(x) for x in meta.date.split("-"))
-        parts.append(f"成文日期：{y}年{m}月{d}日")
+        parts.append(f"成文日期：{meta.date_cn()}")
     parts.append(f"状态：{status}")
     return "；".join(parts)
 
@@ -282,33 +281,31 @@ def parse_responsibility(text: str) -> list[ResponsibilityNote]:
     return notes
 
 
-def _split_remark(inner: str) -> tuple[str, str]:
-    depth = 0
-    for k, ch in enumerate(inner):
+def _split_top_level(text: str, seps: str, maxsplit: int = -1) -> list[str]:
+    """Split ``text`` at ``seps`` outside brackets: 各区(市、县)政府 stays one piece."""
+    parts, current, depth = [], "", 0
+    for ch in text:
         if ch in "（(〔[":
             depth += 1
         elif ch in "）)〕]":
             depth = max(depth - 1, 0)
-        elif ch in "。." and depth == 0:
-            return inner[:k], inner[k + 1:]
-    return inner, ""
+        if ch in seps and depth == 0 and maxsplit != 0:
+            parts.append(current)
+            current = ""
+            maxsplit -= 1
+        else:
+            current += ch
+    return parts + [current]
+
+
+def _split_remark(inner: str) -> tuple[str, str]:
+    """The unit list of a note and the remark after its first full stop."""
+    head, *rest = _split_top_level(inner, "。.", maxsplit=1)
+    return head, rest[0] if rest else ""
 
 
 def _split_units(units: str) -> list[str]:
-    out, current, depth = [], "", 0
-    for ch in units:
-        if ch in "（(〔[":
-            depth += 1
-        elif ch in "）)〕]":
-            depth = max(depth - 1, 0)
-        if ch in "、，,；;" and depth == 0:
-            if current.strip():
-                out.append(current.strip())
-            current = ""
-        else:
-            current += ch
-    if current.strip():
-        out.append(current.strip())
+    out = [u.strip() for u in _split_top_level(units, "、，,；;") if u.strip()]
     # "各市、县〔市、区〕政府" names one group of units, not two.
     merged: list[str] = []
     for unit in out:
@@ -323,14 +320,9 @@ def _lead_units(units: list[str], units_part: str, comma_mode: bool) -> list[str
     if not units:
         return []
     if comma_mode:
-        depth = 0
-        for k, ch in enumerate(units_part):
-            if ch in "（(〔[":
-                depth += 1
-            elif ch in "）)〕]":
-                depth = max(depth - 1, 0)
-            elif ch in "，," and depth == 0:
-                return _split_units(units_part[:k])
+        before_comma = _split_top_level(units_part, "，,", maxsplit=1)
+        if len(before_comma) > 1:
+            return _split_units(before_comma[0])
     return units[:1]
 
 

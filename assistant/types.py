@@ -22,6 +22,13 @@ class DocumentMeta(BaseModel):
     source: str = ""
     file_hash: str = ""
 
+    def date_cn(self) -> str | None:
+        """The date as Chinese documents write it: 2024年1月3日."""
+        if not self.date:
+            return None
+        y, m, d = (int(x) for x in self.date.split("-"))
+        return f"{y}年{m}月{d}日"
+
 
 class PolicyDocument(BaseModel):
     """A parsed, cleaned document: metadata plus its text as paragraphs."""
