@@ -249,6 +249,7 @@ class ExtractiveComposer:
         wants_list = bool(_LIST.search(question.lower()))
         scored: list[tuple[float, int, int, Clause, str]] = []
         compare = bool(_COMPARE.search(question.lower()))
+        places = _places(question)
         seen_sentences: set[str] = set()
         for rank, r in enumerate(retrieved[: 10 if compare else 5]):
             clause = r.clause
@@ -273,6 +274,8 @@ class ExtractiveComposer:
                 score += 0.2 * self._coverage(terms, context + clause.doc_title)
                 if wants_number and _HAS_DIGIT.search(sentence):
                     score += 0.15
+                if any(_names_place(clause, p) for p in places):
+                    score += 0.1  # the document of the place the question names
                 score -= 0.05 * rank
                 scored.append((score, rank, pos, clause, sentence))
         if not scored:

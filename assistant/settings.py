@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     candidate_k: int = Field(30, description="Candidates each retriever returns before fusion.")
     rrf_k: int = Field(10, description="Reciprocal-rank-fusion constant (smaller trusts the top ranks more).")
     dense_weight: float = Field(
-        0.5, description="Weight of the dense ranking against BM25 (1.0) in the fusion."
+        0.2, description="Weight of the dense ranking against BM25 (1.0) in the fusion."
     )
     retrieval_mode: str = Field(
         "hybrid", description="'hybrid' (BM25 + dense, fused), 'bm25' or 'dense'."
