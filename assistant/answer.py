@@ -174,7 +174,10 @@ class ExtractiveComposer:
         pieces: list[str] = []
 
         if _METADATA.search(question.lower()):
-            headers = [r.clause for r in retrieved[:5] if r.clause.kind == "header"]
+            # The details of the documents retrieved, best first, wherever their header ranks.
+            docs = list(dict.fromkeys(r.clause.doc_id for r in retrieved[:5]))
+            by_doc = {c.doc_id: c for c in self.retriever.bm25.clauses if c.kind == "header"}
+            headers = [by_doc[d] for d in docs if d in by_doc]
             named = [normalize(t) for t in re.findall(r"《(.+?)》", question)]
             if named:
                 # Only the document the question names by title; a title that no indexed

@@ -168,7 +168,7 @@ def chunk_document(doc: PolicyDocument, max_chars: int = 600) -> list[Clause]:
 
 def _meta_summary(meta) -> str:
     """One line restating what the header says, in the words people ask with."""
-    status = {"draft": "征求意见稿（草案，尚未正式印发）", "final": "正式印发"}.get(meta.status, meta.status)
+    status = {"draft": "草案，尚未正式印发", "final": "正式印发"}.get(meta.status, meta.status)
     parts = []
     if meta.issuer:
         parts.append(f"发文机关：{meta.issuer}")

@@ -20,7 +20,7 @@ from .embeddings import model_id
 from .types import Clause
 
 # Bump when the chunker's output changes, so that old indexes are not reused.
-CHUNKER_VERSION = "5"
+CHUNKER_VERSION = "8"
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 

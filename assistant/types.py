@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field
 
 #: The sentence the assistant answers with when the documents do not hold the answer.
@@ -67,6 +69,11 @@ class Clause(BaseModel):
         repeating its heading in the parent would let the parent outrank it.
         """
         own = "\n".join(line for line in self.text.split("\n") if not line.startswith("下设："))
+        if self.kind == "header":
+            # Every clause already carries the title and the status; repeated here, a short
+            # header would outrank the clauses of its document for questions naming it.
+            return "\n".join(line for line in own.split("\n")
+                             if not re.fullmatch(r"[（(].{0,8}稿[）)]", line))
         return f"{self.doc_title} {' '.join(self.section_path)}\n{own}"
 
 
