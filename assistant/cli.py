@@ -1,4 +1,4 @@
-"""The ``assistant`` command line: ingest, ask, chunks, docs, eval."""
+"""The ``assistant`` command line: ingest, ask, chunks, docs, eval, serve."""
 
 from __future__ import annotations
 
@@ -200,6 +200,28 @@ def evaluate(
                 err.print(f"[red]below floor:[/red] {f}")
             raise typer.Exit(1)
         console.print("all metrics at or above their floors")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+) -> None:
+    """Serve the HTTP API and the chat web UI (open http://HOST:PORT/ in a browser).
+
+    Set ASSISTANT_API_KEY to require 'Authorization: Bearer <key>' on the API, and
+    ASSISTANT_CORS_ORIGINS (comma-separated) to let other sites call it.
+    """
+    import logging
+
+    import uvicorn
+
+    from .api import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    err.print(f"serving on http://{host}:{port}/ (API docs: /docs); the first start indexes the corpus")
+    # One process: the index and the models are loaded once and shared by every request.
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,6 +20,11 @@ from langchain_core.embeddings import Embeddings
 
 from .text import nfkc
 
+# The bundled engine's OpenMP threads spin while they wait for work. When anything else wants
+# the cores (request threads, a second process) that spinning turns a 30 ms query embedding
+# into seconds. libgomp reads this when the engine loads, on the first embedding.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 class EmbeddingError(Exception):
     """An embedding model that cannot be loaded; the message says how to fix it."""
