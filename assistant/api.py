@@ -463,6 +463,17 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+def _mount_slack(app: FastAPI, assistant: Assistant) -> None:
+    """Slack's events at /slack/events in this app too (before the web UI, which catches all)."""
+    from .slack import SlackConfigError, events_route
+    from .slack import create_app as create_slack_app
+
+    try:
+        app.router.routes.insert(0, events_route(create_slack_app(assistant)))
+    except SlackConfigError as exc:
+        log.warning("Slack events are not served: %s", exc)
+
+
 def _mount_offline_docs(app: FastAPI) -> None:
     """Swagger UI at /docs from the swagger-ui-bundle package, so it works with no network."""
     from fastapi.openapi.docs import get_swagger_ui_html
@@ -772,5 +783,7 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
     app.include_router(v1)
     # Last: the web UI answers every path the API does not.
     _mount_offline_docs(app)
+    if os.environ.get("SLACK_BOT_TOKEN") and os.environ.get("SLACK_SIGNING_SECRET"):
+        _mount_slack(app, assistant)
     app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app

@@ -224,5 +224,23 @@ def serve(
     uvicorn.run(create_app(), host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
 
 
+@app.command()
+def slack(
+    http: bool = typer.Option(False, "--http", help="Receive Slack requests over HTTP at /slack/events instead of Socket Mode."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on in HTTP mode."),
+    port: int = typer.Option(3000, "--port", help="Port to listen on in HTTP mode."),
+) -> None:
+    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP (/slack/events).
+
+    SLACK_BOT_TOKEN is required; HTTP mode also needs SLACK_SIGNING_SECRET.
+    """
+    from .slack import SlackConfigError, run
+
+    try:
+        run(http=http, port=port, host=host)
+    except SlackConfigError as exc:
+        _fail(str(exc))
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

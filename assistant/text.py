@@ -142,7 +142,9 @@ class Numbering:
 
 
 SENTENCE_END = "。！？；!?;"
-_SENT_RE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;]+[”’」』）)]*|$)")
+# ASCII ! ? ; end a sentence only before a space or the end: inside a token (<!channel>, a
+# URL) they do not.
+_SENT_RE = re.compile(r"(?:[^。！？；!?;]|[!?;](?=\S))*(?:(?:[。！？；]|[!?;](?=\s|$))+[”’」』）)]*|$)")
 
 
 def split_sentences(text: str) -> list[str]:
