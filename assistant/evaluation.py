@@ -129,6 +129,8 @@ def run_eval(assistant: Assistant, items: list[GoldItem], k: int = 5,
              progress: Callable[[int, int], None] | None = None) -> dict:
     """Ask every gold question through ``Assistant.ask`` and score the answers."""
     assistant.ensure_index()
+    if items:
+        assistant.ask(items[0].question)  # load the models first: latencies are of warm answers
     records = []
     for i, item in enumerate(items):
         answer = assistant.ask(item.question, k=max(k, MRR_DEPTH))
@@ -224,7 +226,7 @@ def plot_report(report: dict, path: Path) -> None:
     per_tag = report["metrics"]["per_tag"]
     shown = ["recall@k", "recall@budget", "mrr@10", "citation_precision", "all_facts"]
     tags = list(per_tag)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [3, 1]})
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(16, 5), gridspec_kw={"width_ratios": [3, 1]})
     width = 0.8 / len(shown)
     for j, m in enumerate(shown):
         values = [per_tag[t].get(m) or 0 for t in tags]
@@ -236,7 +238,7 @@ def plot_report(report: dict, path: Path) -> None:
     ax1.set_xticks([i + 0.4 for i in range(len(tags))], tags, rotation=40, ha="right")
     ax1.set_ylim(0, 1.05)
     ax1.set_title("Metrics per tag")
-    ax1.legend(fontsize=8, loc="lower left")
+    ax1.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax2.hist([r["latency_ms"] for r in report["records"]], bins=30, color="tab:gray")
     ax2.set_title("Latency per question (ms)")
     fig.tight_layout()
