@@ -322,12 +322,17 @@ class ExtractiveComposer:
 
     def refusal(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
         """The answer when the documents do not hold one: say so, list the nearest clauses."""
-        nearest = "；".join(r.clause.label for r in retrieved[:3])
-        text = f"{REFUSAL_PREFIX}能回答该问题的内容。"
-        if nearest:
-            text += f"可能相关的条款：{nearest}。"
-        return Answer(question=question, answer=text, answered=False, citations=[],
-                      retrieved=retrieved)
+        return refusal_answer(question, retrieved)
+
+
+def refusal_answer(question: str, retrieved: list[RetrievedClause]) -> Answer:
+    """The refusal every composer gives: the documents do not say it; the nearest clauses."""
+    nearest = "；".join(r.clause.label for r in retrieved[:3])
+    text = f"{REFUSAL_PREFIX}能回答该问题的内容。"
+    if nearest:
+        text += f"可能相关的条款：{nearest}。"
+    return Answer(question=question, answer=text, answered=False, citations=[],
+                  retrieved=retrieved)
 
 
 def _sentences(clause: Clause) -> list[str]:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
+from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.exception_handlers import (
     http_exception_handler,
     request_validation_exception_handler,
@@ -502,7 +502,8 @@ def _warm_up(assistant: Assistant) -> None:
         if assistant.store.count() == 0:
             log.info("the index is empty: indexing %s (first start)", assistant.settings.corpus_dir)
         assistant.ensure_index()
-        assistant.ask(WARMUP_QUESTION)
+        # With a language model, warm up the retrieval and the extractive fallback only.
+        assistant.ask(WARMUP_QUESTION, composer=getattr(assistant.composer, "fallback", None))
         log.info("warm-up done in %.1f s; %d clauses indexed",
                  time.perf_counter() - started, assistant.store.count())
     except Exception:  # the server still starts: /readyz reports whether it can answer
@@ -537,6 +538,8 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # A misconfigured model or prompt template stops the start, not a request.
+        await run_in_threadpool(assistant.check_llm)
         await run_in_threadpool(_warm_up, assistant)
         yield
 
@@ -618,6 +621,14 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
         # By keyword: the service's signature may grow.
         return assistant.ask(question, k=k, filters=filters, history=history or None)
 
+    async def stream_answer(question: str, k: int | None, filters: Filters | None,
+                            history: list[dict] | None) -> AsyncIterator[str | Answer]:
+        # Text pieces as the composer produces them (a language model's verified sentences),
+        # then the finished answer; each step runs in a worker thread.
+        items = assistant.ask_stream(question, k=k, filters=filters, history=history or None)
+        async for item in iterate_in_threadpool(items):
+            yield item
+
     def ask_body(body: AskRequest) -> Answer:
         history = [t.model_dump() for t in body.history] if body.history else None
         filters = body.filters.to_filters() if body.filters else None
@@ -638,17 +649,22 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
         """
         assistant.check_question(body.question)  # a bad question is a 422, not a stream
 
+        history = [t.model_dump() for t in body.history] if body.history else None
+        filters = body.filters.to_filters() if body.filters else None
+
         async def events() -> AsyncIterator[dict]:
             try:
-                answer = await run_in_threadpool(ask_body, body)
+                async for item in stream_answer(body.question, body.k, filters, history):
+                    if isinstance(item, Answer):
+                        yield {"event": "answer",
+                               "data": json.dumps(item.public(), ensure_ascii=False)}
+                    else:
+                        yield {"event": "delta",
+                               "data": json.dumps({"text": item}, ensure_ascii=False)}
+                    await asyncio.sleep(0)  # let each piece go out on its own
             except Exception as exc:
                 log.exception("answering a streamed question failed")
                 yield {"event": "error", "data": json.dumps({"detail": str(exc)}, ensure_ascii=False)}
-                return
-            for piece in answer_pieces(answer.answer):
-                yield {"event": "delta", "data": json.dumps({"text": piece}, ensure_ascii=False)}
-                await asyncio.sleep(0)  # let each piece go out on its own
-            yield {"event": "answer", "data": json.dumps(answer.public(), ensure_ascii=False)}
 
         return _sse(events())
 
@@ -741,17 +757,28 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
 
         async def events() -> AsyncIterator[dict]:
             yield {"data": chunk({"role": "assistant", "content": ""})}
+            answer: Answer | None = None
+            streamed = ""
             try:
-                answer = await run_in_threadpool(ask, question, None, None, history)
+                async for item in stream_answer(question, None, None, history):
+                    if isinstance(item, Answer):
+                        answer = item
+                        continue
+                    streamed += item
+                    yield {"data": chunk({"content": item})}
+                    await asyncio.sleep(0)
             except Exception as exc:
                 log.exception("answering a streamed chat completion failed")
                 yield {"data": json.dumps({"error": {"message": str(exc), "type": "server_error"}},
                                           ensure_ascii=False)}
                 yield {"data": "[DONE]"}
                 return
-            for piece in answer_pieces(answer.answer):
-                yield {"data": chunk({"content": piece})}
-                await asyncio.sleep(0)
+            if answer is None:  # pragma: no cover - ask_stream always ends with the answer
+                yield {"data": "[DONE]"}
+                return
+            if answer.answer != streamed:
+                # A model that failed mid-answer: the text to keep is the final answer.
+                yield {"data": chunk({"content": "\n\n" + answer.answer})}
             if answer.citations:
                 yield {"data": chunk({"content": sources_block(answer)})}
             yield {"data": chunk({}, "stop", citations=[c.model_dump() for c in answer.citations],

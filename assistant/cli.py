@@ -115,6 +115,65 @@ def ask(
 
 
 @app.command()
+def chat(
+    k: int = typer.Option(None, "--k", help="Clauses to retrieve (default: settings top_k)."),
+) -> None:
+    """Ask questions one per line (follow-ups use the conversation); an empty line or EOF ends."""
+    from .embeddings import EmbeddingError
+    from .service import QuestionError
+    from .store import StoreError
+    from .types import Answer
+
+    assistant = _assistant()
+    try:
+        _ingest_with_bar(assistant)
+    except (EmbeddingError, StoreError) as exc:
+        _fail(str(exc))
+    history: list[dict] = []
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            err.print("[bold]问：[/bold]", end="")
+        line = sys.stdin.readline()
+        question = line.strip()
+        if not question:
+            break
+        answer = None
+        try:
+            for item in assistant.ask_stream(question, k=k, history=history or None):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    sys.stdout.write(item)
+                    sys.stdout.flush()
+        except QuestionError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            continue
+        except (EmbeddingError, StoreError) as exc:
+            _fail(str(exc))
+        if answer is None:  # pragma: no cover - ask_stream always ends with the answer
+            continue
+        sys.stdout.write("\n")
+        if answer.notice:
+            err.print(answer.notice, style="dim", markup=False, highlight=False)
+        _print_sources(answer)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        history += [{"role": "user", "content": question},
+                    {"role": "assistant", "content": answer.answer}]
+
+
+def _print_sources(answer) -> None:
+    if answer.citations:
+        for c in answer.citations:
+            console.print(f"[{c.n}] {c.label}", markup=False, highlight=False)
+    elif answer.retrieved:
+        console.print("可能相关：", markup=False, highlight=False)
+        for r in answer.retrieved[:3]:
+            console.print(f"- {r.clause.label}", markup=False, highlight=False)
+
+
+@app.command()
 def chunks(
     file: Path = typer.Argument(..., help="A txt, md, pdf or docx file."),
     as_json: bool = typer.Option(False, "--json", help="Print the document and its clauses as JSON."),
@@ -164,6 +223,8 @@ def evaluate(
     k: int = typer.Option(5, "--k", help="Top-k for recall@k and the citations shown."),
     compare: bool = typer.Option(False, "--compare", help="Also run the baselines side by side."),
     floors: Path = typer.Option(None, "--floors", help="JSON of metric floors; exit 1 if one is missed."),
+    llm: bool = typer.Option(False, "--llm", help="Answer with the language model of ASSISTANT_LLM_* "
+                             "and compare it with the extractive answers."),
 ) -> None:
     """Score answers against gold Q&A: retrieval, citations, facts, refusals, latency."""
     from . import evaluation as ev
@@ -171,7 +232,14 @@ def evaluate(
 
     items = ev.load_gold(gold)
     base = Settings()
-    runs = ev.BASELINES if compare else {"full": {}}
+    if llm and not base.llm_enabled:
+        _fail("--llm needs ASSISTANT_LLM_PROVIDER (openai or ollama) and ASSISTANT_LLM_MODEL")
+    offline = {"llm_provider": "none"}
+    runs = {n: {**o, **offline} for n, o in ev.BASELINES.items()} if compare else {"full": offline}
+    if llm:
+        # The report is of the language-model answers; the extractive ones stand beside them.
+        runs = {**{("extractive" if n == "full" else n): o for n, o in runs.items()}, "full": {}}
+        compare = True
     results: dict[str, dict] = {}
     for name, overrides in runs.items():
         settings = base.model_copy(update=overrides)
@@ -189,7 +257,8 @@ def evaluate(
         results[name] = result
     report = results["full"]
     if compare:
-        report["compare"] = {n: r["metrics"]["overall"] for n, r in results.items()}
+        report["compare"] = {("llm" if llm and n == "full" else n): r["metrics"]["overall"]
+                             for n, r in results.items()}
     ev.write_report(report, out)
     console.print(ev.markdown_report(report), markup=False, highlight=False)
     console.print(f"report: {out / 'report.json'}, {out / 'report.md'}, {out / 'report.png'}")

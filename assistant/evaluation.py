@@ -90,6 +90,8 @@ def score_item(item: GoldItem, answer: Answer, k: int) -> dict:
         if cited:
             rec["citation_precision"] = sum(any(_held(s, c) for s in spans) for c in cited) / len(cited)
         rec["citation_recall"] = sum(any(_held(s, c) for c in cited) for s in spans) / len(spans)
+    # Answers with a sentence removed because its cited clause does not state it.
+    rec["unsupported_claims"] = 1.0 if answer.unsupported_claims else 0.0
     if item.answerable and item.expected:
         got = [any(_held(alt, answer.answer) for alt in group) for group in item.expected]
         rec["fact_recall"] = sum(got) / len(got)
@@ -98,7 +100,8 @@ def score_item(item: GoldItem, answer: Answer, k: int) -> dict:
 
 
 METRICS = ["recall@k", "hit@k", "mrr@10", "recall@budget", "citation_precision",
-           "citation_recall", "fact_recall", "all_facts", "refusal", "false_refusal"]
+           "citation_recall", "fact_recall", "all_facts", "refusal", "false_refusal",
+           "unsupported_claims"]
 
 
 def aggregate(records: list[dict]) -> dict:
@@ -145,6 +148,8 @@ def run_eval(assistant: Assistant, items: list[GoldItem], k: int = 5,
             "citations": public["citations"],
             "retrieved": public["retrieved"][:k],
             "latency_ms": round(answer.latency_ms, 2),
+            "unsupported_claims": list(answer.unsupported_claims),
+            "notice": answer.notice,
             "scores": scores,
         })
         if progress:
@@ -163,6 +168,8 @@ def config_of(settings: Settings, k: int, embedding_id: str) -> dict:
         "chunking": settings.chunking,
         "max_clause_chars": settings.max_clause_chars,
         "refusal_threshold": settings.refusal_threshold,
+        "composer": (f"llm:{settings.llm_provider}/{settings.llm_model}" if settings.llm_enabled
+                     else "extractive"),
         "budget_chars": BUDGET_CHARS,
     }
 
@@ -181,7 +188,7 @@ BASELINES: dict[str, dict] = {
 
 _TABLE_METRICS = ["recall@k", "recall@budget", "mrr@10", "hit@k", "citation_precision",
                   "citation_recall", "all_facts", "fact_recall", "refusal", "false_refusal",
-                  "latency_p50_ms", "latency_p95_ms", "avg_context_chars"]
+                  "unsupported_claims", "latency_p50_ms", "latency_p95_ms", "avg_context_chars"]
 
 
 def _fmt(v) -> str:

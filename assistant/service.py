@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -41,6 +42,7 @@ class Assistant:
         self._store: ClauseStore | None = None
         self._retriever: HybridRetriever | None = None
         self._composer = composer
+        self._rewriter = None
         self._ingest_lock = threading.Lock()
         self._open_lock = threading.Lock()
 
@@ -92,12 +94,36 @@ class Assistant:
 
     @property
     def composer(self) -> Composer:
-        """The answer composer (offline extractive by default)."""
+        """The answer composer: offline extractive by default, a language model when configured.
+
+        With ``ASSISTANT_LLM_PROVIDER`` set, the prompts are loaded and checked here, so a
+        broken template fails on the first use, before any model call.
+        """
         if self._composer is None:
-            self._composer = ExtractiveComposer(
+            extractive = ExtractiveComposer(
                 self.retriever, self.settings.refusal_threshold, self.settings.max_answer_sentences
             )
+            if self.settings.llm_enabled:
+                from . import llm
+
+                self._composer, self._rewriter = llm.build(self.settings, extractive)
+            else:
+                self._composer = extractive
         return self._composer
+
+    def check_llm(self) -> None:
+        """Build the language-model composer now (prompts checked) when one is configured."""
+        if self.settings.llm_enabled:
+            _ = self.composer
+
+    def standalone(self, question: str, history: list[dict] | None) -> str:
+        """The question made standalone from the conversation (by the model when configured)."""
+        if history:
+            _ = self.composer  # builds the rewriter with it
+            rewriter = getattr(self, "_rewriter", None)
+            if rewriter is not None:
+                return rewriter.rewrite(question, history)
+        return followup.rewrite(question, history)
 
     # --- ingest ---------------------------------------------------------------------------
 
@@ -217,13 +243,47 @@ class Assistant:
         q = self.check_question(question)
         self.ensure_index()
         started = time.perf_counter()
-        standalone = crosslingual.expand(followup.rewrite(q, history), self.place_aliases())
+        standalone = crosslingual.expand(self.standalone(q, history), self.place_aliases())
         chain = build_chain(self.retriever, composer or self.composer, k or self.settings.top_k,
                             filters)
         answer: Answer = chain.invoke(standalone)
+        return self._finish(answer, q, standalone, started)
+
+    def ask_stream(self, question: str, k: int | None = None, filters: Filters | None = None,
+                   composer: Composer | None = None,
+                   history: list[dict] | None = None) -> Iterator[str | Answer]:
+        """Answer as a stream: text pieces, then the finished :class:`Answer` as the last item.
+
+        With a language model the pieces are its sentences as they pass verification; the
+        extractive answer is cut into sentences. The pieces joined are the final answer text
+        (unless a model fails mid-answer; the final answer is always the one to keep).
+        """
+        q = self.check_question(question)
+        self.ensure_index()
+        started = time.perf_counter()
+        standalone = crosslingual.expand(self.standalone(q, history), self.place_aliases())
+        retrieved = self.retriever.retrieve(standalone, k=k or self.settings.top_k, filters=filters)
+        chosen = composer or self.composer
+        emitted = ""
+        answer: Answer | None = None
+        if hasattr(chosen, "stream"):
+            for item in chosen.stream(standalone, retrieved):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    emitted += item
+                    yield item
+        if answer is None:
+            answer = chosen.compose(standalone, retrieved)
+        if answer.answer.startswith(emitted):
+            yield from text_pieces(answer.answer[len(emitted):])
+        yield self._finish(answer, q, standalone, started)
+
+    def _finish(self, answer: Answer, q: str, standalone: str, started: float) -> Answer:
         answer.question = q
         if standalone != q:
-            answer.notice = f"结合上文理解为：{standalone}"
+            understood = f"结合上文理解为：{standalone}"
+            answer.notice = f"{understood}；{answer.notice}" if answer.notice else understood
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
@@ -243,6 +303,14 @@ class Assistant:
                                                     "clauses": 0})
             entry["clauses"] += 1
         return sorted(docs.values(), key=lambda d: d["doc_id"])
+
+
+_PIECE = re.compile(r".+?(?:[。！？!?；;\n]+(?:\[\d+\])*|\Z)", re.S)
+
+
+def text_pieces(text: str) -> list[str]:
+    """A text cut after each sentence, keeping the ``[n]`` markers that follow it."""
+    return [p for p in _PIECE.findall(text) if p] if text else []
 
 
 def _collect_files(roots: list[Path], report: IngestReport) -> Iterable[Path]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -66,6 +66,35 @@ class Settings(BaseSettings):
         2000, description="Longer questions are rejected with a clear error."
     )
     max_upload_bytes: int = Field(20_000_000, description="Largest file accepted for ingest.")
+    llm_provider: str = Field(
+        "none",
+        description="'none' (offline extractive answers), 'openai' (any OpenAI-compatible API) "
+        "or 'ollama'.",
+    )
+    llm_base_url: str | None = Field(
+        None, description="Base URL of the model API, e.g. http://127.0.0.1:8080/v1 or "
+        "http://127.0.0.1:11434 for Ollama."
+    )
+    llm_model: str | None = Field(None, description="Model name sent to the API.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key of an OpenAI-compatible API (local servers accept any)."
+    )
+    llm_timeout: float = Field(
+        60.0, description="Seconds to wait for the model before falling back to the extractive answer."
+    )
+    llm_max_retries: int = Field(1, description="Retries of a failed model call.")
+    llm_temperature: float = Field(0.0, description="Sampling temperature of the model.")
+    llm_rewrite: bool = Field(
+        True, description="Let the model rewrite follow-up questions (rule-based without a model)."
+    )
+    prompts_dir: Path | None = Field(
+        None, description="Folder of the prompt templates (default: prompts/ of the project)."
+    )
+
+    @property
+    def llm_enabled(self) -> bool:
+        """Whether answers are written by a language model."""
+        return self.llm_provider.strip().lower() not in ("", "none", "off", "extractive")
 
 
 def get_settings(**overrides) -> Settings:

@@ -121,6 +121,8 @@ class Answer(BaseModel):
     retrieved: list[RetrievedClause] = Field(default_factory=list)
     latency_ms: float = 0.0
     notice: str | None = None
+    #: Sentences removed because the clauses they cite do not state what they say.
+    unsupported_claims: list[str] = Field(default_factory=list)
 
     def public(self) -> dict:
         """The JSON shape of ``assistant ask --json`` and the HTTP API."""
@@ -134,6 +136,9 @@ class Answer(BaseModel):
         }
         if self.notice:
             out["notice"] = self.notice
+        if self.unsupported_claims:
+            out["unsupported_claims"] = {"count": len(self.unsupported_claims),
+                                         "sentences": list(self.unsupported_claims)}
         return out
 
 

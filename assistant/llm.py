@@ -1,0 +1,293 @@
+"""Answers written by a language model, verified against the clauses they cite.
+
+The only module that imports provider SDKs (langchain-openai, langchain-ollama), and only when
+a provider is configured (``ASSISTANT_LLM_PROVIDER``). The prompt templates are files in
+``prompts/`` (``system.txt``, ``user.txt``, ``rewrite.txt``); :func:`load_prompts` checks their
+variables when the composer is built, so a broken template fails at start, not mid-request.
+
+:class:`LLMComposer` plugs into the answer chain like the extractive composer
+(``compose(question, retrieved) -> Answer``) and also streams (:meth:`LLMComposer.stream`).
+Every reply goes through :mod:`assistant.verify`; when the model fails, times out or says
+nothing, the extractive answer is returned with a notice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from . import followup
+from .answer import Composer, refusal_answer
+from .settings import Settings
+from .types import Answer, RetrievedClause
+from .verify import NO_ANSWER, StreamVerifier
+
+log = logging.getLogger(__name__)
+
+#: The prompts folder of the project (``ASSISTANT_PROMPTS_DIR`` overrides it).
+DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+#: Each template and the variables it must use, no more and no fewer.
+PROMPT_VARIABLES: dict[str, set[str]] = {
+    "system": {"no_answer"},
+    "user": {"question", "clauses"},
+    "rewrite": {"history", "question"},
+}
+
+#: Characters of a clause shown to the model.
+MAX_CLAUSE_CHARS = 1500
+
+_THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S)
+
+
+class LLMConfigError(ValueError):
+    """The language model or its prompts are misconfigured; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """The checked prompt templates (``str.format`` syntax)."""
+
+    system: str
+    user: str
+    rewrite: str
+
+
+def template_variables(template: str) -> set[str]:
+    """The ``{name}`` fields of a ``str.format`` template."""
+    names = set()
+    for _, field, _, _ in string.Formatter().parse(template):
+        if field is not None:
+            names.add(field)
+    return names
+
+
+def load_prompts(folder: Path | str | None = None) -> Prompts:
+    """Read and check ``system.txt``, ``user.txt`` and ``rewrite.txt`` (or ``.md``) from ``folder``.
+
+    Raises :class:`LLMConfigError` when a file is missing, cannot be parsed, or its variables
+    differ from :data:`PROMPT_VARIABLES`.
+    """
+    root = Path(folder) if folder else DEFAULT_PROMPTS_DIR
+    texts = {}
+    for name, expected in PROMPT_VARIABLES.items():
+        path = next((p for p in (root / f"{name}.txt", root / f"{name}.md") if p.is_file()), None)
+        if path is None:
+            raise LLMConfigError(f"prompt template {name}.txt is missing in {root}")
+        text = path.read_text(encoding="utf-8")
+        try:
+            found = template_variables(text)
+        except ValueError as exc:
+            raise LLMConfigError(f"prompt template {path} cannot be parsed: {exc}") from exc
+        if found != expected:
+            parts = []
+            if expected - found:
+                parts.append("missing " + ", ".join(sorted(f"{{{v}}}" for v in expected - found)))
+            if found - expected:
+                parts.append("unknown " + ", ".join(sorted(f"{{{v}}}" for v in found - expected)))
+            raise LLMConfigError(f"prompt template {path}: {'; '.join(parts)} "
+                                 f"(expected {', '.join(sorted(expected))})")
+        texts[name] = text
+    return Prompts(**texts)
+
+
+def chat_model(settings: Settings) -> Any:
+    """The chat model the settings name (``openai`` or ``ollama``), with timeout and retries."""
+    provider = settings.llm_provider.strip().lower()
+    if not settings.llm_model:
+        raise LLMConfigError("ASSISTANT_LLM_MODEL is not set: name the model to use")
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    if provider == "openai":
+        try:
+            from langchain_openai import ChatOpenAI
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise LLMConfigError("ASSISTANT_LLM_PROVIDER=openai needs langchain-openai "
+                                 "(pip install langchain-openai)") from exc
+        import os
+
+        return ChatOpenAI(
+            model=settings.llm_model,
+            base_url=settings.llm_base_url,
+            # Local OpenAI-compatible servers accept any key; the client insists on one.
+            api_key=key or os.environ.get("OPENAI_API_KEY") or "none",
+            timeout=settings.llm_timeout,
+            max_retries=settings.llm_max_retries,
+            temperature=settings.llm_temperature,
+        )
+    if provider == "ollama":
+        try:
+            from langchain_ollama import ChatOllama
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise LLMConfigError("ASSISTANT_LLM_PROVIDER=ollama needs langchain-ollama "
+                                 "(pip install langchain-ollama)") from exc
+        model = ChatOllama(model=settings.llm_model, base_url=settings.llm_base_url,
+                           temperature=settings.llm_temperature,
+                           client_kwargs={"timeout": settings.llm_timeout})
+        if settings.llm_max_retries > 0:
+            return model.with_retry(stop_after_attempt=settings.llm_max_retries + 1)
+        return model
+    raise LLMConfigError(f"unknown ASSISTANT_LLM_PROVIDER {settings.llm_provider!r}: "
+                         "use none, openai or ollama")
+
+
+def message_text(message: Any) -> str:
+    """The text of a chat message or chunk (string or content-block list)."""
+    content = getattr(message, "content", message)
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p if isinstance(p, str) else str(p.get("text", "")) for p in content
+                       if isinstance(p, str) or p.get("type") == "text")
+    return str(content or "")
+
+
+def format_clauses(retrieved: list[RetrievedClause], max_chars: int = MAX_CLAUSE_CHARS) -> str:
+    """The clauses numbered [1]…[n], each with its citation label and text."""
+    blocks = []
+    for i, r in enumerate(retrieved, start=1):
+        text = r.clause.text.strip()
+        if len(text) > max_chars:
+            text = text[:max_chars] + "……"
+        blocks.append(f"[{i}] {r.clause.label}\n{text}")
+    return "\n\n".join(blocks)
+
+
+def _failure(exc: BaseException | str) -> str:
+    if isinstance(exc, str):
+        return exc
+    name = exc.__class__.__name__
+    return "超时" if "timeout" in name.lower() else name
+
+
+class LLMComposer:
+    """Answers with a language model over the retrieved clauses; every claim is verified.
+
+    ``fallback`` (the extractive composer) answers when the model fails, times out or
+    returns nothing; the answer then carries a notice saying so.
+    """
+
+    def __init__(self, model: Any, prompts: Prompts, fallback: Composer,
+                 max_clause_chars: int = MAX_CLAUSE_CHARS) -> None:
+        self.model = model
+        self.prompts = prompts
+        self.fallback = fallback
+        self.max_clause_chars = max_clause_chars
+
+    def messages(self, question: str, retrieved: list[RetrievedClause]) -> list[BaseMessage]:
+        """The system and user messages for a question and its clauses."""
+        return [
+            SystemMessage(self.prompts.system.format(no_answer=NO_ANSWER)),
+            HumanMessage(self.prompts.user.format(
+                question=question, clauses=format_clauses(retrieved, self.max_clause_chars))),
+        ]
+
+    def _fallback(self, question: str, retrieved: list[RetrievedClause],
+                  why: BaseException | str) -> Answer:
+        answer = self.fallback.compose(question, retrieved)
+        answer.notice = f"大模型未能回答（{_failure(why)}），以下为从条款中摘录的回答。"
+        return answer
+
+    def compose(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
+        """The model's answer, verified; the extractive answer when the model fails."""
+        if not retrieved:
+            return refusal_answer(question, retrieved)
+        try:
+            reply = message_text(self.model.invoke(self.messages(question, retrieved)))
+        except Exception as exc:
+            log.warning("the language model failed (%s: %s); answering extractively",
+                        exc.__class__.__name__, exc)
+            return self._fallback(question, retrieved, exc)
+        reply = _THINK.sub("", reply)
+        if not reply.strip():
+            return self._fallback(question, retrieved, "空回复")
+        verifier = StreamVerifier(question, retrieved)
+        verifier.feed(reply)
+        return _with_notice(verifier.finish())
+
+    def stream(self, question: str, retrieved: list[RetrievedClause]) -> Iterator[str | Answer]:
+        """Verified sentences as the model writes them, then the verified :class:`Answer`."""
+        if not retrieved:
+            yield refusal_answer(question, retrieved)
+            return
+        verifier = StreamVerifier(question, retrieved)
+        emitted = False
+        thinking = None  # text of a leading <think> block, dropped
+        try:
+            for chunk in self.model.stream(self.messages(question, retrieved)):
+                delta = message_text(chunk)
+                if thinking is not None or (not verifier.raw and delta.lstrip().startswith("<think>")):
+                    thinking = (thinking or "") + delta
+                    if "</think>" not in thinking:
+                        continue
+                    delta, thinking = thinking.split("</think>", 1)[1], None
+                for piece in verifier.feed(delta):
+                    emitted = True
+                    yield piece
+        except Exception as exc:
+            log.warning("the language model failed while streaming (%s: %s)",
+                        exc.__class__.__name__, exc)
+            if not emitted:
+                yield self._fallback(question, retrieved, exc)
+                return
+            answer = verifier.finish()
+            answer.notice = "大模型回答中断，回答可能不完整。"
+            yield answer
+            return
+        if not verifier.raw.strip():
+            yield self._fallback(question, retrieved, "空回复")
+            return
+        yield _with_notice(verifier.finish())
+
+
+def _with_notice(answer: Answer) -> Answer:
+    if answer.unsupported_claims and answer.answered:
+        answer.notice = (f"已删除{len(answer.unsupported_claims)}句所引条款未载明的内容。")
+    return answer
+
+
+class LLMRewriter:
+    """Makes a follow-up question standalone with the model; rule-based when the model fails."""
+
+    def __init__(self, model: Any, template: str, max_chars: int = 300, turns: int = 6) -> None:
+        self.model = model
+        self.template = template
+        self.max_chars = max_chars
+        self.turns = turns
+
+    def rewrite(self, question: str, history: list[dict] | None) -> str:
+        """A standalone form of ``question`` given ``history`` ([{role, content}])."""
+        if not followup.last_user_question(history):
+            return question
+        lines = []
+        for turn in (history or [])[-self.turns:]:
+            who = "用户" if turn.get("role") == "user" else "助手"
+            text = str(turn.get("content", "")).strip().replace("\n", " ")
+            lines.append(f"{who}：{text[:300]}")
+        prompt = self.template.format(history="\n".join(lines), question=question)
+        try:
+            reply = message_text(self.model.invoke([HumanMessage(prompt)]))
+        except Exception as exc:
+            log.warning("rewriting the follow-up with the model failed (%s); using the rules",
+                        exc.__class__.__name__)
+            return followup.rewrite(question, history)
+        lines = [ln.strip() for ln in _THINK.sub("", reply).splitlines() if ln.strip()]
+        out = lines[0] if lines else ""
+        out = re.sub(r"^(?:改写后的问题|问题)[：:]\s*", "", out).strip(" \"'“”「」")
+        if not out or len(out) > self.max_chars or NO_ANSWER in out:
+            return followup.rewrite(question, history)
+        return out
+
+
+def build(settings: Settings, fallback: Composer) -> tuple[LLMComposer, LLMRewriter | None]:
+    """The composer and follow-up rewriter the settings ask for (prompts checked here)."""
+    prompts = load_prompts(settings.prompts_dir)
+    model = chat_model(settings)
+    rewriter = LLMRewriter(model, prompts.rewrite) if settings.llm_rewrite else None
+    return LLMComposer(model, prompts, fallback), rewriter
