@@ -15,7 +15,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from .chunking import CHILDREN_PREFIX
 from .citations import CitationBook
-from .retrieval import Filters, HybridRetriever, tokenize
+from .retrieval import Filters, HybridRetriever, place_names, tokenize
 from .text import normalize, split_sentences
 from .types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
 
@@ -68,13 +68,16 @@ class ExtractiveComposer:
     # --- scoring ---------------------------------------------------------------------------
 
     def _idf(self) -> tuple[dict[str, float], float]:
-        bm25 = self.retriever.bm25._bm25
-        if bm25 is None:
-            return {}, 1.0
-        idf = {t: max(v, 0.05) for t, v in bm25.idf.items()}
-        # Words the corpus never uses (often colloquial paraphrase) weigh half the rarest
-        # word's weight: they count against an answer, but do not sink a paraphrase alone.
-        return idf, 0.5 * max(idf.values(), default=2.0)
+        """Term weights of the current index, built once per index version (not per call)."""
+        index = self.retriever.bm25
+        if getattr(self, "_idf_for", None) is not index:
+            bm25 = index._bm25
+            idf = {t: max(v, 0.05) for t, v in bm25.idf.items()} if bm25 is not None else {}
+            # Words the corpus never uses (often colloquial paraphrase) weigh half the rarest
+            # word's weight: they count against an answer, but do not sink a paraphrase alone.
+            self._idf_cache = (idf, 0.5 * max(idf.values(), default=2.0) if idf else 1.0)
+            self._idf_for = index
+        return self._idf_cache
 
     def _terms(self, question: str) -> dict[str, float]:
         idf, unseen = self._idf()
@@ -382,15 +385,12 @@ def _names_place(clause: Clause, place: str) -> bool:
     return any(stem and stem in f for f in fields)
 
 
+_GENERIC_PLACES = {"城市", "地区", "全省", "全市", "全县", "省级", "市级", "县级", "地方", "区域"}
+
+
 def _places(question: str) -> list[str]:
-    """Place names in a question (jieba's ``ns`` tag), e.g. 深圳, 北京市."""
-    import jieba.posseg as pseg
-
-    from .retrieval import _jieba
-
-    _jieba()
-    generic = {"城市", "地区", "全省", "全市", "全县", "省级", "市级", "县级", "地方", "区域"}
-    return [w for w, flag in pseg.cut(question) if flag == "ns" and len(w) >= 2 and w not in generic]
+    """Places a question names, without words jieba tags as places but that name none (全市)."""
+    return [w for w in place_names(question) if w not in _GENERIC_PLACES]
 
 
 def build_chain(retriever: HybridRetriever, composer: Composer, k: int = 5,

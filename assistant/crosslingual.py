@@ -55,18 +55,16 @@ def is_mostly_english(text: str) -> bool:
 
 def place_aliases(clauses: list[Clause]) -> dict[str, str]:
     """pinyin (e.g. ``hangzhou``) → Chinese place name, for places the documents name."""
-    import jieba.posseg as pseg
     from pypinyin import lazy_pinyin
 
-    from .retrieval import _jieba
+    from .retrieval import place_names
 
-    _jieba()
     names: set[str] = set()
     for c in clauses:
         if c.meta and c.meta.region:
             names.add(c.meta.region)
         for heading in c.section_path:
-            names.update(w for w, flag in pseg.cut(heading) if flag == "ns" and len(w) >= 2)
+            names.update(place_names(heading))
     aliases = {}
     for name in names:
         stem = re.sub(r"(省|市|县|区|自治区)$", "", name)

@@ -9,17 +9,10 @@ from __future__ import annotations
 
 import re
 
+from .retrieval import place_names
+
 _FOLLOWUP_START = re.compile(r"^(那|那么|那这|它|其|该|这|此|还有|另外|以及|and |what about|how about)", re.I)
 _FOLLOWUP_END = re.compile(r"(呢|吗)[？?]?$")
-
-
-def _places(text: str) -> list[str]:
-    import jieba.posseg as pseg
-
-    from .retrieval import _jieba
-
-    _jieba()
-    return [w for w, flag in pseg.cut(text) if flag == "ns" and len(w) >= 2]
 
 
 def last_user_question(history: list[dict] | None) -> str | None:
@@ -41,8 +34,8 @@ def rewrite(question: str, history: list[dict] | None) -> str:
     previous = last_user_question(history)
     if not previous or not is_followup(question):
         return question
-    new_places = _places(question)
-    old_places = _places(previous)
+    new_places = place_names(question)
+    old_places = place_names(previous)
     if new_places and old_places:
         rewritten = previous
         for old, new in zip(old_places, new_places, strict=False):

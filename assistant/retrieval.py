@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
 
@@ -37,6 +38,19 @@ def _jieba():
             jieba.initialize()
             _jieba_ready = True
     return jieba
+
+
+@lru_cache(maxsize=1024)
+def place_names(text: str) -> tuple[str, ...]:
+    """Place names in a text by jieba's ``ns`` tag (深圳, 北京市), two characters or more.
+
+    Cached: the same question is looked at by the refusal checks, the sentence choice and
+    the follow-up rewrite.
+    """
+    import jieba.posseg as pseg
+
+    _jieba()
+    return tuple(w for w, flag in pseg.cut(text) if flag == "ns" and len(w) >= 2)
 
 
 def bm25_tokens(text: str) -> list[str]:
