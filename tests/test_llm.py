@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from helpers import retrieved_clause as clause
 from langchain_core.language_models.fake_chat_models import (
     FakeListChatModel,
     GenericFakeChatModel,
@@ -26,7 +27,7 @@ from assistant.llm import (
 )
 from assistant.service import Assistant
 from assistant.settings import Settings
-from assistant.types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
+from assistant.types import REFUSAL_PREFIX, Answer, RetrievedClause
 from assistant.verify import NO_ANSWER
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -34,10 +35,6 @@ SUICHANG = "suichang-2024-future-industries-opinions"
 QUESTION = "遂昌加速创新成果转化应用由哪些单位负责？"
 
 
-def clause(n: int, title: str, path: list[str], text: str) -> RetrievedClause:
-    c = Clause(chunk_id=f"c{n}", doc_id=f"d{n}", doc_title=title, section_path=path,
-               label=f"《{title}》{' '.join(path)}", text=text)
-    return RetrievedClause(clause=c, score=1.0 / n)
 
 
 CLAUSES = [

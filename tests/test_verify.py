@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from assistant.types import REFUSAL_PREFIX, Clause, RetrievedClause
+from helpers import retrieved_clause as clause
+
+from assistant.types import REFUSAL_PREFIX
 from assistant.verify import NO_ANSWER, StreamVerifier, specifics, verify
 
 TITLE_A = "浙江省未来产业先导区建设星火计划（2026—2030年）"
 TITLE_B = "遂昌县关于培育发展未来产业的实施意见"
 
 
-def clause(n: int, title: str, path: list[str], text: str) -> RetrievedClause:
-    c = Clause(chunk_id=f"c{n}", doc_id=f"d{n}", doc_title=title, section_path=path,
-               label=f"《{title}》{' '.join(path)}", text=text)
-    return RetrievedClause(clause=c, score=1.0 / n)
 
 
 CLAUSES = [
