@@ -19,9 +19,15 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .parsing import DATE_RE, DOC_NUMBER_RE, NOTICE_RE, STATUS_RE, is_special_line
-from .text import Marker, Numbering, normalize, split_sentences
+from .markdown import META
+from .metadata import DATE_RE, DOC_NUMBER_RE, NOTICE_RE, STATUS_RE
+from .parsing import is_special_line
+from .responsibility import Convention, parse_responsibility
+from .tables import HEADER_ROW, PARAGRAPH, ROW
+from .text import ARTICLE_RANK, Marker, Numbering, match_annex, normalize, split_sentences
 from .types import Clause, PolicyDocument
+
+__all__ = ["body_lines", "chunk_document", "parse_responsibility", "window_chunks"]
 
 #: Labels of the chunks that are not numbered clauses.
 NOTICE_LABEL = "印发通知"
@@ -31,16 +37,22 @@ FOOTER_LABEL = "文尾"
 CHILDREN_PREFIX = "下设："
 
 _MAX_TITLE = 60
-_NOTE_RE = re.compile(r"[（(\[［【]\s*责任单位\s*[:：]")
+
+
+class _Item(NamedTuple):
+    offset: int
+    text: str
+    kind: str  # a paragraph kind (p, row, thead, meta, …)
 
 
 @dataclass
 class _Node:
     marker: Marker | None
     heading: str  # e.g. "（三）加速创新成果转化应用"
-    paragraphs: list[tuple[int, str]] = field(default_factory=list)  # (offset, text)
+    items: list[_Item] = field(default_factory=list)  # the unit's own paragraphs
     children: list[_Node] = field(default_factory=list)
     rank: int = -1
+    kind: str = ""
     start: int = 0
     line: str = ""  # the heading's paragraph as the document shows it
 
@@ -60,7 +72,11 @@ def split_heading(marker: Marker) -> tuple[str, str]:
 
 
 def chunk_document(doc: PolicyDocument, max_chars: int = 600) -> list[Clause]:
-    """Cut a document into clause chunks with section paths, labels and responsibility notes."""
+    """Cut a document into clause chunks with section paths, labels and responsibility notes.
+
+    Every sentence of the document's body lands in exactly one chunk; headings also stand in
+    the section path, a table's header row is carried into each of its rows.
+    """
     meta = doc.meta
     paragraphs = doc.paragraphs
     offsets = []
@@ -71,45 +87,46 @@ def chunk_document(doc: PolicyDocument, max_chars: int = 600) -> list[Clause]:
 
     title_norm = normalize(meta.title)
     notice_end = _notice_end(paragraphs, title_norm)
-    first_heading = None
-    numbering = Numbering()
-    markers: list[Marker | None] = []
-    for i, p in enumerate(paragraphs):
-        m = numbering.accept(p) if i >= notice_end else None
-        markers.append(m)
-        if m is not None and first_heading is None:
-            first_heading = i
-    if first_heading is None:
-        first_heading = len(paragraphs)
+    markers = _markers(doc, notice_end)
+    first_heading = next((i for i, m in enumerate(markers) if m is not None), len(paragraphs))
 
-    header: list[tuple[int, str]] = []
-    notice: list[tuple[int, str]] = []
-    preamble: list[tuple[int, str]] = []
-    footer: list[tuple[int, str]] = []
-    root = _Node(None, "", rank=-1)
+    header: list[_Item] = []
+    notice: list[_Item] = []
+    preamble: list[_Item] = []
+    footer: list[_Item] = []
+    root = _Node(None, "", rank=-99)
     stack = [root]
 
     for i, p in enumerate(paragraphs):
-        item = (offsets[i], p)
+        kind = doc.kind(i)
+        item = _Item(offsets[i], p, kind)
+        tabular = kind in (ROW, HEADER_ROW)
+        if kind in (META, "h1") and i < first_heading:
+            header.append(item)
+            continue
         if i < notice_end:
             (header if _is_header_line(p, paragraphs, i) else notice).append(item)
             continue
         if i < first_heading:
-            if normalize(p) == title_norm or _is_header_line(p, paragraphs, i):
+            if not tabular and (normalize(p) == title_norm or _is_header_line(p, paragraphs, i)):
                 header.append(item)
             else:
                 preamble.append(item)
             continue
-        if _is_footer_line(p, paragraphs, i):
+        m = markers[i]
+        if m is None and not tabular and _is_footer_line(p, paragraphs, i):
             footer.append(item)
             continue
-        m = markers[i]
-        if m is None:
-            stack[-1].paragraphs.append(item)
+        if m is None or (m.rank > ARTICLE_RANK and any(n.kind == "article" for n in stack)):
+            # Items (项) and numbered paragraphs inside an article belong to the article.
+            stack[-1].items.append(item)
             continue
-        title, body = split_heading(m)
-        node = _Node(m, f"{m.marker}{title}" if title else m.marker, rank=m.rank,
-                     start=offsets[i], line=p)
+        title, _ = split_heading(m)
+        heading = f"{m.marker}{title}" if title else m.marker
+        if m.kind == "annex" and not m.rest and i + 1 < len(paragraphs) \
+                and _annex_title(paragraphs[i + 1], markers[i + 1]):
+            heading = f"{m.marker} {paragraphs[i + 1]}"
+        node = _Node(m, heading, rank=m.rank, kind=m.kind, start=offsets[i], line=p)
         while stack[-1].rank >= m.rank:
             stack.pop()
         stack[-1].children.append(node)
@@ -117,58 +134,129 @@ def chunk_document(doc: PolicyDocument, max_chars: int = 600) -> list[Clause]:
 
     clauses: list[Clause] = []
 
-    def add(path: list[str], label_tail: str, texts: list[tuple[int, str]], kind: str,
+    def add(path: list[str], label_tail: str, items: list[_Item], kind: str,
             children: list[str] | None = None) -> None:
-        if not texts and not children:
-            return
-        body = "\n".join(t for _, t in texts)
-        if children:
-            body = (body + "\n" if body else "") + CHILDREN_PREFIX + "；".join(children)
-        start = texts[0][0] if texts else 0
-        end = texts[-1][0] + len(texts[-1][1]) if texts else start
-        parts = _split_long(body, max_chars)
-        cursor = 0
-        for n, part in enumerate(parts):
-            tail = label_tail if len(parts) == 1 else f"{label_tail}（第{n + 1}部分）"
-            at = body.find(part[:30], cursor)
-            part_start = start + max(at, 0)
-            cursor = max(at, 0) + len(part)
-            part_end = min(part_start + len(part), end) if len(parts) > 1 else end
-            clauses.append(_make_clause(meta, path, tail, part, kind, part_start, part_end,
-                                        children or []))
+        body_items, tables = _split_tables(items)
+        _emit(clauses, meta, path, label_tail, body_items, kind, children or [], max_chars)
+        for t, rows in enumerate(tables, start=1):
+            for r, row in enumerate(rows, start=1):
+                cell = f"表{t}第{r}行" if len(tables) > 1 else f"第{r}行"
+                _emit(clauses, meta, path + [cell], f"{label_tail} {cell}".strip(), [row], "row",
+                      [], max_chars)
 
     add([NOTICE_LABEL], NOTICE_LABEL, notice, "notice")
     # All of a document's own details (文号, dates, signature, 抄送, 印发) in one chunk.
     header_items = header + footer
-    summary = _meta_summary(meta)
+    summary = meta_summary(meta)
     if summary:
-        header_items = header_items + [(header_items[-1][0] if header_items else 0, summary)]
+        at = header_items[-1].offset if header_items else 0
+        header_items = header_items + [_Item(at, summary, "summary")]
     add([HEADER_LABEL], HEADER_LABEL, header_items, "header")
     add([PREAMBLE_LABEL], PREAMBLE_LABEL, preamble, "preamble")
 
     def walk(node: _Node, path: list[str]) -> None:
         for child in node.children:
             child_path = path + [child.heading]
-            texts = [(child.start, child.line)] + child.paragraphs
+            items = [_Item(child.start, child.line, PARAGRAPH)] + child.items
             child_titles = [c.heading for c in child.children]
-            if True:  # every numbered unit is citable, even one whose line is all heading
-                add(child_path, " ".join(child_path), texts, "clause" if not child_titles else "section",
-                    child_titles)
+            # Every numbered unit is citable, even one whose line is all heading.
+            add(child_path, " ".join(child_path), items, "section" if child_titles else "clause",
+                child_titles)
             walk(child, child_path)
 
     walk(root, [])
-    if root.paragraphs:  # text after the last heading that belongs to no clause
-        add([FOOTER_LABEL], FOOTER_LABEL, root.paragraphs, "footer")
+    if root.items:  # text after the last heading that belongs to no clause
+        add([FOOTER_LABEL], FOOTER_LABEL, root.items, "footer")
 
     _attach_responsibility(clauses)
+    _unique_ids(clauses)
     for n, clause in enumerate(clauses):
         clause.ordinal = n
     return clauses
 
 
-def _meta_summary(meta) -> str:
+def _markers(doc: PolicyDocument, notice_end: int) -> list[Marker | None]:
+    """The heading marker of each paragraph, or None for body text.
+
+    Numbering (一、 （一） 1. 第X条 …) is read from the text; headings the file marked itself
+    (Markdown ``#``, HTML ``<h2>``) count even without a number, at the rank that numbered
+    headings of the same level have in this document. A table row is never a heading.
+    """
+    numbering = Numbering()
+    level_rank: dict[int, int] = {}
+    out: list[Marker | None] = []
+    for i, p in enumerate(doc.paragraphs):
+        kind = doc.kind(i)
+        if i < notice_end or kind in (ROW, HEADER_ROW, META, "h1"):
+            out.append(None)
+            continue
+        m = match_annex(p)
+        if m is not None:
+            numbering = Numbering()  # an annex numbers its parts afresh
+        else:
+            m = numbering.accept(p)
+        if kind.startswith("h") and kind[1:].isdigit():
+            level = int(kind[1:])
+            if m is not None:
+                level_rank.setdefault(level, m.rank)
+            else:
+                rank = level_rank.get(level, min(level - 1, ARTICLE_RANK - 1))
+                m = Marker(kind, rank, None, p, "")
+        out.append(m)
+    return out
+
+
+def _annex_title(p: str, marker: Marker | None) -> bool:
+    return marker is None and len(p) <= 60 and not re.search(r"[。；：:]", p)
+
+
+def _split_tables(items: list[_Item]) -> tuple[list[_Item], list[list[_Item]]]:
+    """A unit's own text, and each table that has a header row as its list of data rows.
+
+    Rows of a table with a header (``序号｜重点任务｜牵头单位``) are chunks of their own, so
+    that a row — one task with its units — is cited by itself; its header is already carried
+    into its text. Rows of a table without a header stay in the unit's text.
+    """
+    body: list[_Item] = []
+    tables: list[list[_Item]] = []
+    in_table = False
+    for item in items:
+        if item.kind == HEADER_ROW:
+            tables.append([])
+            in_table = True
+        elif item.kind == ROW and in_table:
+            tables[-1].append(item)
+        else:
+            in_table = False
+            body.append(item)
+    return body, [t for t in tables if t]
+
+
+def _emit(clauses: list[Clause], meta, path: list[str], label_tail: str, items: list[_Item],
+          kind: str, children: list[str], max_chars: int) -> None:
+    if not items and not children:
+        return
+    body = "\n".join(item.text for item in items)
+    if children:
+        body = (body + "\n" if body else "") + CHILDREN_PREFIX + "；".join(children)
+    start = items[0].offset if items else 0
+    end = items[-1].offset + len(items[-1].text) if items else start
+    parts = _split_long(body, max_chars)
+    at = 0
+    for n, part in enumerate(parts):
+        tail = label_tail if len(parts) == 1 else f"{label_tail}（第{n + 1}部分）"
+        text = part.strip("\n")
+        lead = len(part) - len(part.lstrip("\n"))
+        part_start = min(start + at + lead, end)
+        part_end = min(part_start + len(text), end) if len(parts) > 1 else end
+        at += len(part)
+        clauses.append(_make_clause(meta, path, tail, text, kind, part_start, part_end, children))
+
+
+def meta_summary(meta) -> str:
     """One line restating what the header says, in the words people ask with."""
-    status = {"draft": "草案，尚未正式印发", "final": "正式印发"}.get(meta.status, meta.status)
+    status = {"draft": "草案，尚未正式印发", "final": "正式印发", "unknown": "未载明"}.get(
+        meta.status, meta.status)
     parts = []
     if meta.issuer:
         parts.append(f"发文机关：{meta.issuer}")
@@ -178,6 +266,69 @@ def _meta_summary(meta) -> str:
         parts.append(f"成文日期：{meta.date_cn()}")
     parts.append(f"状态：{status}")
     return "；".join(parts)
+
+
+def body_lines(clause: Clause) -> list[str]:
+    """The lines of a clause that come from the document (not the generated ones).
+
+    A parent's list of its children (``下设：…``) points at other clauses, and the header's
+    summary line restates the metadata; neither is document text.
+    """
+    summary = meta_summary(clause.meta) if clause.meta and clause.kind == "header" else None
+    return [line for line in clause.text.split("\n")
+            if line and not line.startswith(CHILDREN_PREFIX) and line != summary]
+
+
+def _split_long(text: str, max_chars: int) -> list[str]:
+    """Split an oversized clause into consecutive parts of at most about ``max_chars``.
+
+    Cuts fall at sentence ends (or line ends); a sentence longer than the limit is cut at the
+    limit. The parts are exact slices: joined, they give back ``text``.
+    """
+    if len(text) <= max_chars:
+        return [text]
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        sentences = split_sentences(line)
+        if "".join(sentences) != line:  # keep every character, whatever the splitter saw
+            sentences = [line]
+        for sentence in sentences:
+            pieces.extend(sentence[i:i + max_chars] for i in range(0, len(sentence), max_chars))
+        pieces.append("\n")
+    pieces.pop()  # no newline after the last line
+    parts: list[str] = []
+    current = ""
+    for piece in pieces:
+        if current.strip() and len(current) + len(piece) > max_chars and piece != "\n":
+            parts.append(current)
+            current = ""
+        current += piece
+    if current:
+        parts.append(current)
+    # A short tail reads better joined to the part before it.
+    if len(parts) > 1 and len(parts[-1].strip()) < max_chars // 5:
+        tail = parts.pop()
+        parts[-1] += tail
+    return parts
+
+
+def _unique_ids(clauses: list[Clause]) -> None:
+    """Two identical clauses (same path and text) still get distinct ids."""
+    seen: dict[str, int] = {}
+    for clause in clauses:
+        n = seen.get(clause.chunk_id, 0)
+        seen[clause.chunk_id] = n + 1
+        if n:
+            clause.chunk_id = hashlib.sha1(f"{clause.chunk_id}#{n}".encode()).hexdigest()[:16]
+
+
+def _attach_responsibility(clauses: list[Clause]) -> None:
+    """Fill responsible and lead units, following the document's own convention (下同)."""
+    convention = Convention()
+    for clause in clauses:
+        found = convention.read(clause.text)
+        if found:
+            clause.responsible_units, clause.lead_units = found
 
 
 def _notice_end(paragraphs: list[str], title_norm: str) -> int:
@@ -205,29 +356,6 @@ def _is_footer_line(p: str, paragraphs: list[str], i: int) -> bool:
     return _is_header_line(p, paragraphs, i) and i >= len(paragraphs) - 4
 
 
-def _split_long(text: str, max_chars: int) -> list[str]:
-    """Split an oversized clause at sentence boundaries into parts of at most ``max_chars``."""
-    if len(text) <= max_chars:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        for sentence in split_sentences(line) + ["\n"]:
-            if sentence == "\n":
-                current += "\n" if current else ""
-                continue
-            if current and len(current) + len(sentence) > max_chars:
-                parts.append(current.strip())
-                current = ""
-            current += sentence
-    if current.strip():
-        parts.append(current.strip())
-    # A short tail reads better joined to the part before it.
-    if len(parts) > 1 and len(parts[-1]) < max_chars // 5:
-        parts[-2] = parts[-2] + parts.pop()
-    return parts
-
-
 def _make_clause(meta, path, label_tail, text, kind, start, end, children) -> Clause:
     prefix = f"{meta.title} " if meta.title.startswith("《") else f"《{meta.title}》"
     digest = hashlib.sha1(f"{meta.doc_id}\x00{'/'.join(path)}\x00{text}".encode()).hexdigest()[:16]
@@ -244,103 +372,6 @@ def _make_clause(meta, path, label_tail, text, kind, start, end, children) -> Cl
         children=children,
         meta=meta,
     )
-
-
-# --- responsibility notes ---------------------------------------------------------------------
-
-
-class ResponsibilityNote(NamedTuple):
-    """One ``（责任单位：…）`` note: its units in written order, the list as written, the remark."""
-
-    units: list[str]
-    units_text: str
-    remark: str
-
-
-def parse_responsibility(text: str) -> list[ResponsibilityNote]:
-    """The ``（责任单位：…）`` / ``[责任单位:…]`` notes of a text.
-
-    The remark is what follows the list, such as ``列第一位的为牵头单位，下同``.
-    """
-    notes = []
-    for m in _NOTE_RE.finditer(text):
-        opener = text[m.start()]
-        closer = {"（": "）", "(": ")", "[": "]", "［": "］", "【": "】"}[opener]
-        depth, j = 0, m.start()
-        while j < len(text):
-            if text[j] == opener:
-                depth += 1
-            elif text[j] == closer:
-                depth -= 1
-                if depth == 0:
-                    break
-            j += 1
-        inner = text[m.end(): j]
-        units_part, remark = _split_remark(inner)
-        notes.append(ResponsibilityNote(_split_units(units_part), units_part, remark))
-    return notes
-
-
-def _split_top_level(text: str, seps: str, maxsplit: int = -1) -> list[str]:
-    """Split ``text`` at ``seps`` outside brackets: 各区(市、县)政府 stays one piece."""
-    parts, current, depth = [], "", 0
-    for ch in text:
-        if ch in "（(〔[":
-            depth += 1
-        elif ch in "）)〕]":
-            depth = max(depth - 1, 0)
-        if ch in seps and depth == 0 and maxsplit != 0:
-            parts.append(current)
-            current = ""
-            maxsplit -= 1
-        else:
-            current += ch
-    return parts + [current]
-
-
-def _split_remark(inner: str) -> tuple[str, str]:
-    """The unit list of a note and the remark after its first full stop."""
-    head, *rest = _split_top_level(inner, "。.", maxsplit=1)
-    return head, rest[0] if rest else ""
-
-
-def _split_units(units: str) -> list[str]:
-    out = [u.strip() for u in _split_top_level(units, "、，,；;") if u.strip()]
-    # "各市、县〔市、区〕政府" names one group of units, not two.
-    merged: list[str] = []
-    for unit in out:
-        if merged and len(merged[-1]) <= 2:
-            merged[-1] = f"{merged[-1]}、{unit}"
-        else:
-            merged.append(unit)
-    return merged
-
-
-def _lead_units(units: list[str], units_part: str, comma_mode: bool) -> list[str]:
-    if not units:
-        return []
-    if comma_mode:
-        before_comma = _split_top_level(units_part, "，,", maxsplit=1)
-        if len(before_comma) > 1:
-            return _split_units(before_comma[0])
-    return units[:1]
-
-
-def _attach_responsibility(clauses: list[Clause]) -> None:
-    """Fill responsible and lead units, following the document's own convention.
-
-    “列第一位的为牵头单位” makes the first unit the lead; “逗号前为牵头单位” makes every unit
-    before the first comma a lead. A convention stated once holds for later notes (下同).
-    """
-    comma_mode = False
-    for clause in clauses:
-        for note in parse_responsibility(clause.text):
-            if "逗号前" in note.remark:
-                comma_mode = True
-            elif "第一位" in note.remark:
-                comma_mode = False
-            clause.responsible_units = note.units
-            clause.lead_units = _lead_units(note.units, note.units_text, comma_mode)
 
 
 def window_chunks(doc: PolicyDocument, size: int = 750, overlap: int = 150) -> list[Clause]:

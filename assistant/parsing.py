@@ -1,4 +1,8 @@
-"""A file (txt, md, pdf, docx) → a cleaned :class:`PolicyDocument` with its metadata.
+"""A file (txt, md, html, pdf, docx) → a cleaned :class:`PolicyDocument` with its metadata.
+
+Files come in two shapes. Plain text and PDF text layers are a stream of lines that must be
+repaired; web pages (:mod:`assistant.webpages`), Markdown (:mod:`assistant.markdown`) and Word
+files already know their paragraphs, headings and tables, and are read as blocks.
 
 Text extracted from published PDF and Word files carries artifacts: lines wrapped mid-sentence
 (often with a blank line between visual lines), page numbers, page breaks that start a line with a
@@ -12,12 +16,17 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .text import Numbering, display_width, is_cjk, nfkc
-from .types import DocumentMeta, PolicyDocument
+from .markdown import META, read_markdown
+from .metadata import DATE_RE, DOC_NUMBER_RE, STATUS_RE, TITLE_END, extract_meta
+from .tables import PARAGRAPH, render_table
+from .text import Numbering, display_width, is_cjk
+from .types import PolicyDocument
+from .webpages import read_html
 
-SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf", ".docx"}
+SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 
 
 class ParseError(Exception):
@@ -27,21 +36,44 @@ class ParseError(Exception):
 # --- reading --------------------------------------------------------------------------------
 
 
-def read_file_text(path: Path) -> str:
-    """The raw text of a supported file, or :class:`ParseError` with a reason."""
+@dataclass
+class Source:
+    """What a reader got from a file: a raw text stream or ready blocks, and stated details."""
+
+    text: str | None = None
+    blocks: list[tuple[str, str]] = field(default_factory=list)
+    hints: dict[str, str] = field(default_factory=dict)
+
+
+def read_source(path: Path, data: bytes | None = None) -> Source:
+    """Read a supported file; :class:`ParseError` with a reason when it cannot be read."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ParseError(
-            f"unsupported file type {suffix or '(none)'}: use .txt, .md, .pdf or .docx"
+            f"unsupported file type {suffix or '(none)'}: use .txt, .md, .html, .pdf or .docx"
         )
-    data = path.read_bytes()
+    data = path.read_bytes() if data is None else data
     if not data.strip():
         raise ParseError("the file is empty")
-    if suffix in (".txt", ".md"):
-        return decode_text(data)
+    if suffix == ".txt":
+        return Source(text=decode_text(data))
+    if suffix in (".md", ".markdown"):
+        blocks, hints = read_markdown(decode_text(data))
+        return Source(blocks=blocks, hints=hints)
+    if suffix in (".html", ".htm"):
+        if b"\x00" in data[:4096]:
+            raise ParseError("the file looks binary, not a web page (NUL bytes found)")
+        page = read_html(data)
+        return Source(blocks=page.blocks, hints=page.hints)
     if suffix == ".pdf":
-        return _read_pdf(path, data)
-    return _read_docx(path, data)
+        return Source(text=_read_pdf(path, data))
+    return Source(blocks=_read_docx(path, data))
+
+
+def read_file_text(path: Path) -> str:
+    """The text of a supported file, one block a line."""
+    source = read_source(path)
+    return source.text if source.text is not None else "\n".join(t for t, _ in source.blocks)
 
 
 def decode_text(data: bytes) -> str:
@@ -90,34 +122,38 @@ def _read_docx(path: Path, data: bytes) -> str:
         raise ParseError(f"cannot read the Word file ({exc}); the file may be corrupt") from exc
     except Exception as exc:  # zipfile/lxml raise a zoo of errors on damaged files
         raise ParseError(f"cannot read the Word file ({exc.__class__.__name__}: {exc})") from exc
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" ".join(cell.text for cell in row.cells))
-    text = "\n".join(lines)
-    if not text.strip():
+    blocks = _docx_blocks(document)
+    if not any(text.strip() for text, _ in blocks):
         raise ParseError("the Word file has no text")
-    return text
+    return blocks
+
+
+def _docx_blocks(document) -> list[tuple[str, str]]:
+    """Paragraphs and tables in document order; Word heading styles become headings."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    blocks: list[tuple[str, str]] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            style = (item.style.name if item.style is not None else "") or ""
+            m = re.match(r"(?:Heading|标题)\s*(\d)", style)
+            for line in item.text.split("\n"):
+                if line.strip():
+                    blocks.append((line, f"h{min(int(m.group(1)) + 1, 6)}" if m else PARAGRAPH))
+        elif isinstance(item, Table):
+            grid = [[cell.text for cell in row.cells] for row in item.rows]
+            blocks.extend(render_table(grid))
+    return blocks
 
 
 # --- cleanup ----------------------------------------------------------------------------------
 
 _MARKUP = re.compile(r"\[(?:bookmark|_?Toc|_GoBack)[^\]]*\]")
 _PAGE_NUMBER = re.compile(r"^(?:[-—–]\s*)?[0-9０-９]{1,3}(?:\s*[-—–])?$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$")
-DATE_RE = re.compile(r"([0-9０-９]{4})\s*年\s*([0-9０-９]{1,2})\s*月\s*([0-9０-９]{1,2})\s*日")
-DOC_NUMBER_RE = re.compile(
-    r"[\u4e00-\u9fff]{1,10}[〔\[［【(（]\s*[0-9０-９]{4}\s*[〕\]］】)）]\s*[0-9０-９]{1,4}\s*号"
-)
-STATUS_RE = re.compile(r"^[（(][^（()）]{0,8}(?:征求意见稿|草案|送审稿|试行)[^（()）]{0,4}[）)]$")
 _OPENERS = "（(《“〔[［【「‘"
 _CLOSERS = "）)》”〕]］】」’"
 _CONTINUES = "，、（《“‘〔,-—–/"
-_TITLE_END = re.compile(
-    r"(意见|方案|通知|计划|办法|规定|说明|决定|细则|条例|规划|纲要|指引|措施|政策|公告|通告|批复|"
-    r"报告|要点|规则|标准|指南|若干措施|行动计划)"
-    r"(?:[（(][^（()）]{0,20}[）)])*$"
-)
-
 
 def is_special_line(line: str) -> bool:
     """Header and footer lines that stand alone: dates, 文号, status, 抄送, 印发, letterheads."""
@@ -198,6 +234,30 @@ def clean_text(raw: str) -> list[str]:
     return [_tidy_spaces(p) for p in paragraphs]
 
 
+def clean_blocks(blocks: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """Tidy blocks that already are paragraphs (web pages, Markdown, Word) and keep their kinds.
+
+    Nothing is joined across blocks except the opening lines of a title broken by a line break.
+    """
+    paragraphs: list[str] = []
+    kinds: list[str] = []
+    for text, kind in blocks:
+        text = _MARKUP.sub("", text).replace("\t", " ").replace("\u3000", " ").strip()
+        if text:
+            paragraphs.append(text)
+            kinds.append(kind)
+    body = [i for i, k in enumerate(kinds) if k not in (META,)]
+    span = _title_span([paragraphs[i] for i in body[:8]])
+    if span is not None:
+        start, stop = body[span[0]], body[span[1] - 1] + 1
+        if stop - start == span[1] - span[0]:  # the title lines are adjacent
+            paragraphs[start:stop] = ["".join(paragraphs[start:stop])]
+            kinds[start:stop] = [kinds[start]]
+    if _uses_ascii_punctuation(paragraphs):
+        paragraphs = [_repair_punctuation(p) for p in paragraphs]
+    return [_tidy_spaces(p) for p in paragraphs], kinds
+
+
 def _join(left: str, right: str) -> str:
     # Latin words wrapped across lines need their space back; Chinese text needs none.
     if left[-1].isascii() and left[-1].isalpha() and right[0].isascii() and right[0].isalpha():
@@ -207,6 +267,14 @@ def _join(left: str, right: str) -> str:
 
 def _rejoin_title(paragraphs: list[str]) -> list[str]:
     """Join the opening lines of a title broken across lines (``…高质量发展`` + ``新动能的实施意见``)."""
+    span = _title_span(paragraphs)
+    if span is None:
+        return paragraphs
+    start, stop = span
+    return paragraphs[:start] + ["".join(paragraphs[start:stop])] + paragraphs[stop:]
+
+
+def _title_span(paragraphs: list[str]) -> tuple[int, int] | None:
     head_end = 0
     for i, p in enumerate(paragraphs[:8]):
         if is_special_line(p) or any(c in p for c in "。；：:") or len(p) > 80:
@@ -216,9 +284,9 @@ def _rejoin_title(paragraphs: list[str]) -> list[str]:
     for start in range(len(head)):
         for stop in range(len(head), start + 1, -1):
             merged = "".join(head[start:stop])
-            if _TITLE_END.search(merged) and not _TITLE_END.search(head[stop - 2]):
-                return paragraphs[:start] + [merged] + paragraphs[stop:]
-    return paragraphs
+            if TITLE_END.search(merged) and not TITLE_END.search(head[stop - 2]):
+                return start, stop
+    return None
 
 
 def _uses_ascii_punctuation(paragraphs: list[str]) -> bool:
@@ -264,122 +332,6 @@ def _tidy_spaces(p: str) -> str:
     return re.sub(r"(?<=\S)[ \u00a0]+(?=\S)", keep_between_latin, p)
 
 
-# --- metadata ---------------------------------------------------------------------------------
-
-_ISSUER_END = re.compile(
-    r"(人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|[厅局委院部署办])$"
-)
-_PROVINCES = ["北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门"]
-NOTICE_RE = re.compile(r"关于印发《(.+?)》的通知$")
-
-
-def _iso_date(m: re.Match[str]) -> str:
-    y, mo, d = (int(nfkc(g)) for g in m.groups())
-    return f"{y:04d}-{mo:02d}-{d:02d}"
-
-
-def extract_meta(paragraphs: list[str], doc_id: str, source: str = "", file_hash: str = "") -> DocumentMeta:
-    """Read title, issuer, 文号, date, status, level and region from a document's own text."""
-    head = paragraphs[:12]
-    title = next((p for p in head if _TITLE_END.search(p) and len(p) <= 120), None)
-    if title is None:
-        title = next((p for p in head if p and not is_special_line(p)), doc_id)
-    notice = NOTICE_RE.search(title)
-    issuer = None
-    m = re.match(r"^(.{2,30}?)关于", title)
-    if m and _ISSUER_END.search(m.group(1)):
-        issuer = m.group(1)
-    if notice:
-        title = notice.group(1)
-
-    doc_number = None
-    for p in paragraphs[:20] + paragraphs[-10:]:
-        m = DOC_NUMBER_RE.fullmatch(p.strip()) or (DOC_NUMBER_RE.search(p) if len(p) < 40 else None)
-        if m:
-            doc_number = m.group(0)
-            break
-
-    date = None
-    for p in reversed(paragraphs[-8:]):
-        m = DATE_RE.search(p)
-        if m and (DATE_RE.fullmatch(p.strip()) or p.strip().endswith("印发")):
-            date = _iso_date(m)
-            before = p[: m.start()].strip()
-            if before and _ISSUER_END.search(before):
-                issuer = issuer or before
-            break
-    if date is None:
-        for p in head + paragraphs[:20]:
-            m = DATE_RE.fullmatch(p.strip())
-            if m:
-                date = _iso_date(m)
-                break
-    if issuer is None:
-        # The line just above a closing date is the issuer's signature.
-        for i in range(len(paragraphs) - 1, max(len(paragraphs) - 6, 0), -1):
-            if DATE_RE.fullmatch(paragraphs[i].strip()) and _ISSUER_END.search(paragraphs[i - 1]):
-                issuer = paragraphs[i - 1].strip()
-                break
-    if issuer is None and title.endswith("起草说明"):
-        m = re.search(r"[，。：,]([^，。：,《]{2,15}?)起草了", "，" + "".join(paragraphs[:6]))
-        if m:
-            issuer = m.group(1)
-            place = _place_of(title)
-            if place and issuer[0] in "省市县区" and place.endswith(issuer[0]):
-                issuer = place + issuer[1:]
-
-    head_text = "".join(head)
-    status = "draft" if re.search(r"征求意见稿|草案|送审稿|起草说明", head_text) else "final"
-    region = _place_of(title) or _place_of(issuer or "") or _main_province(paragraphs)
-    level = _level(region, title, issuer, paragraphs)
-    return DocumentMeta(
-        doc_id=doc_id,
-        title=_strip_title(title),
-        issuer=issuer,
-        doc_number=doc_number,
-        date=date,
-        status=status,
-        level=level,
-        region=region,
-        source=source,
-        file_hash=file_hash,
-    )
-
-
-def _strip_title(title: str) -> str:
-    return title.strip().strip("《》") if title.count("《") == 1 and title.startswith("《") and title.endswith("》") else title.strip()
-
-
-def _place_of(text: str) -> str | None:
-    m = re.match(r"^《?([\u4e00-\u9fff]{2,8}?(?:省|自治区|市|自治州|州|县|区))", text)
-    return m.group(1) if m else None
-
-
-def _main_province(paragraphs: list[str]) -> str | None:
-    text = "".join(paragraphs)
-    counts = {p: text.count(p) for p in _PROVINCES}
-    best = max(counts, key=counts.get)
-    return best if counts[best] >= 2 else None
-
-
-def _level(region: str | None, title: str, issuer: str | None, paragraphs: list[str]) -> str | None:
-    for name in (region or "", issuer or ""):
-        if name.endswith(("省", "自治区")):
-            return "province"
-        if name.endswith(("市", "州")):
-            return "city"
-        if name.endswith(("县", "区")):
-            return "county"
-    if title.startswith(("国务院", "中共中央")):
-        return "national"
-    # Otherwise the units a document assigns tasks to tell its level (省经信厅 → province).
-    units = re.findall(r"(?:^|[：:、，,])([省市县])[\u4e00-\u9fff]{1,8}(?:厅|局|委|办)", "".join(paragraphs))
-    if units:
-        top, _ = Counter(units).most_common(1)[0]
-        return {"省": "province", "市": "city", "县": "county"}[top]
-    return None
-
-
 # --- entry point ------------------------------------------------------------------------------
 
 
@@ -398,9 +350,13 @@ def parse_file(path: Path) -> PolicyDocument:
     path = Path(path)
     if not path.is_file():
         raise ParseError(f"no such file: {path}")
-    raw = read_file_text(path)
-    paragraphs = clean_text(raw)
+    data = path.read_bytes()
+    source = read_source(path, data)
+    if source.text is not None:
+        paragraphs, kinds = clean_text(source.text), []
+    else:
+        paragraphs, kinds = clean_blocks(source.blocks)
     if not paragraphs:
         raise ParseError("no text left after cleanup")
-    meta = extract_meta(paragraphs, doc_id_for(path), str(path), file_hash(path.read_bytes()))
-    return PolicyDocument(meta=meta, paragraphs=paragraphs)
+    meta = extract_meta(paragraphs, doc_id_for(path), str(path), file_hash(data), source.hints)
+    return PolicyDocument(meta=meta, paragraphs=paragraphs, kinds=kinds)

@@ -63,30 +63,47 @@ def cn_to_int(s: str) -> int | None:
 
 # --- numbering markers -------------------------------------------------------------------
 # Rank decides nesting: a heading closes every open heading of equal or greater rank.
-# 章 > 节 > 条 > 一、 > （一） > 专栏 > 1. > （1）
+# 附件 > 编 > 章 > 节 > 条 > 一、 > （一） > 专栏 > 1. > （1）
 
 
 @dataclass(frozen=True)
 class Marker:
     """A numbering marker found at the start of a line."""
 
-    kind: str  # chapter | section | article | l1 | l2 | box | l3 | l4
+    kind: str  # annex | part | chapter | section | article | l1 | l2 | box | l3 | l4 | h2…h6
     rank: int
     number: int | None
     marker: str  # the marker text as it should be shown (normalised brackets)
     rest: str  # the line after the marker
 
 
+#: Rank of an annex (附件N): it closes everything, whatever numbering the body used.
+ANNEX_RANK = -1
+ARTICLE_RANK = 3
+
 _MARKERS: list[tuple[str, int, re.Pattern[str]]] = [
-    ("chapter", 0, re.compile(rf"^第([{CN_NUM}\d]+)章\s*")),
-    ("section", 1, re.compile(rf"^第([{CN_NUM}\d]+)节\s*")),
-    ("article", 2, re.compile(rf"^第([{CN_NUM}\d]+)条\s*")),
-    ("l1", 3, re.compile(rf"^([{CN_NUM}]+)、\s*")),
-    ("l2", 4, re.compile(rf"^[（(]([{CN_NUM}]+)[）)]\s*")),
-    ("box", 5, re.compile(r"^专栏\s*([0-9０-９]+)\s*[：:]?\s*")),
-    ("l3", 6, re.compile(r"^([0-9０-９]{1,2})\s*[．.、](?![0-9０-９]+[%％])\s*")),
-    ("l4", 7, re.compile(r"^[（(]([0-9０-９]{1,2})[）)]\s*")),
+    ("part", 0, re.compile(rf"^第([{CN_NUM}\d]+)编\s*")),
+    ("chapter", 1, re.compile(rf"^第([{CN_NUM}\d]+)章\s*")),
+    ("section", 2, re.compile(rf"^第([{CN_NUM}\d]+)节\s*")),
+    ("article", ARTICLE_RANK, re.compile(rf"^第([{CN_NUM}\d]+)条(?![款项])\s*")),
+    ("l1", 4, re.compile(rf"^([{CN_NUM}]+)、\s*")),
+    ("l2", 5, re.compile(rf"^[（(]([{CN_NUM}]+)[）)]\s*")),
+    ("box", 6, re.compile(r"^专栏\s*([0-9０-９]+)\s*[：:]?\s*")),
+    ("l3", 7, re.compile(r"^([0-9０-９]{1,2})\s*[．.、](?![0-9０-９]+[%％])\s*")),
+    ("l4", 8, re.compile(r"^[（(]([0-9０-９]{1,2})[）)]\s*")),
 ]
+# An annex heading stands alone: 附件, 附件2, 附件2：重点任务分工表 (a short title, no sentence).
+_ANNEX = re.compile(r"^附\s*件\s*([0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})?\s*(?:[：:]\s*([^。；：:]{1,40}))?$")
+
+
+def match_annex(line: str) -> Marker | None:
+    """An annex heading (``附件``, ``附件2``, ``附件2：重点任务分工表``), or None."""
+    m = _ANNEX.match(line.strip())
+    if not m or (m.group(2) and not m.group(1)):
+        return None  # "附件：X" is the notice's list of its annexes, not an annex
+    number = cn_to_int(m.group(1)) if m.group(1) else 1
+    shown = f"附件{nfkc(m.group(1))}" if m.group(1) else "附件"
+    return Marker("annex", ANNEX_RANK, number, shown, m.group(2) or "")
 
 
 def match_marker(line: str) -> Marker | None:
@@ -105,6 +122,7 @@ def match_marker(line: str) -> Marker | None:
 def _show_marker(kind: str, raw: str) -> str:
     raw = nfkc(raw) if raw.isdigit() else raw
     return {
+        "part": f"第{raw}编",
         "chapter": f"第{raw}章",
         "section": f"第{raw}节",
         "article": f"第{raw}条",
@@ -131,7 +149,7 @@ class Numbering:
         m = match_marker(line)
         if m is None or m.number is None:
             return None
-        if m.kind in ("chapter", "section", "article", "box"):
+        if m.kind in ("part", "chapter", "section", "article", "box"):
             ok = True
         else:
             ok = m.number == 1 or m.number == self.last.get(m.kind, 0) + 1

@@ -37,6 +37,14 @@ class PolicyDocument(BaseModel):
 
     meta: DocumentMeta
     paragraphs: list[str]
+    #: The kind of each paragraph when the file knew its structure: ``p`` (text), ``h1``–``h6``
+    #: (a heading), ``thead``/``row`` (a table's header and data rows), ``meta`` (a header line
+    #: that states the document's details). Empty for text read as a stream of lines.
+    kinds: list[str] = Field(default_factory=list)
+
+    def kind(self, i: int) -> str:
+        """The kind of paragraph ``i`` (``p`` when unknown)."""
+        return self.kinds[i] if i < len(self.kinds) else "p"
 
     @property
     def text(self) -> str:

@@ -142,7 +142,10 @@ def test_regulations_with_chapters_and_articles():
     assert ["第一章 总则"] not in paths  # chapter titles keep their text in the path entry
     assert ["第一章总则", "第一条"] in paths
     assert ["第二章数据资源", "第三条"] in paths
-    assert ["第二章数据资源", "第三条", "（一）编制数据目录"] in paths
+    # Items (项) belong to their article: the article is the unit a regulation is cited by.
+    article = next(c for c in clauses if c.section_path == ["第二章数据资源", "第三条"])
+    assert article.text.endswith("（一）编制数据目录；\n（二）组织数据共享。")
+    assert not any(len(p) > 2 for p in paths)
 
 
 def test_heading_sharing_its_line_with_the_body():

@@ -1,0 +1,266 @@
+"""A document's own details — title, issuer, 文号, date, status, level, region — from its text.
+
+Details come from where documents state them: a portal's info table or a Markdown header
+(passed in as ``hints``), the title line (``X关于…的意见``), a covering notice, the signature and
+date at the end, a State Council order (``中华人民共和国国务院令 第706号``), a people's congress
+adoption line (``2017年12月27日浙江省第十二届人民代表大会常务委员会第四十六次会议通过``) and the
+``印发`` line. A document whose status no line states is ``unknown``, never assumed final.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .text import nfkc
+from .types import DocumentMeta
+
+DATE_RE = re.compile(r"([0-9０-９]{4})\s*年\s*([0-9０-９]{1,2})\s*月\s*([0-9０-９]{1,2})\s*日")
+_CN_DATE_RE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
+DOC_NUMBER_RE = re.compile(
+    r"[\u4e00-\u9fff]{1,10}[〔\[［【(（]\s*[0-9０-９]{4}\s*[〕\]］】)）]\s*(?:第\s*)?[0-9０-９]{1,4}\s*号"
+)
+ORDER_RE = re.compile(r"(?:中华人民共和国)?([\u4e00-\u9fff]{1,16}?)令\s*[（(]?\s*第\s*([0-9０-９一二三四五六七八九十百零〇]+)\s*号\s*[）)]?")
+ADOPTION_RE = re.compile(
+    r"([0-9０-９]{4}\s*年\s*[0-9０-９]{1,2}\s*月\s*[0-9０-９]{1,2}\s*日)\s*"
+    r"([\u4e00-\u9fff]{2,12}?)第[\u4e00-\u9fff]{1,5}届人民代表大会(常务委员会)?第[\u4e00-\u9fff]{1,6}次会议"
+    r"(?:审议)?(?:通过|批准|修订|修正)"
+)
+STATUS_RE = re.compile(r"^[（(][^（()）]{0,8}(?:征求意见稿|草案|送审稿|试行)[^（()）]{0,4}[）)]$")
+NOTICE_RE = re.compile(r"关于印发《(.+?)》的通知$")
+TITLE_END = re.compile(
+    r"(意见|方案|通知|计划|办法|规定|说明|决定|细则|条例|规划|纲要|指引|措施|政策|公告|通告|批复|复函|"
+    r"报告|要点|规则|标准|指南|若干措施|行动计划|解读|问答|决议|公报)"
+    r"(?:[（(][^（()）]{0,20}[）)])*$"
+)
+_ISSUER_END = re.compile(
+    r"(人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|常务委员会|[厅局委院部署办会])$"
+)
+_DRAFT_RE = re.compile(r"征求意见稿|草案|送审稿|起草说明")
+_PROVINCES = ["北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
+              "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南",
+              "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门"]
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+
+
+def iso_date(m: re.Match[str]) -> str:
+    """A matched ``YYYY年M月D日`` (Arabic or Chinese numerals) as ``YYYY-MM-DD``."""
+    y, mo, d = m.groups()
+    if y[0] in _CN_DIGITS:
+        year = int("".join(str(_CN_DIGITS[c]) for c in y))
+        return f"{year:04d}-{_cn_small(mo):02d}-{_cn_small(d):02d}"
+    return f"{int(nfkc(y)):04d}-{int(nfkc(mo)):02d}-{int(nfkc(d)):02d}"
+
+
+def _cn_small(s: str) -> int:
+    if s == "十":
+        return 10
+    if s.startswith("十"):
+        return 10 + _CN_DIGITS[s[1]]
+    if s.endswith("十"):
+        return _CN_DIGITS[s[0]] * 10
+    if "十" in s:
+        return _CN_DIGITS[s[0]] * 10 + _CN_DIGITS[s[2]]
+    return _CN_DIGITS[s]
+
+
+def find_date(text: str, full: bool = False) -> str | None:
+    """The first date in ``text`` (the whole text when ``full``) as ``YYYY-MM-DD``."""
+    for pattern in (DATE_RE, _CN_DATE_RE):
+        m = pattern.fullmatch(text.strip()) if full else pattern.search(text)
+        if m:
+            return iso_date(m)
+    return None
+
+
+def _hint_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    date = find_date(value)
+    if date:
+        return date
+    m = re.match(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", value.strip())
+    return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}" if m else None
+
+
+def is_title(p: str) -> bool:
+    """A line that reads as a document title (ends in 意见, 方案, 条例, …)."""
+    return bool(TITLE_END.search(p)) and len(p) <= 120 and not re.search(r"[。；]", p)
+
+
+def extract_meta(paragraphs: list[str], doc_id: str, source: str = "", file_hash: str = "",
+                 hints: dict[str, str] | None = None) -> DocumentMeta:
+    """Read title, issuer, 文号, date, status, level and region from a document.
+
+    ``hints`` are details the file states outside its text (a portal's info table, a Markdown
+    title or front matter); they win over what is read from the text.
+    """
+    hints = hints or {}
+    head = paragraphs[:12]
+    title = next((p for p in head if is_title(p)), None)
+    if title is None:
+        title = next((p for p in head if p and not _is_date_or_number(p)), doc_id)
+    if hints.get("title"):
+        title = hints["title"]
+    notice = NOTICE_RE.search(title) if not hints.get("title") else None
+    issuer = None
+    m = re.match(r"^(.{2,30}?)关于", title)
+    if m and _ISSUER_END.search(m.group(1)):
+        issuer = m.group(1).strip()
+    if notice:
+        title = notice.group(1)
+
+    doc_number = hints.get("doc_number") or _doc_number(paragraphs)
+    order = _order(paragraphs[:15])
+    adoption = _adoption(paragraphs[:15])
+    date = _hint_date(hints.get("date"))
+    if order and not doc_number:
+        doc_number = order[0]
+        issuer = issuer or order[1]
+    if adoption:
+        date = date or adoption[0]
+        issuer = issuer or adoption[1]
+    date = date or _closing_date(paragraphs)
+    signed = _signature(paragraphs)
+    issuer = hints.get("issuer") or issuer or signed
+    if date is None:
+        for p in head + paragraphs[:20]:
+            date = find_date(p, full=True)
+            if date:
+                break
+    if issuer is None and title.endswith("起草说明"):
+        m = re.search(r"[，。：,]([^，。：,《]{2,15}?)起草了", "，" + "".join(paragraphs[:6]))
+        if m:
+            issuer = m.group(1)
+            place = place_of(title)
+            if place and issuer[0] in "省市县区" and place.endswith(issuer[0]):
+                issuer = place + issuer[1:]
+
+    head_text = "".join(head) + title
+    if _DRAFT_RE.search(head_text):
+        status = "draft"
+    elif doc_number or adoption or order or signed or hints.get("date") or _issued(paragraphs):
+        status = "final"
+    else:
+        status = "unknown"
+    region = place_of(title) or place_of(issuer or "") or _main_province(paragraphs)
+    level = _level(region, title, issuer, paragraphs)
+    return DocumentMeta(
+        doc_id=doc_id,
+        title=_strip_title(title),
+        issuer=issuer,
+        doc_number=doc_number,
+        date=date,
+        status=status,
+        level=level,
+        region=region,
+        source=source,
+        file_hash=file_hash,
+    )
+
+
+def _is_date_or_number(p: str) -> bool:
+    s = p.strip()
+    return bool(DATE_RE.fullmatch(s) or DOC_NUMBER_RE.fullmatch(s) or STATUS_RE.match(s))
+
+
+def _doc_number(paragraphs: list[str]) -> str | None:
+    for p in paragraphs[:20] + paragraphs[-10:]:
+        m = DOC_NUMBER_RE.fullmatch(p.strip()) or (DOC_NUMBER_RE.search(p) if len(p) < 40 else None)
+        if m:
+            return re.sub(r"\s+", "", m.group(0))
+    return None
+
+
+def _order(head: list[str]) -> tuple[str, str] | None:
+    """``中华人民共和国国务院令 第706号`` → (``国务院令第706号``, ``国务院``)."""
+    for p in head:
+        m = ORDER_RE.fullmatch(re.sub(r"\s+", "", p.strip()))
+        if m:
+            return f"{m.group(1)}令第{nfkc(m.group(2))}号", m.group(1)
+    return None
+
+
+def _adoption(head: list[str]) -> tuple[str, str] | None:
+    """A congress adoption line → (its date, ``X人民代表大会常务委员会``)."""
+    for p in head:
+        m = ADOPTION_RE.search(re.sub(r"\s+", "", p))
+        if m:
+            date = find_date(m.group(1)) or ""
+            body = f"{m.group(2)}人民代表大会{m.group(3) or ''}"
+            return date, body
+    return None
+
+
+def _closing_date(paragraphs: list[str]) -> str | None:
+    # The signed date (成文日期) comes before the printing line (…印发), which is a later date.
+    tail = [p.strip() for p in reversed(paragraphs[-8:])]
+    for s in tail:
+        date = find_date(s, full=True)
+        if date:
+            return date
+    for s in tail:
+        if s.endswith("印发") and DATE_RE.search(s):
+            return find_date(s)
+    return None
+
+
+def _signature(paragraphs: list[str]) -> str | None:
+    """The issuer signed above (or beside) the closing date."""
+    for i in range(len(paragraphs) - 1, max(len(paragraphs) - 8, 0), -1):
+        s = paragraphs[i].strip()
+        m = DATE_RE.search(s) or _CN_DATE_RE.search(s)
+        if not m:
+            continue
+        before = s[: m.start()].strip()
+        if before and _ISSUER_END.search(before) and len(before) <= 40:
+            return before
+        if m.end() == len(s) and not before and i and _ISSUER_END.search(paragraphs[i - 1].strip()) \
+                and len(paragraphs[i - 1]) <= 40 and not re.search(r"[。，；]", paragraphs[i - 1]):
+            return paragraphs[i - 1].strip()
+    return None
+
+
+def _issued(paragraphs: list[str]) -> bool:
+    tail = paragraphs[-6:]
+    return any(p.strip().endswith("印发") and DATE_RE.search(p) for p in tail)
+
+
+def _strip_title(title: str) -> str:
+    title = title.strip()
+    if title.count("《") == 1 and title.startswith("《") and title.endswith("》"):
+        return title.strip("《》")
+    return title
+
+
+def place_of(text: str) -> str | None:
+    """The place a title or issuer starts with (``遂昌县``, ``浙江省``, ``成都市``)."""
+    m = re.match(r"^《?((?:(?!关于)[\u4e00-\u9fff]){2,8}?(?:省|自治区|市|自治州|州|县|区))", text)
+    return m.group(1) if m else None
+
+
+def _main_province(paragraphs: list[str]) -> str | None:
+    text = "".join(paragraphs)
+    counts = {p: text.count(p) for p in _PROVINCES}
+    best = max(counts, key=counts.get)
+    return best if counts[best] >= 2 else None
+
+
+def _level(region: str | None, title: str, issuer: str | None, paragraphs: list[str]) -> str | None:
+    if (issuer or "").startswith(("国务院", "中共中央", "全国人民代表大会")) or title.startswith(
+            ("国务院", "中共中央", "中华人民共和国")):
+        return "national"
+    for name in (region or "", issuer or ""):
+        if name.endswith(("省", "自治区")):
+            return "province"
+        if name.endswith(("市", "州")):
+            return "city"
+        if name.endswith(("县", "区")):
+            return "county"
+    # Otherwise the units a document assigns tasks to tell its level (省经信厅 → province).
+    units = re.findall(r"(?:^|[：:、，,])([省市县])[\u4e00-\u9fff]{1,8}(?:厅|局|委|办)", "".join(paragraphs))
+    if units:
+        top, _ = Counter(units).most_common(1)[0]
+        return {"省": "province", "市": "city", "县": "county"}[top]
+    return None
