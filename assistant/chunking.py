@@ -237,11 +237,12 @@ def _emit(clauses: list[Clause], meta, path: list[str], label_tail: str, items: 
     if not items and not children:
         return
     body = "\n".join(item.text for item in items)
-    if children:
-        body = (body + "\n" if body else "") + CHILDREN_PREFIX + "；".join(children)
     start = items[0].offset if items else 0
     end = items[-1].offset + len(items[-1].text) if items else start
     parts = _split_long(body, max_chars)
+    if children:  # the list of children points at other clauses: never cut, always last
+        pointer = CHILDREN_PREFIX + "；".join(children)
+        parts[-1] = f"{parts[-1]}\n{pointer}" if parts[-1] else pointer
     at = 0
     for n, part in enumerate(parts):
         tail = label_tail if len(parts) == 1 else f"{label_tail}（第{n + 1}部分）"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .text import nfkc
+from .text import match_marker, nfkc
 from .types import DocumentMeta
 
 DATE_RE = re.compile(r"([0-9０-９]{4})\s*年\s*([0-9０-９]{1,2})\s*月\s*([0-9０-９]{1,2})\s*日")
@@ -85,8 +85,9 @@ def _hint_date(value: str | None) -> str | None:
 
 
 def is_title(p: str) -> bool:
-    """A line that reads as a document title (ends in 意见, 方案, 条例, …)."""
-    return bool(TITLE_END.search(p)) and len(p) <= 120 and not re.search(r"[。；]", p)
+    """A line that reads as a document title (ends in 意见, 方案, 条例, …), not a heading."""
+    return (bool(TITLE_END.search(p)) and len(p) <= 120 and not re.search(r"[。；｜]", p)
+            and match_marker(p) is None)
 
 
 def extract_meta(paragraphs: list[str], doc_id: str, source: str = "", file_hash: str = "",
@@ -98,11 +99,13 @@ def extract_meta(paragraphs: list[str], doc_id: str, source: str = "", file_hash
     """
     hints = hints or {}
     head = paragraphs[:12]
-    title = next((p for p in head if is_title(p)), None)
-    if title is None:
-        title = next((p for p in head if p and not _is_date_or_number(p)), doc_id)
-    if hints.get("title"):
-        title = hints["title"]
+    # The title as the file states it, else the text's own title line, else what the page
+    # calls itself (a news or guide page often has no title line in its text).
+    # A short heading that merely ends like a title (办理指引) yields to what the page says.
+    min_len = 8 if hints.get("page_title") or hints.get("h1") else 1
+    title = (hints.get("title") or next((p for p in head if is_title(p) and len(p) >= min_len), None)
+             or hints.get("page_title") or hints.get("h1") or _site_title(hints.get("html_title"))
+             or next((p for p in head if p and not _is_date_or_number(p)), doc_id))
     notice = NOTICE_RE.search(title) if not hints.get("title") else None
     issuer = None
     m = re.match(r"^(.{2,30}?)关于", title)
@@ -118,6 +121,7 @@ def extract_meta(paragraphs: list[str], doc_id: str, source: str = "", file_hash
     if order and not doc_number:
         doc_number = order[0]
         issuer = issuer or order[1]
+        date = date or order[2]
     if adoption:
         date = date or adoption[0]
         issuer = issuer or adoption[1]
@@ -173,13 +177,29 @@ def _doc_number(paragraphs: list[str]) -> str | None:
     return None
 
 
-def _order(head: list[str]) -> tuple[str, str] | None:
-    """``中华人民共和国国务院令 第706号`` → (``国务院令第706号``, ``国务院``)."""
+def _order(head: list[str]) -> tuple[str, str, str | None] | None:
+    """``中华人民共和国国务院令 第706号`` → (``国务院令第706号``, ``国务院``, its date if stated).
+
+    Also the line regulations carry under their title:
+    ``（2021年7月27日中华人民共和国国务院令第746号公布）``.
+    """
     for p in head:
-        m = ORDER_RE.fullmatch(re.sub(r"\s+", "", p.strip()))
-        if m:
-            return f"{m.group(1)}令第{nfkc(m.group(2))}号", m.group(1)
+        s = re.sub(r"\s+", "", p.strip())
+        m = ORDER_RE.fullmatch(s) or (ORDER_RE.search(s) if len(s) <= 60 else None)
+        if m and (m.start() == 0 or s.startswith(("（", "(")) or find_date(s[: m.start()])):
+            issuer = re.sub(r"^.*?[年月日]|^中华人民共和国", "", m.group(1))
+            issuer = re.sub(r"^中华人民共和国", "", issuer)
+            return f"{issuer}令第{nfkc(m.group(2))}号", issuer, find_date(s)
     return None
+
+
+def _site_title(title: str | None) -> str | None:
+    """A page's ``<title>`` without the site's name (``X - 广州市人民政府门户网站``)."""
+    if not title:
+        return None
+    parts = [p.strip() for p in re.split(r"\s+[-|_—]\s+|\s*[|_]\s*|-(?=[^-]*(?:网站|门户|政府网)$)", title) if p.strip()]
+    parts = [p for p in parts if not re.search(r"(网站|门户网|政府网|首页)$", p)] or parts
+    return max(parts, key=len) if parts else None
 
 
 def _adoption(head: list[str]) -> tuple[str, str] | None:

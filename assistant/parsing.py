@@ -275,16 +275,18 @@ def _rejoin_title(paragraphs: list[str]) -> list[str]:
 
 
 def _title_span(paragraphs: list[str]) -> tuple[int, int] | None:
-    head_end = 0
-    for i, p in enumerate(paragraphs[:8]):
+    """The lines a title is broken across, at the top (after any 文号 or status lines)."""
+    first = 0
+    while first < min(len(paragraphs), 4) and is_special_line(paragraphs[first]):
+        first += 1
+    head_end = first
+    for p in paragraphs[first:first + 8]:
         if is_special_line(p) or any(c in p for c in "。；：:") or len(p) > 80:
             break
-        head_end = i + 1
-    head = paragraphs[:head_end]
-    for start in range(len(head)):
-        for stop in range(len(head), start + 1, -1):
-            merged = "".join(head[start:stop])
-            if TITLE_END.search(merged) and not TITLE_END.search(head[stop - 2]):
+        head_end += 1
+    for start in range(first, head_end):
+        for stop in range(head_end, start + 1, -1):
+            if TITLE_END.search("".join(paragraphs[start:stop])):
                 return start, stop
     return None
 

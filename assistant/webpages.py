@@ -35,7 +35,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 #: Labels of a portal's info table, mapped to the metadata field they state.
 INFO_LABELS = {
     "标题": "title", "名称": "title", "文件名称": "title",
-    "发文机关": "issuer", "发布机构": "issuer", "发文单位": "issuer", "制发机关": "issuer",
+    "发文机关": "issuer", "发文单位": "issuer", "制发机关": "issuer", "发布机构": "publisher",
     "发文字号": "doc_number", "文号": "doc_number", "文件编号": "doc_number",
     "成文日期": "date", "发文日期": "date", "印发日期": "date",
     "发布日期": "published", "索引号": "index_no", "主题分类": "topic", "主题词": "keywords",
