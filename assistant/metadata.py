@@ -183,8 +183,9 @@ def _order(head: list[str]) -> tuple[str, str, str | None] | None:
     Also the line regulations carry under their title:
     ``（2021年7月27日中华人民共和国国务院令第746号公布）``.
     """
-    for p in head:
-        s = re.sub(r"\s+", "", p.strip())
+    lines = [re.sub(r"\s+", "", p) for p in head]
+    # The order's name and number are often set on two lines (国务院令 / 第706号).
+    for s in lines + [a + b for a, b in zip(lines, lines[1:], strict=False) if len(a + b) <= 40]:
         m = ORDER_RE.fullmatch(s) or (ORDER_RE.search(s) if len(s) <= 60 else None)
         if m and (m.start() == 0 or s.startswith(("（", "(")) or find_date(s[: m.start()])):
             issuer = re.sub(r"^.*?[年月日]|^中华人民共和国", "", m.group(1))

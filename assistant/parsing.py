@@ -22,7 +22,7 @@ from pathlib import Path
 from .markdown import META, read_markdown
 from .metadata import DATE_RE, DOC_NUMBER_RE, STATUS_RE, TITLE_END, extract_meta
 from .tables import PARAGRAPH, render_table
-from .text import Numbering, display_width, is_cjk
+from .text import Numbering, display_width, is_cjk, match_marker
 from .types import PolicyDocument
 from .webpages import read_html
 
@@ -281,7 +281,7 @@ def _title_span(paragraphs: list[str]) -> tuple[int, int] | None:
         first += 1
     head_end = first
     for p in paragraphs[first:first + 8]:
-        if is_special_line(p) or any(c in p for c in "。；：:") or len(p) > 80:
+        if is_special_line(p) or any(c in p for c in "。；：:") or len(p) > 80 or match_marker(p):
             break
         head_end += 1
     for start in range(first, head_end):

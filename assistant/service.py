@@ -181,11 +181,16 @@ class Assistant:
         if owner and owner != source:  # same file name in another folder
             doc.meta.doc_id = f"{doc.meta.doc_id}-{hashlib.sha1(source.encode()).hexdigest()[:6]}"
         used_ids[doc.meta.doc_id] = source
-        clauses = self.chunk(doc)
-        vectors, embedded = self._vectors(clauses, progress)
-        if source in known and known[source][0] != doc.meta.doc_id:
-            self.store.delete_source(source)
-        self.store.replace_document(doc.meta.doc_id, clauses, vectors)
+        try:
+            clauses = self.chunk(doc)
+            vectors, embedded = self._vectors(clauses, progress)
+            if source in known and known[source][0] != doc.meta.doc_id:
+                self.store.delete_source(source)
+            self.store.replace_document(doc.meta.doc_id, clauses, vectors)
+        except Exception as exc:  # one bad file must never stop the others
+            log.exception("failed to index %s", path)
+            return FileReport(path=str(path), status="failed", doc_id=doc.meta.doc_id,
+                              error=f"cannot index ({exc.__class__.__name__}: {exc})")
         return FileReport(path=str(path), status="indexed", doc_id=doc.meta.doc_id,
                           clauses=len(clauses), embedded=embedded)
 

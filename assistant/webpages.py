@@ -235,7 +235,7 @@ class _Walker:
         for piece in re.split(r"\n", text):
             for part in _INDENT_BREAK.split(piece):
                 part = re.sub(r"[ \t\u00a0\u3000\r]+", " ", part).strip()
-                if part and _CJK.search(part) or part and len(part) > 1:
+                if part:
                     self.blocks.append((part, kind))
 
     def walk(self, el) -> None:
