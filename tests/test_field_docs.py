@@ -138,3 +138,16 @@ def test_no_table_row_becomes_a_heading(field_docs):
     for name, (_, _, clauses) in field_docs.items():
         for clause in clauses:
             assert not any("｜" in part for part in clause.section_path), (name, clause.section_path)
+
+
+@pytest.mark.slow
+def test_field_documents_and_corpus_ingest_into_one_index(tmp_path, corpus_dir):
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    assistant = Assistant(Settings(index_dir=tmp_path / "index", corpus_dir=corpus_dir,
+                                   embedding_model="hash"))
+    report = assistant.ingest([FIELD / e["file"] for e in _manifest()] + [corpus_dir])
+    assert report.count("failed") == 0, [f.error for f in report.files if f.status == "failed"]
+    assert report.count("indexed") == len(_manifest()) + 5
+    assert assistant.store.count() == sum(f.clauses for f in report.files)
