@@ -29,7 +29,7 @@ _BLOCK_TAGS = {"p", "div", "section", "article", "main", "li", "ul", "ol", "dl",
                "tfoot", "form", "header", "figure", "figcaption", "address", "h1", "h2", "h3",
                "h4", "h5", "h6", "hr", "caption", "body", "html", "fieldset", "aside"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_RUNNING = re.compile(r"[。；！？，、：]")
+_RUNNING = re.compile(r"[。；！？，、]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 #: Labels of a portal's info table, mapped to the metadata field they state.
@@ -51,7 +51,8 @@ _CHROME_LINE = re.compile(
     r"|分享到\s*[：:]?.{0,20}|【?\s*(?:打印|关闭|打印本页|关闭窗口|返回顶部|收藏|纠错)\s*】?(?:\s*【?\s*(?:打印|关闭|打印本页|关闭窗口|返回顶部|收藏|纠错)\s*】?)*"
     r"|扫一扫在手机(?:上)?打开当前页|听全文|(?:责任)?编辑\s*[：:].{0,20}|(?:文章|页面)?\s*作者\s*[：:].{0,20}"
     r"|(?:主办|承办|协办|技术支持|运维|网站标识码|版权所有|Copyright|©)\s*[：:©]?.{0,80}"
-    r"|.{0,30}(?:ICP备|公网安备).{0,40}|网站地图.{0,30}|无障碍(?:阅读|浏览)?|长者(?:助手|模式)"
+    r"|.{0,30}(?:ICP备|公网安备|版权所有).{0,80}|网站地图.{0,30}|无障碍(?:阅读|浏览)?|长者(?:助手|模式)"
+    r"|相关(?:附件|新闻|链接|文章|阅读|文件|稿件|信息|解读)|扫码(?:进入|关注|下载|访问).{0,20}"
     r"|您(?:当前)?(?:所在)?的?位置\s*[：:].{0,80}|当前位置\s*[：:].{0,80}|[-—\s]*次|-)$"
 )
 _INDENT_BREAK = re.compile(r"(?<=[。！？；：”」）)])[ \t\u00a0]*[\u3000]{2,}")
@@ -180,10 +181,15 @@ def _read_info_table(table, hints: dict[str, str]) -> bool:
 
 
 def _weight(text: str | None) -> int:
-    """Running-text characters: CJK characters in text that carries sentence punctuation."""
+    """Running-text characters: CJK characters of a phrase with sentence punctuation.
+
+    Labels (主办单位：…), menus and slogans carry little or none of it; a document's body
+    carries nearly all of the page's.
+    """
     if not text or not _RUNNING.search(text):
         return 0
-    return len(_CJK.findall(text))
+    cjk = len(_CJK.findall(text))
+    return cjk if cjk >= 10 else 0
 
 
 def _main_container(body):
