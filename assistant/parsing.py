@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from .glyphs import repair_pdf_text
 from .text import Numbering, display_width, is_cjk, nfkc
 from .types import DocumentMeta, PolicyDocument
 
@@ -75,7 +76,7 @@ def _read_pdf(path: Path, data: bytes) -> str:
     text = "\n".join(pages)
     if not text.strip():
         raise ParseError("the PDF has no text layer (a scan?): run OCR on it first")
-    return text
+    return repair_pdf_text(text)
 
 
 def _read_docx(path: Path, data: bytes) -> str:
