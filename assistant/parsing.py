@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from .charsets import EncodingError, decode_chinese
 from .glyphs import repair_pdf_text
 from .text import Numbering, display_width, is_cjk, nfkc
 from .types import DocumentMeta, PolicyDocument
@@ -46,20 +47,13 @@ def read_file_text(path: Path) -> str:
 
 
 def decode_text(data: bytes) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), else GB18030/GBK, else a detected codec."""
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """Decode a text file: UTF-8 (with or without BOM), else the Chinese encoding it is in."""
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         raise ParseError("the file looks binary, not text (NUL bytes found)")
-    for codec in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise ParseError("cannot detect the text encoding; save the file as UTF-8")
-    return str(best)
+    try:
+        return decode_chinese(data).text
+    except EncodingError as exc:
+        raise ParseError(str(exc)) from exc
 
 
 def _read_pdf(path: Path, data: bytes) -> str:
