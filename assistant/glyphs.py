@@ -119,8 +119,9 @@ _HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
 _CN_PUNCT = "〔〕（）《》【】〈〉「」『』“”‘’，。、；：！？…—"
 _SPACE = r"[ \u00a0\u3000]+"
 _AROUND_PUNCT = re.compile(rf"{_SPACE}(?=[{_CN_PUNCT}])|(?<=[{_CN_PUNCT}]){_SPACE}")
-# A space between an ideograph and a digit (``2018 年``, ``到 2025``) or between two ideographs.
-_HAN_DIGIT = re.compile(rf"(?<=[{_HAN}]){_SPACE}(?=[0-9０-９{_HAN}])|(?<=[0-9０-９]){_SPACE}(?=[{_HAN}])")
+# A space between an ideograph and a digit (``2018 年``, ``42 号``, ``到 2025``). Spaces between
+# two ideographs may separate table cells, so they are left to the paragraph cleanup.
+_HAN_DIGIT = re.compile(rf"(?<=[{_HAN}]){_SPACE}(?=[0-9０-９])|(?<=[0-9０-９]){_SPACE}(?=[{_HAN}])")
 # A number split into pieces of one or two digits (``1 2 月``, ``20 18 年``) followed by an
 # ideograph; longer pieces (``2023 2024``) are separate numbers, as in table columns.
 _SPLIT_NUMBER = re.compile(rf"(?<![0-9.])[0-9]{{1,2}}(?: [0-9]{{1,2}})+(?= ?[{_HAN}%])")
