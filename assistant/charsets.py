@@ -134,16 +134,22 @@ def decode_chinese(data: bytes) -> Decoding:
         pass
     else:
         return _undo_double_decoding(text) or _unicode_text("utf-8", text)
-    decodings = [d for d in map(lambda c: _try(data, c), CHINESE_CODECS) if d]
+    decodings: list[Decoding] = []
+    failures: list[str] = []
+    for codec in CHINESE_CODECS:
+        try:
+            decodings.append(_scored(codec, data.decode(codec)))
+        except UnicodeDecodeError as exc:
+            failures.append(f"{codec}: invalid bytes at {exc.start}")
     best = max(decodings, key=lambda d: d.chinese_share, default=None)
-    if best is None or best.chinese_share < MIN_CHINESE_SHARE:
-        detected = _detected(data)
-        if detected and detected.codec not in CHINESE_CODECS:
-            decodings.append(detected)
-            if detected.chinese_share >= MIN_CHINESE_SHARE:
-                return detected
-        raise EncodingError(_refusal(decodings, detected))
-    return best
+    if best is not None and best.chinese_share >= MIN_CHINESE_SHARE:
+        return best
+    detected = _detected(data)
+    if detected and detected.codec not in CHINESE_CODECS:
+        if detected.chinese_share >= MIN_CHINESE_SHARE:
+            return detected  # e.g. UTF-16 without a byte-order mark
+        decodings.append(detected)
+    raise EncodingError(_refusal(decodings, failures, detected))
 
 
 def _unicode_text(codec: str, text: str) -> Decoding:
@@ -200,14 +206,9 @@ def _undo_double_decoding(text: str) -> Decoding | None:
     return Decoding("utf-8 read as cp1252", inner, share)
 
 
-def _try(data: bytes, codec: str) -> Decoding | None:
-    try:
-        text = data.decode(codec)
-    except UnicodeDecodeError:
-        return None
+def _scored(codec: str, text: str) -> Decoding:
     share = chinese_share(text)
-    # Bytes that are all ASCII are valid UTF-8 and never get here, so share is a number.
-    return Decoding(codec, text, share if share is not None else 1.0)
+    return Decoding(codec, text, 1.0 if share is None else share)
 
 
 def _detected(data: bytes) -> Decoding | None:
@@ -216,19 +217,19 @@ def _detected(data: bytes) -> Decoding | None:
     match = from_bytes(data).best()
     if match is None:
         return None
-    text = str(match)
-    share = chinese_share(text)
-    return Decoding(match.encoding, text, share if share is not None else 1.0)
+    return _scored(match.encoding, str(match))
 
 
-def _refusal(decodings: list[Decoding], detected: Decoding | None) -> str:
-    tried = ", ".join(
+def _refusal(decodings: list[Decoding], failures: list[str], detected: Decoding | None) -> str:
+    tried = [
         f"{d.codec}: {d.chinese_share:.0%} common Chinese characters"
         for d in sorted(decodings, key=lambda d: -d.chinese_share)
-    )
-    message = "the text does not look like Chinese in any encoding tried"
+    ]
     if tried:
-        message += f" ({tried})"
+        message = "the text does not look like Chinese in any encoding tried"
+    else:
+        message = "the file is not valid text in any encoding tried; it may be cut short or damaged"
+    message += f" ({'; '.join(tried + failures)})"
     if detected and detected.codec not in CHINESE_CODECS:
         message += f"; it may be {detected.codec} text"
     return message + "; save the file as UTF-8"

@@ -129,8 +129,16 @@ def test_text_that_is_not_chinese_is_refused_with_a_clear_error(data, hint):
 def test_random_bytes_are_refused(seed):
     rng = random.Random(seed)
     data = bytes(rng.randrange(1, 256) for _ in range(4000))
-    with pytest.raises(ParseError, match="does not look like Chinese"):
+    with pytest.raises(ParseError, match="does not look like Chinese|not valid text") as err:
         decode_text(data)
+    assert "save the file as UTF-8" in str(err.value)
+
+
+def test_damaged_gbk_file_is_refused_with_the_place_of_the_damage():
+    data = SIMPLIFIED.encode("gbk")
+    with pytest.raises(ParseError, match="not valid text") as err:
+        decode_text(data[:-3] + b"\xd5")  # cut in the middle of a character
+    assert f"gb18030: invalid bytes at {len(data) - 3}" in str(err.value)
 
 
 def test_refused_file_is_reported_by_parse_file(tmp_path):
