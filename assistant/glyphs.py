@@ -115,25 +115,35 @@ def _is_han_like(ch: str) -> bool:
 # --- spaces -------------------------------------------------------------------------------------
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
-# Full-width brackets and Chinese punctuation never take a space on either side.
-_CN_PUNCT = "〔〕（）《》【】〈〉「」『』“”‘’，。、；：！？…—"
+# Full-width brackets and Chinese punctuation never take a space on either side. Curly quotes,
+# dashes and ellipses are shared with English typography, so spaces around them stay here.
+_CN_PUNCT = "〔〕（）《》【】〈〉「」『』，。、；：！？"
 _SPACE = r"[ \u00a0\u3000]+"
 _AROUND_PUNCT = re.compile(rf"{_SPACE}(?=[{_CN_PUNCT}])|(?<=[{_CN_PUNCT}]){_SPACE}")
-# A space between an ideograph and a digit (``2018 年``, ``42 号``, ``到 2025``). Spaces between
-# two ideographs may separate table cells, so they are left to the paragraph cleanup.
-_HAN_DIGIT = re.compile(rf"(?<=[{_HAN}]){_SPACE}(?=[0-9０-９])|(?<=[0-9０-９]){_SPACE}(?=[{_HAN}])")
+# Characters that are bound to the number before them: dates, 文号, articles, counters, units.
+_UNITS = "年月日时分秒号条款项章节编个万亿千百元件家次名位倍届期批类种座台套吨亩岁周天%‰"
+# ``2018 年``, ``42 号``, ``15 %``, and ``到 2025年``, ``第 3条`` before such a number. Other
+# spaces next to digits or between ideographs may separate table cells (``序号 1 2 3``), so
+# they are left to the paragraph cleanup.
+_NUMBER_UNIT = re.compile(rf"(?<=[0-9０-９]){_SPACE}(?=[{_UNITS}])")
+_HAN_NUMBER = re.compile(rf"(?<=[{_HAN}]){_SPACE}(?=[0-9０-９][0-9０-９.]*[{_UNITS}])")
 # A number split into pieces of one or two digits (``1 2 月``, ``20 18 年``) followed by an
 # ideograph; longer pieces (``2023 2024``) are separate numbers, as in table columns.
 _SPLIT_NUMBER = re.compile(rf"(?<![0-9.])[0-9]{{1,2}}(?: [0-9]{{1,2}})+(?= ?[{_HAN}%])")
-_DIGIT_PERCENT = re.compile(r"(?<=[0-9])[ \u00a0]+(?=[%‰])")
 # ``1 . 5 倍``: a decimal point set apart inside a number followed by an ideograph.
 _SPLIT_DECIMAL = re.compile(rf"(?<=[0-9]) \. ?(?=[0-9]+ ?[{_HAN}%])")
 
 
 def _letter_spaced(line: str) -> bool:
-    """A line set with letter spacing extracts with a space after every character."""
+    """A line set with letter spacing extracts with a space after every character.
+
+    Ideographs must be among the single characters, so a table row of numbers (``1 2 3 4``)
+    is not taken for one.
+    """
     tokens = line.split()
-    return len(tokens) >= 4 and sum(len(t) == 1 for t in tokens) >= 0.8 * len(tokens)
+    singles = [t for t in tokens if len(t) == 1]
+    ideographs = sum(bool(re.match(f"[{_HAN}]", t)) for t in singles)
+    return len(tokens) >= 4 and len(singles) >= 0.8 * len(tokens) and ideographs >= 2
 
 
 def _close_letter_spacing(line: str) -> str:
@@ -155,8 +165,8 @@ def remove_extraction_spaces(text: str) -> str:
         line = _SPLIT_NUMBER.sub(lambda m: m.group(0).replace(" ", ""), line)
         line = _SPLIT_DECIMAL.sub(".", line)
         line = _AROUND_PUNCT.sub("", line)
-        line = _HAN_DIGIT.sub("", line)
-        line = _DIGIT_PERCENT.sub("", line)
+        line = _NUMBER_UNIT.sub("", line)
+        line = _HAN_NUMBER.sub("", line)
         lines.append(line)
     return "\n".join(lines)
 

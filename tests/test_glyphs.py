@@ -95,6 +95,8 @@ def test_every_kangxi_radical_is_mapped_to_an_ideograph():
         ("第 3 条", "第3条"),
         ("AI 12 月", "AI 12月"),
         ("增长 15 %", "增长15%"),
+        ("到 2025 年底，共 3 个", "到2025年底，共3个"),
+        ("增长 1.5 倍", "增长1.5倍"),
         ("达到 1 . 5 倍", "达到1.5倍"),
         ("（ 一 ） 总体要求", "（一）总体要求"),
         ("《 数据安全法 》", "《数据安全法》"),
@@ -112,6 +114,8 @@ def test_spaces_the_extractor_inserted_are_removed(raw, expected):
     "Section 3 (a) of the Act, paragraph 12.",
     "1.5倍", "1. 2025年底前完成", "2023 2024 2025", "Version 2 0",
     "牵头单位 配合单位",  # may be two table cells
+    "序号 1 2 3 4", "1 2 3 4 5 6", "1 张三 男",  # table rows, not letter spacing
+    "He said “yes” — twice … and left.",
 ])
 def test_spaces_that_belong_to_the_text_stay(text):
     assert remove_extraction_spaces(text) == text
