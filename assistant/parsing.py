@@ -19,6 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .charsets import EncodingError, decode_chinese
+from .glyphs import repair_pdf_text
 from .markdown import META, read_markdown
 from .metadata import DATE_RE, DOC_NUMBER_RE, STATUS_RE, TITLE_END, extract_meta
 from .tables import PARAGRAPH, render_table
@@ -63,7 +65,10 @@ def read_source(path: Path, data: bytes | None = None) -> Source:
     if suffix in (".html", ".htm"):
         if b"\x00" in data[:4096]:
             raise ParseError("the file looks binary, not a web page (NUL bytes found)")
-        page = read_html(data)
+        try:
+            page = read_html(data)
+        except EncodingError as exc:
+            raise ParseError(str(exc)) from exc
         return Source(blocks=page.blocks, hints=page.hints)
     if suffix == ".pdf":
         return Source(text=_read_pdf(path, data))
@@ -77,20 +82,13 @@ def read_file_text(path: Path) -> str:
 
 
 def decode_text(data: bytes) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), else GB18030/GBK, else a detected codec."""
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """Decode a text file: UTF-8 (with or without BOM), else the Chinese encoding it is in."""
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         raise ParseError("the file looks binary, not text (NUL bytes found)")
-    for codec in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise ParseError("cannot detect the text encoding; save the file as UTF-8")
-    return str(best)
+    try:
+        return decode_chinese(data).text
+    except EncodingError as exc:
+        raise ParseError(str(exc)) from exc
 
 
 def _read_pdf(path: Path, data: bytes) -> str:
@@ -107,7 +105,7 @@ def _read_pdf(path: Path, data: bytes) -> str:
     text = "\n".join(pages)
     if not text.strip():
         raise ParseError("the PDF has no text layer (a scan?): run OCR on it first")
-    return text
+    return repair_pdf_text(text)
 
 
 def _read_docx(path: Path, data: bytes) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .charsets import MIN_CHINESE_SHARE, chinese_share, decode_chinese
 from .tables import PARAGRAPH, render_table
 
 _DROP_TAGS = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
@@ -28,6 +29,8 @@ _BLOCK_TAGS = {"p", "div", "section", "article", "main", "li", "ul", "ol", "dl",
                "blockquote", "pre", "center", "table", "tr", "td", "th", "tbody", "thead",
                "tfoot", "form", "header", "figure", "figcaption", "address", "h1", "h2", "h3",
                "h4", "h5", "h6", "hr", "caption", "body", "html", "fieldset", "aside"}
+_CONTAINERS = {"div", "section", "article", "main", "td", "th", "tr", "tbody", "table", "form",
+               "center", "body", "html", "font", "span", "ul", "ol", "dl", "blockquote", "header"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _RUNNING = re.compile(r"[。；！？，、]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -67,21 +70,24 @@ class WebPage:
 
 
 def decode_html(data: bytes) -> str:
-    """The page's text: BOM, then the declared charset, then UTF-8, then GB18030."""
+    """The page's text: BOM, then the declared charset when its reading looks like Chinese,
+    else the Chinese encoding the bytes are in (:class:`EncodingError` when there is none)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     head = data[:4096].decode("ascii", errors="ignore")
     m = re.search(r"""charset\s*=\s*["']?\s*([\w\-]+)""", head, re.I)
-    codecs = [m.group(1).lower()] if m else []
-    codecs += ["utf-8", "gb18030"]
-    for codec in codecs:
+    if m:
+        codec = m.group(1).lower()
         if codec in ("gb2312", "gbk"):
             codec = "gb18030"  # the superset: pages labelled GB2312 often use GBK characters
         try:
-            return data.decode(codec)
+            text = data.decode(codec)
         except (UnicodeDecodeError, LookupError):
-            continue
-    return data.decode("gb18030", errors="replace")
+            text = None
+        share = chinese_share(text) if text is not None else None
+        if text is not None and (share is None or share >= MIN_CHINESE_SHARE):
+            return text
+    return decode_chinese(data).text
 
 
 def read_html(data: bytes) -> WebPage:
@@ -212,7 +218,8 @@ def _main_container(body):
     while True:
         children = [c for c in node if isinstance(c.tag, str)]
         best = max(children, key=lambda c: weights.get(c, 0), default=None)
-        if best is None or weights.get(best, 0) < 0.85 * total:
+        # A paragraph is content, not a container: the headings beside it belong too.
+        if best is None or best.tag not in _CONTAINERS or weights.get(best, 0) < 0.85 * total:
             return node
         node = best
 

@@ -244,3 +244,19 @@ def test_long_clauses_split_without_losing_or_repeating_text(limit):
     lines = "".join(line for c in clauses for line in body_lines(c))
     assert sorted(lines) == sorted("".join(doc.paragraphs))
     assert all(len(c.text) <= limit * 1.25 for c in clauses if c.kind != "header")
+
+
+def test_web_pages_in_big5_read_and_in_shift_jis_are_refused(tmp_path):
+    from assistant.parsing import ParseError
+
+    page = ("<html><body><p>國務院關於推進數位經濟發展的意見</p><p>一、總體要求</p>"
+            "<p>各地區要加強組織領導，確保各項措施落實見效。</p></body></html>")
+    big5 = tmp_path / "big5.html"
+    big5.write_bytes(page.encode("big5"))
+    doc = parse_file(big5)
+    assert doc.paragraphs == ["國務院關於推進數位經濟發展的意見", "一、總體要求", "各地區要加強組織領導，確保各項措施落實見效。"]
+    japanese = tmp_path / "sjis.html"
+    japanese.write_bytes("<html><body><p>日本語の文書です。東京都の条例について説明します。</p></body></html>"
+                         .encode("shift_jis"))
+    with pytest.raises(ParseError, match="does not look like Chinese"):
+        parse_file(japanese)
