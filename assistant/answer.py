@@ -373,7 +373,8 @@ def _describe(meta) -> str:
         parts.append(f"文号为{meta.doc_number}")
     if meta.date:
         parts.append(f"日期为{meta.date_cn()}")
-    parts.append("目前为征求意见稿（草案），尚未正式印发" if meta.status == "draft" else "为正式印发的文件")
+    parts.append({"draft": "目前为征求意见稿（草案），尚未正式印发",
+                  "final": "为正式印发的文件"}.get(meta.status, "文中未载明是否已正式印发"))
     return "，".join(parts) + "。"
 
 
