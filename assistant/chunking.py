@@ -185,9 +185,10 @@ def _markers(doc: PolicyDocument, notice_end: int) -> list[Marker | None]:
     numbering = Numbering()
     level_rank: dict[int, int] = {}
     out: list[Marker | None] = []
+    contents = _table_of_contents(doc.paragraphs)
     for i, p in enumerate(doc.paragraphs):
         kind = doc.kind(i)
-        if i < notice_end or kind in (ROW, HEADER_ROW, META, "h1"):
+        if i < notice_end or i in contents or kind in (ROW, HEADER_ROW, META, "h1"):
             out.append(None)
             continue
         m = match_annex(p)
@@ -204,6 +205,26 @@ def _markers(doc: PolicyDocument, notice_end: int) -> list[Marker | None]:
                 m = Marker(kind, rank, None, p, "")
         out.append(m)
     return out
+
+
+def _table_of_contents(paragraphs: list[str]) -> set[int]:
+    """Lines of a table of contents (目录): short lines that stand again later as headings.
+
+    They are text, not headings; otherwise every section would appear twice, once empty.
+    """
+    found: set[int] = set()
+    for i, p in enumerate(paragraphs):
+        if normalize(p) != "目录":
+            continue
+        rest = [normalize(q) for q in paragraphs[i + 1:]]
+        first = None
+        for j, q in enumerate(paragraphs[i + 1:], start=i + 1):
+            n = normalize(q)
+            if n == first or len(q) > 40 or re.search(r"[。；]", q) or rest.count(n) < 2:
+                break  # the body starts (its first heading again) or the lines are text
+            first = first or n
+            found.add(j)
+    return found
 
 
 def _annex_title(p: str, marker: Marker | None) -> bool:

@@ -63,14 +63,14 @@ def cn_to_int(s: str) -> int | None:
 
 # --- numbering markers -------------------------------------------------------------------
 # Rank decides nesting: a heading closes every open heading of equal or greater rank.
-# 附件 > 编 > 章 > 节 > 条 > 一、 > （一） > 专栏 > 1. > （1）
+# 附件 > 编 > 章 > 节 > 条 > 一、 > 1 > 1.1 > （一） > 专栏 > 1. > （1）
 
 
 @dataclass(frozen=True)
 class Marker:
     """A numbering marker found at the start of a line."""
 
-    kind: str  # annex | part | chapter | section | article | l1 | l2 | box | l3 | l4 | h2…h6
+    kind: str  # annex | part | chapter | section | article | l1 | dec1 | dec | l2 | box | l3 | l4 | h2…h6
     rank: int
     number: int | None
     marker: str  # the marker text as it should be shown (normalised brackets)
@@ -87,10 +87,15 @@ _MARKERS: list[tuple[str, int, re.Pattern[str]]] = [
     ("section", 2, re.compile(rf"^第([{CN_NUM}\d]+)节\s*")),
     ("article", ARTICLE_RANK, re.compile(rf"^第([{CN_NUM}\d]+)条(?![款项])\s*")),
     ("l1", 4, re.compile(rf"^([{CN_NUM}]+)、\s*")),
-    ("l2", 5, re.compile(rf"^[（(]([{CN_NUM}]+)[）)]\s*")),
-    ("box", 6, re.compile(r"^专栏\s*([0-9０-９]+)\s*[：:]?\s*")),
-    ("l3", 7, re.compile(r"^([0-9０-９]{1,2})\s*[．.、](?![0-9０-９]+[%％])\s*")),
-    ("l4", 8, re.compile(r"^[（(]([0-9０-９]{1,2})[）)]\s*")),
+    # Decimal numbering of plans and contingency plans: "2 组织机构" (a short heading line
+    # alone), then "2.1 国家粮食应急工作指挥部".
+    ("dec1", 5, re.compile(r"^([0-9０-９]{1,2})\s*(?=[\u4e00-\u9fff][^。，；：:,、]{0,14}$)")),
+    ("dec", 6, re.compile(r"^([0-9０-９]{1,2}[．.][0-9０-９]{1,2})(?![0-9０-９.．%％])\s*(?=[\u4e00-\u9fff])")),
+    ("l2", 7, re.compile(rf"^[（(]([{CN_NUM}]+)[）)]\s*")),
+    ("box", 8, re.compile(r"^专栏\s*([0-9０-９]+)\s*[：:]?\s*")),
+    # 1. but not 3.5% nor the 1.2.3 of a three-level decimal heading.
+    ("l3", 9, re.compile(r"^([0-9０-９]{1,2})\s*[．.、](?![0-9０-９]+[%％]|[0-9０-９]{1,2}[.．][0-9０-９])\s*")),
+    ("l4", 10, re.compile(r"^[（(]([0-9０-９]{1,2})[）)]\s*")),
 ]
 # An annex heading stands alone: 附件, 附件2, 附件2：重点任务分工表 (a short title, no sentence).
 _ANNEX = re.compile(r"^附\s*件\s*([0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})?\s*(?:[：:]\s*([^。；：:]{1,40}))?$")
@@ -113,7 +118,11 @@ def match_marker(line: str) -> Marker | None:
         if not m:
             continue
         raw = m.group(1)
-        number = cn_to_int(raw)
+        if kind == "dec":  # 2.1 → 201: the next one in sequence is 2.2 (202)
+            major, minor = re.split(r"[．.]", nfkc(raw))
+            number: int | None = int(major) * 100 + int(minor)
+        else:
+            number = cn_to_int(raw)
         shown = _show_marker(kind, raw)
         return Marker(kind, rank, number, shown, line[m.end():])
     return None
@@ -127,6 +136,8 @@ def _show_marker(kind: str, raw: str) -> str:
         "section": f"第{raw}节",
         "article": f"第{raw}条",
         "l1": f"{raw}、",
+        "dec1": nfkc(raw),
+        "dec": nfkc(raw).replace("．", "."),
         "l2": f"（{raw}）",
         "box": f"专栏{raw}：",
         "l3": f"{raw}.",
@@ -152,7 +163,8 @@ class Numbering:
         if m.kind in ("part", "chapter", "section", "article", "box"):
             ok = True
         else:
-            ok = m.number == 1 or m.number == self.last.get(m.kind, 0) + 1
+            first = m.number % 100 == 1 if m.kind == "dec" else m.number == 1
+            ok = first or m.number == self.last.get(m.kind, 0) + 1
         if not ok:
             return None
         self.last[m.kind] = m.number

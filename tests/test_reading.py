@@ -260,3 +260,17 @@ def test_web_pages_in_big5_read_and_in_shift_jis_are_refused(tmp_path):
                          .encode("shift_jis"))
     with pytest.raises(ParseError, match="does not look like Chinese"):
         parse_file(japanese)
+
+
+def test_decimal_headings_and_a_table_of_contents():
+    clauses = chunk_document(_doc([
+        "示范应急预案", "目录", "1总则", "1.1编制目的", "1.2适用范围", "2组织机构", "2.1指挥部",
+        "1总则", "1.1编制目的", "为了有效应对突发事件，制定本预案。", "1.2适用范围", "本预案适用于全市。",
+        "1.2.1市级响应：由市政府组织。", "2组织机构", "2.1指挥部", "总指挥：市长。", "（1）统筹协调应急工作；",
+    ]))
+    paths = [c.section_path for c in clauses if c.kind in ("clause", "section")]
+    # The contents are text, not a second set of sections.
+    assert paths == [["1总则"], ["1总则", "1.1编制目的"], ["1总则", "1.2适用范围"], ["2组织机构"],
+                     ["2组织机构", "2.1指挥部"], ["2组织机构", "2.1指挥部", "（1）统筹协调应急工作"]]
+    scope = next(c for c in clauses if c.section_path == ["1总则", "1.2适用范围"])
+    assert scope.text == "1.2适用范围\n本预案适用于全市。\n1.2.1市级响应：由市政府组织。"
