@@ -157,6 +157,10 @@ def specifics(question: str) -> list[str]:
     return [n for n in _YEAR_OR_NUMBER.findall(q) if len(n) >= 2 or n != "0"] + _QUOTED.findall(q)
 
 
+#: Characters of a query that are embedded (BM25 and the composer see all of it).
+MAX_EMBED_QUERY_CHARS = 160
+
+
 class HybridRetriever:
     """BM25 and dense retrieval over one clause store, fused by reciprocal rank fusion."""
 
@@ -203,7 +207,9 @@ class HybridRetriever:
         dense: list[tuple[Clause, float]] = []
         sparse: list[tuple[Clause, float]] = []
         if self.mode in ("hybrid", "dense"):
-            vector = self.embeddings.embed_query(query)
+            # The embedding's cost grows with the square of its input; the head of a long
+            # query carries its topic, and embedding models are trained on short queries.
+            vector = self.embeddings.embed_query(query[:MAX_EMBED_QUERY_CHARS])
             dense = self.store.search(vector, n, filters.where() if filters else None)
         if self.mode in ("hybrid", "bm25"):
             sparse = self.bm25.search(query, n, filters)
