@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     )
 
     @property
+    def upload_folder(self) -> Path:
+        """Where uploaded files are kept: ``upload_dir``, or ``uploads`` inside the index folder."""
+        return Path(self.upload_dir) if self.upload_dir else Path(self.index_dir) / "uploads"
+
+    @property
     def llm_enabled(self) -> bool:
         """Whether answers are written by a language model."""
         return self.llm_provider.strip().lower() not in ("", "none", "off", "extractive")

@@ -1,7 +1,7 @@
 """Run the real ``assistant`` command, killing itself with SIGKILL at a chosen write step.
 
     python tests/crash_runner.py STEP N -- ingest corpus/
-    python tests/crash_runner.py check
+    python tests/crash_runner.py check [QUESTION]
 
 ``STEP`` is ``<ClauseStore method>:<before|after>`` (or ``none``), and the process is killed
 at the ``N``-th call of that method: ``_write_clauses`` writes a new generation's clauses (in
@@ -11,7 +11,7 @@ current, ``_drop_other_generations`` deletes the old one. The kill is a real ``S
 
 ``check`` opens the index of the environment's settings as a new process would and prints
 JSON: every visible document's clause texts, the committed and stored clause counts, the
-upload folder's files, and one answer.
+upload folder's files, and whether QUESTION is answered.
 """
 
 from __future__ import annotations
@@ -52,10 +52,7 @@ def _arm(step: str, n: int) -> None:
     setattr(owner, attr, wrapped)
 
 
-def _check() -> None:
-    from pathlib import Path
-
-    from assistant.api.uploads import upload_folder
+def _check(question: str | None) -> None:
     from assistant.service import Assistant
 
     assistant = Assistant()
@@ -63,15 +60,15 @@ def _check() -> None:
     docs: dict[str, list[str]] = {}
     for clause in store.all_clauses():
         docs.setdefault(clause.doc_id, []).append(clause.text)
-    folder = upload_folder(assistant)
-    answer = assistant.ask("第3类新能源产业产值达到多少亿元？") if docs else None
+    folder = assistant.settings.upload_folder
+    answer = assistant.ask(question) if docs and question else None
     print(json.dumps({
         "docs": {d: sorted(texts) for d, texts in docs.items()},
         "sources": {src: list(v) for src, v in store.sources().items()},
         "committed": store.count(),
         "stored": store.collection.count(),
         "uploads": sorted(p.name for p in folder.iterdir()) if folder.is_dir() else [],
-        "upload_dir": str(Path(folder).resolve()),
+        "upload_dir": str(folder.resolve()),
         "answered": bool(answer and answer.answered),
     }, ensure_ascii=False))
 
@@ -79,7 +76,7 @@ def _check() -> None:
 def main(argv: list[str]) -> None:
     """Arm the kill, then run the CLI with the remaining arguments."""
     if argv[:1] == ["check"]:
-        _check()
+        _check(argv[1] if len(argv) > 1 else None)
         return
     step, n, sep, *args = argv
     assert sep == "--", "usage: crash_runner.py STEP N -- ARGS..."

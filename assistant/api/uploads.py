@@ -37,12 +37,6 @@ _UPLOAD_SUFFIXES = ", ".join(sorted(SUPPORTED_SUFFIXES))
 _HIDDEN_PREFIXES = (".incoming-", ".backup-", ".pending-")
 
 
-def upload_folder(assistant: Assistant) -> Path:
-    """Where uploads are kept: ``ASSISTANT_UPLOAD_DIR``, or ``uploads`` in the index folder."""
-    settings = assistant.settings
-    return Path(settings.upload_dir) if settings.upload_dir else Path(settings.index_dir) / "uploads"
-
-
 def safe_file_name(name: str | None) -> str:
     """A file name safe to store: no folders, no odd characters, the suffix kept.
 
@@ -105,7 +99,7 @@ class Uploads:
 
     def __init__(self, assistant: Assistant, folder: Path | None = None) -> None:
         self.assistant = assistant
-        self.folder = folder or upload_folder(assistant)
+        self.folder = folder or assistant.settings.upload_folder
         self.max_bytes = assistant.settings.max_upload_bytes
         self._lock = threading.Lock()
 
