@@ -132,7 +132,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             return _error(request, 415, f"the body must be JSON, not {content_type.split(';')[0]}: "
                           "send it with 'Content-Type: application/json'")
         # Never the input: it may be a large or binary body, unfit for a reply or a log.
-        errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
+        errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": _message(e),
                    "type": str(e.get("type", ""))} for e in exc.errors()]
         if is_openai_path(request):
             first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
@@ -147,6 +147,13 @@ def _add_error_handlers(app: FastAPI) -> None:
                   request.url.path, str(exc)[:500])
         return _error(request, 500, f"internal error ({exc.__class__.__name__}); the server "
                       "log has the details", "server_error")
+
+
+def _message(error: dict) -> str:
+    if error.get("type") == "string_unicode":  # what JSON's "\\ud800" becomes
+        return ("not valid Unicode text (a lone surrogate such as \\ud800): "
+                "send well-formed UTF-8 text")
+    return str(error.get("msg", ""))
 
 
 def _mount_slack(app: FastAPI, assistant: Assistant, limits: dict[str, int]) -> None:
