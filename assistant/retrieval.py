@@ -157,8 +157,10 @@ def specifics(question: str) -> list[str]:
     return [n for n in _YEAR_OR_NUMBER.findall(q) if len(n) >= 2 or n != "0"] + _QUOTED.findall(q)
 
 
-#: Characters of a query that are embedded (BM25 and the composer see all of it).
-MAX_EMBED_QUERY_CHARS = 160
+#: UTF-8 bytes of a query that are embedded (BM25 and the composer see all of it). Bytes
+#: track tokens in both scripts: a Chinese character (3 bytes) is about one token, an English
+#: word (about 5 bytes) about one and a half; 300 bytes is about 100 Chinese characters.
+MAX_EMBED_QUERY_BYTES = 300
 
 
 class HybridRetriever:
@@ -209,7 +211,8 @@ class HybridRetriever:
         if self.mode in ("hybrid", "dense"):
             # The embedding's cost grows with the square of its input; the head of a long
             # query carries its topic, and embedding models are trained on short queries.
-            vector = self.embeddings.embed_query(query[:MAX_EMBED_QUERY_CHARS])
+            head = query.encode()[:MAX_EMBED_QUERY_BYTES].decode(errors="ignore")
+            vector = self.embeddings.embed_query(head)
             dense = self.store.search(vector, n, filters.where() if filters else None)
         if self.mode in ("hybrid", "bm25"):
             sparse = self.bm25.search(query, n, filters)

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from assistant.api import MAX_NAME_BYTES, create_app
 from assistant.cli import app as cli
-from assistant.retrieval import MAX_EMBED_QUERY_CHARS
+from assistant.retrieval import MAX_EMBED_QUERY_BYTES
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -189,7 +189,7 @@ def test_every_question_text_is_capped(shared, monkeypatch):
     monkeypatch.setattr(assistant.retriever, "retrieve",
                         lambda q, *a, **k: (queries.append(len(q)), retrieve(q, *a, **k))[1])
     monkeypatch.setattr(assistant.embeddings, "embed_query",
-                        lambda q: (embedded.append(len(q)), embed(q))[1])
+                        lambda q: (embedded.append(len(q.encode())), embed(q))[1])
     huge = "遂昌县重点发展哪些未来产业？" * 1400  # 19,600 characters
     r = client.post("/api/ask", json={"question": "牵头单位呢？",
                                       "history": [{"role": "user", "content": huge}]})
@@ -200,7 +200,7 @@ def test_every_question_text_is_capped(shared, monkeypatch):
     assert r.status_code == 200
     assert client.post("/api/ask", json={"question": "问" * (limit + 1)}).status_code == 422
     assert queries and max(queries) <= limit
-    assert embedded and max(embedded) <= MAX_EMBED_QUERY_CHARS
+    assert embedded and max(embedded) <= MAX_EMBED_QUERY_BYTES
 
 
 @pytest.mark.slow

@@ -692,7 +692,7 @@ def test_a_huge_earlier_thread_message_is_cut_before_it_is_embedded(http, fake_s
     original = embeddings.embed_query
 
     def spy(text: str):
-        seen.append(len(text))
+        seen.append(len(text.encode()))
         return original(text)
 
     monkeypatch.setattr(embeddings, "embed_query", spy)
@@ -701,6 +701,6 @@ def test_a_huge_earlier_thread_message_is_cut_before_it_is_embedded(http, fake_s
     mention(http, fake_slack, "牵头单位是谁？", thread_ts=root)
     posts = fake_slack.wait_for("chat.postMessage", 2)
     assert posts[-1]["thread_ts"] == root
-    from assistant.retrieval import MAX_EMBED_QUERY_CHARS
+    from assistant.retrieval import MAX_EMBED_QUERY_BYTES
 
-    assert seen and max(seen) <= MAX_EMBED_QUERY_CHARS
+    assert seen and max(seen) <= MAX_EMBED_QUERY_BYTES
