@@ -160,7 +160,10 @@ class Uploads:
                 target.unlink(missing_ok=True)
                 if had_old:
                     os.replace(backup, target)
-                    self.assistant.ingest([target])  # its clauses back, if the new ones landed
+                    try:  # its clauses back, if the new ones were committed before the failure
+                        self.assistant.ingest([target])
+                    except Exception as exc:  # the restart's reconcile will try again
+                        log.error("could not re-index %s after a failed upload: %s", target.name, exc)
             journal.unlink(missing_ok=True)
 
     def reconcile(self) -> list[FileReport]:
