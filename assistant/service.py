@@ -237,7 +237,7 @@ class Assistant:
         vectors, embedded = self._vectors(clauses, progress)
         if source in known and known[source][0] != doc.meta.doc_id:
             self.store.delete_source(source)
-        self.store.replace_document(doc.meta.doc_id, clauses, vectors, source=source, file_hash=digest)
+        self.store.replace_document(doc.meta.doc_id, clauses, vectors)
         return FileReport(path=str(path), status="indexed", doc_id=doc.meta.doc_id,
                           clauses=len(clauses), embedded=embedded)
 
