@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     )
     max_answer_sentences: int = Field(4, description="Sentences quoted in an offline answer.")
     max_question_chars: int = Field(
-        1000, description="Longer questions are rejected with a clear error; each earlier turn "
+        500, description="Longer questions are rejected with a clear error; each earlier turn "
         "of a conversation and the standalone question made from them are cut to this length, "
         "so no question costs more than a few normal ones."
     )

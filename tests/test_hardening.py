@@ -208,18 +208,18 @@ def test_a_follow_up_after_a_huge_turn_costs_at_most_ten_normal_questions(real_a
     history = [{"role": "user", "content": (CORPUS / "chengdu-2024-future-industries-opinions.txt")
                 .read_text(encoding="utf-8")[:20_000]}, {"role": "assistant", "content": "……"}]
 
-    def median_seconds(ask) -> float:
-        times = []
-        for _ in range(5):
-            started = time.perf_counter()
-            ask()
-            times.append(time.perf_counter() - started)
-        return statistics.median(times)
+    def seconds(ask) -> float:
+        started = time.perf_counter()
+        ask()
+        return time.perf_counter() - started
 
     real_assistant.ask(QUESTION)  # warm
-    normal = median_seconds(lambda: real_assistant.ask(QUESTION))
-    follow_up = median_seconds(lambda: real_assistant.ask("牵头单位呢？", history=history))
-    assert follow_up <= 10 * normal, f"{follow_up:.3f} s against {normal:.3f} s"
+    normal, follow_up = [], []
+    for _ in range(7):  # interleaved, so that other load on the machine weighs on both alike
+        normal.append(seconds(lambda: real_assistant.ask(QUESTION)))
+        follow_up.append(seconds(lambda: real_assistant.ask("牵头单位呢？", history=history)))
+    ratio = statistics.median(follow_up) / statistics.median(normal)
+    assert ratio <= 10, f"{statistics.median(follow_up):.3f} s against {statistics.median(normal):.3f} s"
 
 
 # --- the command line ----------------------------------------------------------------------------
