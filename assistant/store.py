@@ -205,6 +205,11 @@ class ClauseStore:
         """
         try:
             current = self._current()
+            committed = sum(int(m.get("clauses", 0)) for m in current.values())
+            # A generation is committed only after all its clauses are written, so when the
+            # stored count equals the committed count there is nothing to look for.
+            if self.collection.count() == committed:
+                return 0
             cutoff = time.time() - older_than if older_than is not None else None
             stale = [
                 i for i, m in self._all_records()
