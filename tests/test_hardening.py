@@ -260,8 +260,10 @@ def test_run_outside_the_checkout_says_the_corpus_is_missing(cli_env):
     ({"ASSISTANT_LLM_PROVIDER": "openai", "ASSISTANT_LLM_MODEL": "m"}, ["ASSISTANT_LLM_BASE_URL"]),
 ])
 def test_llm_misconfiguration_is_one_line(cli_env, env, words):
-    for args in (["ask", QUESTION], ["serve", "--port", str(_free_port())]):
-        result, errors = invoke(*args, env=env)
+    slack = {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s"}
+    for args, extra in ((["ask", QUESTION], {}), (["serve", "--port", str(_free_port())], {}),
+                        (["slack", "--http", "--port", str(_free_port())], slack)):
+        result, errors = invoke(*args, env={**env, **extra})
         assert_one_line(result, errors, 2, *words)
 
 

@@ -232,6 +232,7 @@ def run(http: bool = False, port: int = 3000, host: str = "127.0.0.1") -> None:
         raise SlackConfigError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token "
                                "(xoxb-…) from the Slack app's OAuth & Permissions page")
     assistant = Assistant()
+    assistant.check_llm()  # a misconfigured model stops the start, not the first answer
     log.info("loading the index (the first start indexes %s)", assistant.settings.corpus_dir)
     assistant.ensure_index()
     log.info("index ready: %d clauses", assistant.store.count())
