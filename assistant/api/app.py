@@ -7,6 +7,7 @@ cannot be used 503 (``{"detail": …}``; OpenAI's error shape under ``/v1``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -188,20 +189,28 @@ def _mount_offline_docs(app: FastAPI) -> None:
 
 def _warm_up(assistant: Assistant, uploads: Uploads) -> None:
     """Open the index (ingesting the corpus on a fresh one), reconcile the uploads folder with
-    it after a crash, and load the models once."""
-    try:
-        started = time.perf_counter()
-        if assistant.store.count() == 0:
-            log.info("the index is empty: indexing %s (first start)", assistant.settings.corpus_dir)
-        assistant.ensure_index()
-        uploads.reconcile()
+    it after a crash, and load the models once.
+
+    Each step is tried on its own and a failure is logged in one line: the server still
+    starts, and /readyz reports whether it can answer.
+    """
+    started = time.perf_counter()
+    steps = (
+        # The corpus first: uploads indexed before it would make the index look built.
+        ("indexing the corpus", assistant.ensure_index),
+        ("reconciling the uploads folder", uploads.reconcile),
         # With a language model, warm up the retrieval and the extractive fallback only.
-        assistant.ask(WARMUP_QUESTION, composer=getattr(assistant.composer, "fallback", None))
+        ("loading the models", lambda: assistant.ask(
+            WARMUP_QUESTION, composer=getattr(assistant.composer, "fallback", None))),
+    )
+    for what, step in steps:
+        try:
+            step()
+        except Exception as exc:
+            log.error("%s failed (%s: %s)", what, exc.__class__.__name__, exc)
+    with contextlib.suppress(Exception):  # an index that cannot be opened was reported above
         log.info("warm-up done in %.1f s; %d clauses indexed",
                  time.perf_counter() - started, assistant.store.count())
-    except Exception as exc:  # the server still starts: /readyz reports whether it can answer
-        log.error("warm-up failed (%s: %s); the first question will retry loading the index",
-                  exc.__class__.__name__, exc)
 
 
 def _env_list(name: str) -> list[str]:
