@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -45,8 +47,24 @@ def _ingest_with_bar(assistant, paths=None, prune=False):
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]error:[/red] {message}")
+    # One plain line, not wrapped by the terminal width: scripts and logs read it whole.
+    sys.stderr.write(f"error: {' '.join(str(message).split())}\n")
     raise typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn the errors an operator can fix into one line and exit code 2, not a traceback."""
+    from .embeddings import EmbeddingError
+    from .llm import LLMConfigError
+    from .parsing import ParseError
+    from .service import QuestionError, SetupError
+    from .store import StoreError
+
+    try:
+        yield
+    except (QuestionError, SetupError, StoreError, EmbeddingError, LLMConfigError, ParseError) as exc:
+        _fail(str(exc))
 
 
 @app.command()
@@ -54,15 +72,13 @@ def ingest(
     paths: list[Path] = typer.Argument(None, help="Files or folders (default: the corpus folder)."),
     prune: bool = typer.Option(False, "--prune", help="Remove clauses of files deleted from these folders."),
 ) -> None:
-    """Index policy documents (txt, md, pdf, docx); unchanged files are skipped."""
-    from .embeddings import EmbeddingError
-    from .store import StoreError
+    """Index policy documents (txt, md, pdf, docx); unchanged files are skipped.
 
+    Exits with code 1 when any file failed (a missing path included).
+    """
     assistant = _assistant()
-    try:
+    with _errors():
         report = _ingest_with_bar(assistant, paths or [assistant.settings.corpus_dir], prune)
-    except (EmbeddingError, StoreError) as exc:
-        _fail(str(exc))
     table = Table("file", "status", "clauses", "embedded", "note")
     for f in report.files:
         style = {"failed": "red", "indexed": "green"}.get(f.status, "")
@@ -72,33 +88,31 @@ def ingest(
     console.print(f"{report.count('indexed')} indexed, {report.count('unchanged')} unchanged, "
                   f"{report.count('failed')} failed, {report.count('removed')} removed "
                   f"in {report.seconds:.1f} s; index: {assistant.store.location}")
+    failed = report.count("failed")
+    if failed:
+        _fail(f"{failed} of {len(report.files)} files failed: see the table above", code=1)
 
 
 @app.command()
 def ask(
     question: str = typer.Argument(..., help="The question, e.g. “遂昌重点发展哪些未来产业？”"),
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
-    k: int = typer.Option(None, "--k", help="Clauses to retrieve (default: settings top_k)."),
+    k: int = typer.Option(None, "--k", min=1, max=50, help="Clauses to retrieve (default: settings top_k)."),
     doc: list[str] = typer.Option(None, "--doc", help="Only these document ids (repeatable)."),
     level: str = typer.Option(None, "--level", help="Only documents of this level: province, city, county."),
     status: str = typer.Option(None, "--status", help="Only 'draft' or 'final' documents."),
 ) -> None:
     """Answer a question from the indexed documents, citing document and section."""
-    from .embeddings import EmbeddingError
     from .retrieval import Filters
-    from .service import QuestionError
-    from .store import StoreError
 
     assistant = _assistant()
-    try:
+    with _errors():
         assistant.check_question(question)
+        assistant.check_llm()
         _ingest_with_bar(assistant)
         filters = Filters(doc_ids=doc or None, level=level, status=status)
+        assistant.check_filters(filters)
         answer = assistant.ask(question, k=k, filters=filters)
-    except QuestionError as exc:
-        _fail(str(exc))
-    except (EmbeddingError, StoreError) as exc:
-        _fail(str(exc))
     if as_json:
         sys.stdout.write(json.dumps(answer.public(), ensure_ascii=False, indent=1) + "\n")
         return
@@ -116,7 +130,7 @@ def ask(
 
 @app.command()
 def chat(
-    k: int = typer.Option(None, "--k", help="Clauses to retrieve (default: settings top_k)."),
+    k: int = typer.Option(None, "--k", min=1, max=50, help="Clauses to retrieve (default: settings top_k)."),
 ) -> None:
     """Ask questions one per line (follow-ups use the conversation); an empty line or EOF ends."""
     from .embeddings import EmbeddingError
@@ -125,10 +139,9 @@ def chat(
     from .types import Answer
 
     assistant = _assistant()
-    try:
+    with _errors():
+        assistant.check_llm()
         _ingest_with_bar(assistant)
-    except (EmbeddingError, StoreError) as exc:
-        _fail(str(exc))
     history: list[dict] = []
     interactive = sys.stdin.isatty()
     while True:
@@ -184,7 +197,7 @@ def chunks(
 
     try:
         doc, clauses = chunk_file(file)
-    except ParseError as exc:
+    except (ParseError, OSError) as exc:
         _fail(f"{file}: {exc}")
     meta = doc.meta
     if as_json:
@@ -205,12 +218,24 @@ def chunks(
 
 
 @app.command()
-def docs() -> None:
-    """List the indexed documents."""
+def docs(
+    as_json: bool = typer.Option(False, "--json", help="Print the documents as JSON."),
+) -> None:
+    """List the indexed documents (the doc_id column is what --doc takes)."""
     assistant = _assistant()
-    _ingest_with_bar(assistant)
-    table = Table("doc_id", "title", "issuer", "number", "date", "status", "clauses")
-    for d in assistant.documents():
+    with _errors():
+        _ingest_with_bar(assistant)
+        documents = assistant.documents()
+    if as_json:
+        sys.stdout.write(json.dumps({"documents": documents}, ensure_ascii=False, indent=1) + "\n")
+        return
+    # The ids are never cut: the other columns give way on a narrow terminal.
+    width = max((len(d["doc_id"]) for d in documents), default=6)
+    table = Table()
+    table.add_column("doc_id", no_wrap=True, min_width=width)
+    for heading in ("title", "issuer", "number", "date", "status", "clauses"):
+        table.add_column(heading)
+    for d in documents:
         table.add_row(d["doc_id"], d["title"], d.get("issuer") or "", d.get("doc_number") or "",
                       d.get("date") or "", d["status"], str(d["clauses"]))
     console.print(table)
@@ -287,10 +312,17 @@ def serve(
 
     from .api import create_app
 
+    assistant = _assistant()
+    # Checked before the server starts: a misconfiguration is one line here, not a traceback
+    # in the server log and a server that never gets ready.
+    with _errors():
+        assistant.check_llm()
+        _ingest_with_bar(assistant)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    err.print(f"serving on http://{host}:{port}/ (API docs: /docs); the first start indexes the corpus")
+    err.print(f"serving on http://{host}:{port}/ (API docs: /docs)")
     # One process: the index and the models are loaded once and shared by every request.
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+    uvicorn.run(create_app(assistant), host=host, port=port, log_level="info",
+                timeout_graceful_shutdown=5)
 
 
 @app.command()
@@ -306,7 +338,8 @@ def slack(
     from .slack import SlackConfigError, run
 
     try:
-        run(http=http, port=port, host=host)
+        with _errors():
+            run(http=http, port=port, host=host)
     except SlackConfigError as exc:
         _fail(str(exc))
 

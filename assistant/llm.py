@@ -105,6 +105,10 @@ def chat_model(settings: Settings) -> Any:
         raise LLMConfigError("ASSISTANT_LLM_MODEL is not set: name the model to use")
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     if provider == "openai":
+        if not settings.llm_base_url:
+            # The client would silently fall back to OpenAI's own endpoint.
+            raise LLMConfigError("ASSISTANT_LLM_BASE_URL is not set: give the model API's URL, "
+                                 "e.g. http://127.0.0.1:8080/v1 (https://api.openai.com/v1 for OpenAI)")
         try:
             from langchain_openai import ChatOpenAI
         except ImportError as exc:  # pragma: no cover - depends on the installation

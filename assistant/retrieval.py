@@ -157,6 +157,12 @@ def specifics(question: str) -> list[str]:
     return [n for n in _YEAR_OR_NUMBER.findall(q) if len(n) >= 2 or n != "0"] + _QUOTED.findall(q)
 
 
+#: UTF-8 bytes of a query that are embedded (BM25 and the composer see all of it). Bytes
+#: track tokens in both scripts: a Chinese character (3 bytes) is about one token, an English
+#: word (about 5 bytes) about one and a half; 300 bytes is about 100 Chinese characters.
+MAX_EMBED_QUERY_BYTES = 300
+
+
 class HybridRetriever:
     """BM25 and dense retrieval over one clause store, fused by reciprocal rank fusion."""
 
@@ -203,7 +209,10 @@ class HybridRetriever:
         dense: list[tuple[Clause, float]] = []
         sparse: list[tuple[Clause, float]] = []
         if self.mode in ("hybrid", "dense"):
-            vector = self.embeddings.embed_query(query)
+            # The embedding's cost grows with the square of its input; the head of a long
+            # query carries its topic, and embedding models are trained on short queries.
+            head = query.encode()[:MAX_EMBED_QUERY_BYTES].decode(errors="ignore")
+            vector = self.embeddings.embed_query(head)
             dense = self.store.search(vector, n, filters.where() if filters else None)
         if self.mode in ("hybrid", "bm25"):
             sparse = self.bm25.search(query, n, filters)

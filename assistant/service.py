@@ -19,7 +19,7 @@ from .embeddings import get_embeddings
 from .parsing import SUPPORTED_SUFFIXES, ParseError, file_hash, parse_file
 from .retrieval import Filters, HybridRetriever
 from .settings import Settings
-from .store import ClauseStore, text_hash
+from .store import ClauseStore, StoreError, text_hash
 from .types import Answer, Clause, FileReport, IngestReport, PolicyDocument
 
 log = logging.getLogger(__name__)
@@ -27,9 +27,17 @@ log = logging.getLogger(__name__)
 #: progress(stage, done, total): called while ingesting.
 Progress = Callable[[str, int, int], None]
 
+#: The values the ``level`` and ``status`` filters accept.
+LEVELS = ("national", "province", "city", "county")
+STATUSES = ("draft", "final")
+
 
 class QuestionError(ValueError):
     """A question that cannot be asked (empty, too long); the message says why."""
+
+
+class SetupError(RuntimeError):
+    """The assistant cannot work as configured (no corpus, no index); the message says what to do."""
 
 
 class Assistant:
@@ -117,13 +125,55 @@ class Assistant:
             _ = self.composer
 
     def standalone(self, question: str, history: list[dict] | None) -> str:
-        """The question made standalone from the conversation (by the model when configured)."""
+        """The question made standalone from the conversation (by the model when configured).
+
+        Every history turn and the result are capped at ``max_question_chars``: the question
+        limit holds for what is retrieved and embedded, however long the conversation.
+        """
+        history = self.cap_history(history)
         if history:
             _ = self.composer  # builds the rewriter with it
             rewriter = getattr(self, "_rewriter", None)
             if rewriter is not None:
-                return rewriter.rewrite(question, history)
-        return followup.rewrite(question, history)
+                return self._cap(rewriter.rewrite(question, history))
+        return self._cap(followup.rewrite(question, history))
+
+    def _cap(self, text: str) -> str:
+        limit = self.settings.max_question_chars
+        return text if len(text) <= limit else text[-limit:]
+
+    def cap_history(self, history: list[dict] | None) -> list[dict] | None:
+        """The conversation with each turn cut to ``max_question_chars`` (its start kept).
+
+        Raises :class:`QuestionError` for a turn that is not ``{role, content}`` text.
+        """
+        if not history:
+            return None
+        limit = self.settings.max_question_chars
+        out = []
+        for i, turn in enumerate(history):
+            content = turn.get("content") if isinstance(turn, dict) else None
+            if not isinstance(content, str):
+                raise QuestionError(f"history turn {i + 1} has no text content")
+            _check_text(content, f"history turn {i + 1}")
+            out.append({**turn, "content": content[:limit]})
+        return out
+
+    def check_filters(self, filters: Filters | None) -> None:
+        """:class:`QuestionError` for a filter naming an unknown document, level or status."""
+        if filters is None:
+            return
+        if filters.level and filters.level not in LEVELS:
+            raise QuestionError(f"unknown level {filters.level!r}: use one of {', '.join(LEVELS)}")
+        if filters.status and filters.status not in STATUSES:
+            raise QuestionError(f"unknown status {filters.status!r}: use one of {', '.join(STATUSES)}")
+        if filters.doc_ids:
+            known = {doc_id for doc_id, _ in self.store.sources().values()}
+            unknown = [d for d in filters.doc_ids if d not in known]
+            if unknown:
+                raise QuestionError(
+                    f"unknown document id {', '.join(map(repr, unknown))}: `assistant docs` "
+                    "(or GET /api/documents) lists the indexed ids")
 
     # --- ingest ---------------------------------------------------------------------------
 
@@ -139,7 +189,9 @@ class Assistant:
         started = time.perf_counter()
         roots = [Path(p) for p in (paths or [self.settings.corpus_dir])]
         report = IngestReport()
-        with self._ingest_lock:
+        # The store's write lock too: another process opening the index meanwhile must not
+        # take this ingest's uncommitted clauses for a crash's leftovers.
+        with self._ingest_lock, self.store.writing():
             files = list(_collect_files(roots, report))
             known = self.store.sources()
             used_ids = {doc_id: src for src, (doc_id, _) in known.items()}
@@ -188,11 +240,20 @@ class Assistant:
                 self.store.delete_source(source)
             self.store.replace_document(doc.meta.doc_id, clauses, vectors)
         except Exception as exc:  # one bad file must never stop the others
+            if isinstance(exc, StoreError) and not self._store_answers():
+                raise  # the index itself is down: no file can be indexed, say so once
             log.exception("failed to index %s", path)
             return FileReport(path=str(path), status="failed", doc_id=doc.meta.doc_id,
                               error=f"cannot index ({exc.__class__.__name__}: {exc})")
         return FileReport(path=str(path), status="indexed", doc_id=doc.meta.doc_id,
                           clauses=len(clauses), embedded=embedded)
+
+    def _store_answers(self) -> bool:
+        try:
+            self.store.count()
+        except StoreError:
+            return False
+        return True
 
     def _vectors(self, clauses: list[Clause], progress) -> tuple[list[list[float]], int]:
         texts = [c.embed_text() for c in clauses]
@@ -219,10 +280,21 @@ class Assistant:
         return out
 
     def ensure_index(self, progress: Progress | None = None) -> IngestReport | None:
-        """Ingest the corpus folder when the index is empty (the first question on a fresh checkout)."""
-        if self.store.count() == 0 and Path(self.settings.corpus_dir).exists():
-            return self.ingest([self.settings.corpus_dir], progress=progress)
-        return None
+        """Ingest the corpus folder when the index is empty (the first question on a fresh checkout).
+
+        Raises :class:`SetupError` when the index is empty and the corpus folder does not
+        exist: answering "not found" from an empty index would look like a real answer.
+        """
+        if self.store.count() > 0:
+            return None
+        corpus = Path(self.settings.corpus_dir)
+        if not corpus.is_dir():
+            raise SetupError(
+                f"the index at {self.store.location} is empty and the corpus folder "
+                f"{corpus.resolve()} does not exist: run from the project folder, set "
+                "ASSISTANT_CORPUS_DIR, or index files with `assistant ingest PATH`"
+            )
+        return self.ingest([corpus], progress=progress)
 
     # --- questions ------------------------------------------------------------------------
 
@@ -236,6 +308,7 @@ class Assistant:
                 f"the question is {len(q)} characters long; the limit is "
                 f"{self.settings.max_question_chars} (ASSISTANT_MAX_QUESTION_CHARS)"
             )
+        _check_text(q, "the question")
         return q
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
@@ -247,6 +320,7 @@ class Assistant:
         """
         q = self.check_question(question)
         self.ensure_index()
+        self.check_filters(filters)
         started = time.perf_counter()
         standalone = crosslingual.expand(self.standalone(q, history), self.place_aliases())
         chain = build_chain(self.retriever, composer or self.composer, k or self.settings.top_k,
@@ -265,6 +339,7 @@ class Assistant:
         """
         q = self.check_question(question)
         self.ensure_index()
+        self.check_filters(filters)
         started = time.perf_counter()
         standalone = crosslingual.expand(self.standalone(q, history), self.place_aliases())
         retrieved = self.retriever.retrieve(standalone, k=k or self.settings.top_k, filters=filters)
@@ -311,6 +386,16 @@ class Assistant:
 
 
 _PIECE = re.compile(r".+?(?:[。！？!?；;\n]+(?:\[\d+\])*|\Z)", re.S)
+
+
+def _check_text(text: str, what: str) -> None:
+    """:class:`QuestionError` for text that is not valid Unicode (a lone surrogate from JSON)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise QuestionError(
+            f"{what} holds an invalid character ({text[exc.start]!r} at position {exc.start}, "
+            "a lone surrogate): send well-formed UTF-8 text") from None
 
 
 def text_pieces(text: str) -> list[str]:

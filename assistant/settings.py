@@ -63,9 +63,15 @@ class Settings(BaseSettings):
     )
     max_answer_sentences: int = Field(4, description="Sentences quoted in an offline answer.")
     max_question_chars: int = Field(
-        2000, description="Longer questions are rejected with a clear error."
+        500, description="Longer questions are rejected with a clear error; each earlier turn "
+        "of a conversation and the standalone question made from them are cut to this length, "
+        "so no question costs more than a few normal ones."
     )
     max_upload_bytes: int = Field(20_000_000, description="Largest file accepted for ingest.")
+    upload_dir: Path | None = Field(
+        None, description="Folder of files uploaded through the API (default: uploads/ inside "
+        "index_dir, so they stay with the index they were added to)."
+    )
     llm_provider: str = Field(
         "none",
         description="'none' (offline extractive answers), 'openai' (any OpenAI-compatible API) "
@@ -90,6 +96,11 @@ class Settings(BaseSettings):
     prompts_dir: Path | None = Field(
         None, description="Folder of the prompt templates (default: prompts/ of the project)."
     )
+
+    @property
+    def upload_folder(self) -> Path:
+        """Where uploaded files are kept: ``upload_dir``, or ``uploads`` inside the index folder."""
+        return Path(self.upload_dir) if self.upload_dir else Path(self.index_dir) / "uploads"
 
     @property
     def llm_enabled(self) -> bool:

@@ -263,7 +263,7 @@ def test_upload_of_a_text_file_is_indexed_and_answerable(upload_app, tmp_path):
     body = r.json()
     assert body["status"] == "indexed" and body["clauses"] > 0
     assert body["document"]["title"] == "测试县关于促进量子计算产业发展的若干措施"
-    stored = tmp_path / "data" / "uploads" / body["file_name"]
+    stored = tmp_path / "data" / "index" / "uploads" / body["file_name"]
     assert stored.is_file() and stored.read_bytes() == UPLOAD_TEXT.encode("utf-8")
     assert assistant.store.count() > before
     assert body["doc_id"] in {d["doc_id"] for d in client.get("/api/documents").json()["documents"]}
@@ -291,7 +291,7 @@ def test_bad_uploads_are_400_and_leave_nothing_behind(upload_app, tmp_path, name
     assert r.status_code == 400, r.text
     assert reason in r.json()["detail"]
     assert assistant.store.count() == before
-    uploads = tmp_path / "data" / "uploads"
+    uploads = tmp_path / "data" / "index" / "uploads"
     assert not uploads.exists() or list(uploads.iterdir()) == []
 
 
@@ -308,7 +308,7 @@ def test_upload_over_the_size_limit_is_413(upload_app, tmp_path):
     assistant, client = upload_app
     r = _upload(client, "big.txt", ("一、目标\n" + "文字" * 40_000).encode("utf-8"))
     assert r.status_code == 413
-    uploads = tmp_path / "data" / "uploads"
+    uploads = tmp_path / "data" / "index" / "uploads"
     assert not uploads.exists() or list(uploads.iterdir()) == []
 
 

@@ -651,3 +651,56 @@ def test_api_url_comes_from_the_environment(monkeypatch, fake_slack, fake_assist
                                headers={"content-type": "application/json", **sign(body, secret="")})
         assert response.status_code == 401
         assert client.get("/healthz").text == "ok"
+
+
+# --- hardened HTTP entry point ---------------------------------------------------------------
+
+
+def test_malformed_timestamp_is_401_not_a_crash(http, fake_slack):
+    body = event_body({"type": "app_mention", "user": HUMAN, "text": f"<@{BOT_USER}> {QUESTION}",
+                       "ts": fake_slack.next_ts(), "channel": CHANNEL})
+    headers = {**sign(body), "x-slack-request-timestamp": "abc", "content-type": "application/json"}
+    r = http.post(slack.EVENTS_PATH, content=body.encode(), headers=headers)
+    assert r.status_code == 401 and "not a number" in r.json()["detail"]
+    assert fake_slack.sent("chat.postMessage") == []
+
+
+def test_unsigned_bodies_are_refused_unread_and_unlogged(http, fake_slack, caplog):
+    marker = "UNSIGNED-BODY-MARKER"
+    caplog.set_level("DEBUG")
+    r = http.post(slack.EVENTS_PATH, content=json.dumps({"type": "event_callback", "x": marker}),
+                  headers={"content-type": "application/json"})
+    assert r.status_code == 401 and "missing" in r.json()["detail"]
+    # Over the limit: refused by its declared length, and counted when it is sent in chunks.
+    huge = b"a" * (slack.MAX_EVENT_BYTES + 1)
+    r = http.post(slack.EVENTS_PATH, content=huge, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "limit" in r.json()["detail"]
+
+    def chunks():
+        for _ in range(slack.MAX_EVENT_BYTES // 65536 + 2):
+            yield b"b" * 65536
+
+    r = http.post(slack.EVENTS_PATH, content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert marker not in caplog.text and "aaaaaaaa" not in caplog.text
+
+
+def test_a_huge_earlier_thread_message_is_cut_before_it_is_embedded(http, fake_slack, policy_assistant,
+                                                                    monkeypatch):
+    seen: list[int] = []
+    embeddings = policy_assistant.embeddings
+    original = embeddings.embed_query
+
+    def spy(text: str):
+        seen.append(len(text.encode()))
+        return original(text)
+
+    monkeypatch.setattr(embeddings, "embed_query", spy)
+    root = mention(http, fake_slack, "遂昌" * 1500)  # 3,000 characters: refused politely itself
+    fake_slack.wait_for("chat.postMessage")
+    mention(http, fake_slack, "牵头单位是谁？", thread_ts=root)
+    posts = fake_slack.wait_for("chat.postMessage", 2)
+    assert posts[-1]["thread_ts"] == root
+    from assistant.retrieval import MAX_EMBED_QUERY_BYTES
+
+    assert seen and max(seen) <= MAX_EMBED_QUERY_BYTES

@@ -1,0 +1,122 @@
+"""What the API's routers share: the assistant and catalogue of the app, and clause shapes."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from ..service import Assistant
+from ..types import Clause
+
+
+def get_assistant(request: Request) -> Assistant:
+    """The app's shared assistant (a FastAPI dependency)."""
+    return request.app.state.assistant
+
+
+def get_catalog(request: Request) -> Catalog:
+    """The app's clause catalogue (a FastAPI dependency)."""
+    return request.app.state.catalog
+
+
+def is_openai_path(request: Request) -> bool:
+    """Whether the request is for the OpenAI-compatible front (errors in OpenAI's shape)."""
+    return request.url.path.startswith("/v1/")
+
+
+def openai_error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
+    """An error in OpenAI's response shape."""
+    return JSONResponse({"error": {"message": message, "type": kind, "code": status}},
+                        status_code=status)
+
+
+@dataclass
+class Snapshot:
+    """The indexed clauses at one version of the index."""
+
+    version: object
+    by_doc: dict[str, list[Clause]] = field(default_factory=dict)
+    by_id: dict[str, Clause] = field(default_factory=dict)
+
+
+class Catalog:
+    """The indexed clauses grouped by document, cached between requests.
+
+    Reading every clause back from Chroma takes tens of milliseconds, and documents change only
+    on ingest, so the snapshot is read again only when the store's version (the current
+    generation of every document) moves, e.g. after an upload or another process's ingest.
+    """
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> Snapshot:
+        """The current clauses, read again only when the index changed."""
+        version = self.assistant.store.version()
+        with self._lock:
+            if self._snapshot is None or self._snapshot.version != version:
+                snap = Snapshot(version=version)
+                for clause in self.assistant.store.all_clauses():
+                    snap.by_doc.setdefault(clause.doc_id, []).append(clause)
+                    snap.by_id[clause.chunk_id] = clause
+                for clauses in snap.by_doc.values():
+                    clauses.sort(key=lambda c: c.ordinal)
+                self._snapshot = snap
+            return self._snapshot
+
+    def invalidate(self) -> None:
+        """Forget the snapshot (after an ingest)."""
+        with self._lock:
+            self._snapshot = None
+
+
+def document_summary(clauses: list[Clause]) -> dict:
+    """A document's metadata and clause count, from its clauses (all carry the same meta)."""
+    first = clauses[0]
+    meta = first.meta
+    return {
+        "doc_id": first.doc_id,
+        "title": meta.title if meta else first.doc_title,
+        "issuer": meta.issuer if meta else None,
+        "doc_number": meta.doc_number if meta else None,
+        "date": meta.date if meta else None,
+        "status": meta.status if meta else None,
+        "level": meta.level if meta else None,
+        "region": meta.region if meta else None,
+        # The file name only: the server's folders are none of the client's business.
+        "file_name": Path(meta.source).name if meta and meta.source else None,
+        "clauses": len(clauses),
+    }
+
+
+def clause_tree(clauses: list[Clause]) -> list[dict]:
+    """Nest clauses by their section paths, in document order.
+
+    Each node is ``{title, path, chunks: [{chunk_id, ordinal, kind}], children}``; a heading
+    without a clause of its own has no chunks, a long clause split in parts has several.
+    """
+    roots: list[dict] = []
+    nodes: dict[tuple[str, ...], dict] = {}
+    for clause in sorted(clauses, key=lambda c: c.ordinal):
+        path = tuple(clause.section_path) or ("正文",)
+        for depth in range(1, len(path) + 1):
+            key = path[:depth]
+            if key not in nodes:
+                node = {"title": key[-1], "path": list(key), "chunks": [], "children": []}
+                nodes[key] = node
+                (nodes[key[:-1]]["children"] if depth > 1 else roots).append(node)
+        nodes[path]["chunks"].append(
+            {"chunk_id": clause.chunk_id, "ordinal": clause.ordinal, "kind": clause.kind}
+        )
+    return roots
+
+
+def clause_public(clause: Clause) -> dict:
+    """The JSON shape of one clause (its document metadata is given separately)."""
+    return clause.model_dump(exclude={"meta", "start", "end"})
