@@ -126,7 +126,7 @@ def test_chat_citations_and_document_browser(page, tmp_path):
     assert tree.locator("[role=treeitem][tabindex='0']").count() == 1
     assert tree.locator("[role=treeitem]").count() > 10
     node = page.locator(".tree-item[data-chunk]", has_text="布局培育未来产业先导区").first
-    node.locator(".tree-label").first.click()
+    node.click()
     expect(page.locator(".ctx.current")).to_contain_text("先导区")
     expect(node).to_have_class(re.compile(r"\bactive\b"))
     expect(node).to_be_focused()

@@ -436,8 +436,8 @@ function renderConvList() {
     open.append(el("span", "conv-title", conversations.titleOf(conv)));
     open.append(el("span", "conv-time", conv.turns.length + " 问 · " + shortTime(conv.updated)));
     open.addEventListener("click", () => switchTo(conv.id));
-    const rename = iconButton("重命名：" + conversations.titleOf(conv), "改名", () => renameConversation(conv));
-    const del = iconButton("删除：" + conversations.titleOf(conv), "删除", () => deleteConversation(conv));
+    const rename = iconButton("改名：" + conversations.titleOf(conv), "改名", () => renameConversation(conv));
+    const del = iconButton("删除对话：" + conversations.titleOf(conv), "删除", () => deleteConversation(conv));
     rename.classList.add("conv-action");
     del.classList.add("conv-action");
     li.append(open, rename, del);

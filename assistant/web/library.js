@@ -73,35 +73,45 @@ export function renderDocList() {
 
 // --- the clause tree ----------------------------------------------------------------------
 
-let treeSeq = 0;
+let groupSeq = 0;
 
+// Each node is <li role="none"> holding its treeitem and, after it, the group of its children
+// (owned through aria-owns): a treeitem's name is then its own heading, not its whole branch.
 function renderTree(nodes, level) {
   const ul = el("ul", level === 1 ? "tree" : "");
   ul.setAttribute("role", level === 1 ? "tree" : "group");
   for (const node of nodes) {
-    const li = el("li", "tree-item" + (node.chunks.length ? "" : " heading-only"));
-    li.setAttribute("role", "treeitem");
-    li.setAttribute("aria-level", String(level));
-    li.tabIndex = -1;
-    const label = el("span", "tree-label");
-    label.id = "tree-label-" + (++treeSeq);
-    label.append(el("span", "tree-title", node.title));
-    if (node.chunks.length > 1) label.append(el("span", "tree-parts", node.chunks.length + " 段"));
-    li.setAttribute("aria-labelledby", label.id);
-    li.append(label);
-    if (node.chunks.length) li.dataset.chunk = node.chunks[0].chunk_id;
+    const li = el("li");
+    li.setAttribute("role", "none");
+    const item = el("div", "tree-item" + (node.chunks.length ? "" : " heading-only"));
+    item.setAttribute("role", "treeitem");
+    item.setAttribute("aria-level", String(level));
+    item.tabIndex = -1;
+    item.append(el("span", "tree-title", node.title));
+    if (node.chunks.length > 1) item.append(el("span", "tree-parts", node.chunks.length + " 段"));
+    if (node.chunks.length) item.dataset.chunk = node.chunks[0].chunk_id;
+    li.append(item);
     if (node.children.length) {
-      li.setAttribute("aria-expanded", "true");
-      li.append(renderTree(node.children, level + 1));
+      const group = renderTree(node.children, level + 1);
+      group.id = "tree-group-" + (++groupSeq);
+      item.setAttribute("aria-owns", group.id);
+      item.setAttribute("aria-expanded", "true");
+      li.append(group);
     }
     ul.append(li);
   }
   return ul;
 }
 
+/** The treeitem whose group holds item, or null at the top level. */
+function parentItem(item) {
+  const group = item.closest('[role="group"]');
+  return group ? group.previousElementSibling : null;
+}
+
 function visibleItems(tree) {
   return [...tree.querySelectorAll('[role="treeitem"]')].filter((item) => {
-    for (let p = item.parentElement.closest('[role="treeitem"]'); p; p = p.parentElement.closest('[role="treeitem"]')) {
+    for (let p = parentItem(item); p; p = parentItem(p)) {
       if (p.getAttribute("aria-expanded") === "false") return false;
     }
     return true;
@@ -109,6 +119,7 @@ function visibleItems(tree) {
 }
 
 function focusItem(tree, item) {
+  if (!item) return;
   for (const other of tree.querySelectorAll('[role="treeitem"][tabindex="0"]')) other.tabIndex = -1;
   item.tabIndex = 0;
   item.focus();
@@ -130,7 +141,7 @@ function wireTree(tree) {
   if (first) first.tabIndex = 0;
   tree.addEventListener("click", (ev) => {
     const item = ev.target.closest('[role="treeitem"]');
-    if (!item || !ev.target.closest(".tree-label")) return;
+    if (!item) return;
     focusItem(tree, item);
     activate(item);
   });
@@ -139,7 +150,7 @@ function wireTree(tree) {
     if (!item) return;
     const items = visibleItems(tree);
     const at = items.indexOf(item);
-    const parent = item.parentElement.closest('[role="treeitem"]');
+    const parent = parentItem(item);
     let handled = true;
     switch (ev.key) {
       case "ArrowDown": if (at + 1 < items.length) focusItem(tree, items[at + 1]); break;
@@ -148,7 +159,7 @@ function wireTree(tree) {
       case "End": focusItem(tree, items[items.length - 1]); break;
       case "ArrowRight":
         if (item.getAttribute("aria-expanded") === "false") toggle(item, true);
-        else if (item.getAttribute("aria-expanded") === "true") focusItem(tree, visibleItems(tree)[at + 1]);
+        else if (item.getAttribute("aria-expanded") === "true") focusItem(tree, items[at + 1]);
         break;
       case "ArrowLeft":
         if (item.getAttribute("aria-expanded") === "true") toggle(item, false);

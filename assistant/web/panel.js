@@ -95,7 +95,6 @@ export async function openClause(chunkId, highlights, from) {
   if (previous) {
     const p = clauseBox(previous, "neighbour", "上一条");
     p.text.textContent = previous.text;
-    p.box.setAttribute("aria-label", "上一条：" + (previous.section_path.slice(-1)[0] || previous.label));
     body.append(p.box);
   }
   const cur = clauseBox(clause, "current", "引用条款");
@@ -112,7 +111,6 @@ export async function openClause(chunkId, highlights, from) {
   if (next) {
     const n = clauseBox(next, "neighbour", "下一条");
     n.text.textContent = next.text;
-    n.box.setAttribute("aria-label", "下一条：" + (next.section_path.slice(-1)[0] || next.label));
     body.append(n.box);
   }
   cur.box.scrollIntoView({ block: "nearest" });
@@ -179,7 +177,10 @@ export function initPanel() {
     if (!$("cite-preview").hidden) { hidePreview(null); return; }
     if (!$("panel").hidden && !document.querySelector("dialog[open]")) closePanel();
   });
-  $("conversation").addEventListener("scroll", () => hidePreview(null), { passive: true });
+  // Scrolling moves the marker away from its preview (but focusing a marker scrolls it into view).
+  $("conversation").addEventListener("scroll", () => {
+    if (previewFor && previewFor !== document.activeElement) hidePreview(null);
+  }, { passive: true });
   window.addEventListener("resize", () => {
     if (!$("panel").hidden) $("panel-backdrop").hidden = !isSheet();
   });
