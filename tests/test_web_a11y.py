@@ -69,6 +69,7 @@ def test_no_serious_axe_violations(browser, base_url, scheme, size):
         if size == "phone":
             page.click("#sidebar-toggle")
             expect(page.locator("#sidebar")).to_be_visible()
+            page.wait_for_timeout(300)  # the drawer slides in
             shot(page, f"{name}-conversations")
             found["conversations"] = axe_violations(page)
             page.keyboard.press("Escape")

@@ -434,7 +434,8 @@ function renderConvList() {
     open.type = "button";
     if (conv === state.conv) open.setAttribute("aria-current", "true");
     open.append(el("span", "conv-title", conversations.titleOf(conv)));
-    open.append(el("span", "conv-time", conv.turns.length + " 问 · " + shortTime(conv.updated)));
+    open.append(el("span", "conv-time", (conv.turns.length ? conv.turns.length + " 问 · " : "尚未提问 · ")
+      + shortTime(conv.updated)));
     open.addEventListener("click", () => switchTo(conv.id));
     const rename = iconButton("改名：" + conversations.titleOf(conv), "改名", () => renameConversation(conv));
     const del = iconButton("删除对话：" + conversations.titleOf(conv), "删除", () => deleteConversation(conv));

@@ -236,6 +236,8 @@ export async function openDocument(docId) {
   tree.setAttribute("aria-label", "《" + doc.title + "》的条款");
   wireTree(tree);
   box.append(tree);
+  // On a phone the detail is below the list: bring it into view.
+  if (window.matchMedia("(max-width: 900px)").matches) box.scrollIntoView({ block: "start" });
 }
 
 // --- uploads, deletes and replacements ----------------------------------------------------

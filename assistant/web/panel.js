@@ -103,7 +103,9 @@ export async function openClause(chunkId, highlights, from) {
     const units = el("div", "units");
     units.append(el("strong", "", "责任单位："), unitList(clause.responsible_units));
     if (clause.lead_units && clause.lead_units.length) {
-      units.append(document.createTextNode("　"), el("strong", "", "牵头："), unitList(clause.lead_units));
+      const lead = el("span", "lead");
+      lead.append(el("strong", "", "牵头："), unitList(clause.lead_units));
+      units.append(document.createTextNode("　"), lead);
     }
     cur.box.append(units);
   }
