@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -62,10 +63,8 @@ def hold_questions(page) -> list:
 def release(page, held: list) -> None:
     page.unroute(STREAM)
     for route in held:
-        try:
+        with contextlib.suppress(Exception):  # the page cancelled it meanwhile
             route.continue_()
-        except Exception:  # the page cancelled it meanwhile: nothing to let go
-            pass
 
 
 def test_chat_citations_and_document_browser(page, tmp_path):
@@ -303,6 +302,8 @@ def test_a_drafts_source_card_and_preview_say_draft(page):
     expect(source.locator(".badge.draft")).to_have_text("征求意见稿")
     expect(source.locator(".source-meta")).to_contain_text("浙江省 · 省级")
     cite = card.locator(".answer-text button.cite").first
+    expect(cite).to_have_class(re.compile(r"\bdraft\b"))  # marked where it is cited too
+    assert cite.get_attribute("aria-label") == "出处 1（征求意见稿）"
     assert cite.bounding_box()["width"] >= 24 and cite.bounding_box()["height"] >= 24
     cite.hover()
     preview = page.locator("#cite-preview")
@@ -377,3 +378,27 @@ def test_keyboard_only_upload_and_delete(page, tmp_path):
     page.set_input_files("#upload-input", files=[{"name": "setup.exe", "mimeType": "application/octet-stream",
                                                   "buffer": b"MZ\x90\x00"}])
     expect(page.locator("#upload-status")).to_contain_text("不支持这种文件类型")
+
+
+def test_the_key_is_asked_for_and_a_wrong_one_is_said_to_be_wrong(browser, tmp_path):
+    from playwright.sync_api import expect
+
+    with live_server(tmp_path, api_key="s3cret") as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        try:
+            page.goto(url + "/")
+            expect(page.locator("#auth")).to_be_visible()
+            expect(page.locator("#auth-key")).to_be_focused()
+            expect(page.locator("#index-status")).to_have_text("需要访问密钥")
+            page.fill("#auth-key", "wrong")
+            page.press("#auth-key", "Enter")
+            expect(page.locator("#auth-error")).to_have_text("保存的密钥不正确，请重新输入。")
+            page.fill("#auth-key", "s3cret")
+            page.press("#auth-key", "Enter")
+            expect(page.locator("#auth")).to_be_hidden()
+            expect(page.locator("#index-status")).to_contain_text("已收录 2 份文件")
+            ask(page, QUESTION)
+            expect(page.locator(".source").first).to_contain_text(SUICHANG_TITLE)
+        finally:
+            context.close()

@@ -34,8 +34,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def live_server(root: Path) -> Iterator[str]:
-    """A uvicorn server on a free loopback port in a background thread, stopped at the end."""
+def live_server(root: Path, api_key: str | None = None) -> Iterator[str]:
+    """A uvicorn server on a free loopback port in a background thread, stopped at the end.
+
+    With ``api_key`` the API needs it (ASSISTANT_API_KEY).
+    """
     if not CHROMIUM.exists():
         pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -51,7 +54,10 @@ def live_server(root: Path) -> Iterator[str]:
         shutil.copy(CORPUS / name, corpus / name)
     assistant = Assistant(Settings(embedding_model="hash", index_dir=root / "index", corpus_dir=corpus))
     with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("ASSISTANT_API_KEY", raising=False)
+        if api_key:
+            mp.setenv("ASSISTANT_API_KEY", api_key)
+        else:
+            mp.delenv("ASSISTANT_API_KEY", raising=False)
         mp.delenv("ASSISTANT_CORS_ORIGINS", raising=False)
         app = create_app(assistant)
     port = _free_port()

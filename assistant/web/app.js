@@ -116,6 +116,13 @@ function citeButton(view, n) {
   button.type = "button";
   button.dataset.n = String(n);
   button.setAttribute("aria-label", "出处 " + n);
+  const c = view.answer && view.answer.citations.find((x) => x.n === n);
+  const doc = c && docs.byId.get(c.doc_id);
+  if (doc && doc.status === "draft") {
+    // A draft is marked where it is cited, not only in the source list.
+    button.classList.add("draft");
+    button.setAttribute("aria-label", "出处 " + n + "（征求意见稿）");
+  }
   button.addEventListener("click", () => openCitation(view, n, button));
   attachPreview(button, () => {
     const c = view.answer && view.answer.citations.find((x) => x.n === n);
