@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -400,5 +401,45 @@ def test_the_key_is_asked_for_and_a_wrong_one_is_said_to_be_wrong(browser, tmp_p
             expect(page.locator("#index-status")).to_contain_text("已收录 2 份文件")
             ask(page, QUESTION)
             expect(page.locator(".source").first).to_contain_text(SUICHANG_TITLE)
+        finally:
+            context.close()
+
+
+def test_stop_ends_the_answer_on_the_server(browser, tmp_path):
+    """A slow answer, stopped after its first piece: the server writes no further pieces."""
+    from playwright.sync_api import expect
+
+    produced: list[str] = []
+
+    def slow_answers(assistant) -> None:
+        real = assistant.ask_stream
+
+        def ask_stream(*args, **kwargs):
+            for item in real(*args, **kwargs):
+                if isinstance(item, str):
+                    for i in range(40):  # forty slow pieces, so stopping midway shows
+                        produced.append(item)
+                        yield f"第{i + 1}段。"
+                        time.sleep(0.1)
+                yield item
+
+        assistant.ask_stream = ask_stream
+
+    with live_server(tmp_path, prepare=slow_answers) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        try:
+            page.goto(url + "/")
+            page.locator(".index-status.ready").wait_for()
+            page.fill("#question", QUESTION)
+            page.press("#question", "Enter")
+            expect(page.locator(".answer-text")).to_contain_text("第2段")
+            page.click("#stop")
+            expect(page.locator(".stopped-note")).to_be_visible()
+            expect(page.locator(".answer-text")).to_contain_text("第1段")  # the part kept
+            at_stop = len(produced)
+            time.sleep(1.5)
+            assert len(produced) <= at_stop + 2, (at_stop, len(produced))
+            assert len(produced) < 40
         finally:
             context.close()

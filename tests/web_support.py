@@ -7,7 +7,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,10 +34,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def live_server(root: Path, api_key: str | None = None) -> Iterator[str]:
+def live_server(root: Path, api_key: str | None = None,
+                prepare: Callable | None = None) -> Iterator[str]:
     """A uvicorn server on a free loopback port in a background thread, stopped at the end.
 
-    With ``api_key`` the API needs it (ASSISTANT_API_KEY).
+    With ``api_key`` the API needs it (ASSISTANT_API_KEY); ``prepare(assistant)`` may change
+    the assistant before the app is built.
     """
     if not CHROMIUM.exists():
         pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
@@ -53,6 +55,8 @@ def live_server(root: Path, api_key: str | None = None) -> Iterator[str]:
     for name in FILES:
         shutil.copy(CORPUS / name, corpus / name)
     assistant = Assistant(Settings(embedding_model="hash", index_dir=root / "index", corpus_dir=corpus))
+    if prepare:
+        prepare(assistant)
     with pytest.MonkeyPatch.context() as mp:
         if api_key:
             mp.setenv("ASSISTANT_API_KEY", api_key)
