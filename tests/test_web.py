@@ -79,8 +79,10 @@ def test_chat_citations_and_document_browser(page, tmp_path):
     expect(card.locator(".source")).not_to_have_count(0)
     expect(card).not_to_contain_text("用时")
     # One clause cited sentence by sentence shows its marker once.
-    assert not re.search(r"\[(\d+)\]\[\1\]", card.locator(".answer-text").evaluate(
-        "e => [...e.childNodes].map(n => n.dataset ? '[' + n.dataset.n + ']' : n.nodeValue).join('')"))
+    shown = card.locator(".answer-text").evaluate("""e => { const c = e.cloneNode(true);
+        c.querySelectorAll('.cite').forEach(b => b.replaceWith('[' + b.dataset.n + ']'));
+        return c.textContent; }""")
+    assert "[1]" in shown and not re.search(r"\[(\d+)\]\[\1\]", shown), shown
 
     # A citation marker opens the clause, highlighted, with the clauses around it; the
     # focus moves to the panel and comes back when it closes.
@@ -270,7 +272,6 @@ def test_scope_filters_reach_the_request_and_show_in_the_answer(page):
     assert bodies[-1]["filters"] == {"status": "final"}
     card = page.locator(".msg-assistant .answer-card").last
     expect(card.locator(".answer-scope")).to_have_text("检索范围：只看正式文件")
-    expect(page.locator(".msg-scope").last).to_contain_text("只看正式文件")
     for source in card.locator(".source").all():  # nothing from the draft
         expect(source).not_to_contain_text("征求意见稿")
 

@@ -216,8 +216,6 @@ function iconButton(label, text, onClick) {
 function addTurnView(turn) {
   const user = el("li", "msg-user");
   user.append(el("div", "bubble", turn.question));
-  const scope = scopeText(turn.scope);
-  if (scope) user.append(el("div", "msg-scope", "范围：" + scope));
   const li = el("li", "msg-assistant");
   li.append(el("div", "avatar", "策"));
   const card = el("div", "answer-card card");
@@ -289,6 +287,7 @@ function finishView(view, answer) {
 
 function failView(view, turn) {
   const card = view.card;
+  scopeChip(card, turn.scope);
   if (turn.stopped) {
     if (turn.partial) renderMarked(view.text, displayText(turn.partial), (n) => el("span", "cite", n));
     else view.text.replaceChildren();
@@ -600,7 +599,7 @@ function init() {
   $("auth-cancel").addEventListener("click", () => $("auth").close());
   api.on("auth", askForKey);
   api.on("status", ({ state: now, was }) => {
-    if (now === "ready" && (was === "down" || !docs.loaded)) refreshDocuments();
+    if (now === "ready" && was === "down") refreshDocuments(); // back after an outage
   });
   setHooks({
     changed: () => { renderScope(); if (state.conv) renderConversationSources(); },

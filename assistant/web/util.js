@@ -106,18 +106,42 @@ export function sentencesCiting(answerText, n) {
   return out;
 }
 
-/** Text with [n] markers, as text nodes and the nodes makeCite(n) returns. */
+// Punctuation that must not start a line (and so stays with the marker before it).
+const CLOSING = /^[，。；：！？、）》」』”’,.;:!?)]{1,2}/;
+
+/**
+ * Text with [n] markers, as text nodes and the nodes makeCite(n) returns. A marker group is
+ * kept on one line with the character before it and the punctuation after it: a marker never
+ * starts a line, and neither does the "；" that follows it.
+ */
 export function renderMarked(container, text, makeCite) {
   container.replaceChildren();
-  const re = /\[(\d+)\]/g;
-  let last = 0;
-  let m;
-  while ((m = re.exec(text)) !== null) {
-    if (m.index > last) container.append(document.createTextNode(text.slice(last, m.index)));
-    container.append(makeCite(Number(m[1])));
-    last = re.lastIndex;
+  const pieces = String(text).split(/((?:\[\d+\])+)/);
+  let carry = ""; // punctuation taken from the start of a piece by the group before it
+  for (let i = 0; i < pieces.length; i++) {
+    if (i % 2 === 0) {
+      let piece = pieces[i].slice(carry.length);
+      carry = "";
+      const next = pieces[i + 1];
+      let last = "";
+      if (next && piece && !/\s$/.test(piece)) {
+        last = piece.slice(-1);
+        piece = piece.slice(0, -1);
+      }
+      if (piece) container.append(document.createTextNode(piece));
+      if (next) {
+        const glue = el("span", "cite-glue");
+        if (last) glue.append(document.createTextNode(last));
+        for (const m of next.match(/\d+/g)) glue.append(makeCite(Number(m)));
+        const after = (pieces[i + 2] || "").match(CLOSING);
+        if (after) {
+          glue.append(document.createTextNode(after[0]));
+          carry = after[0];
+        }
+        container.append(glue);
+      }
+    }
   }
-  if (last < text.length) container.append(document.createTextNode(text.slice(last)));
 }
 
 /** Text with the given sentences wrapped in <mark> (built from text nodes). */
