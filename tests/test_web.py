@@ -339,6 +339,7 @@ def test_errors_are_chinese_with_retry_and_the_status_dot_follows_the_server(pag
 
 
 def test_keyboard_only_upload_and_delete(page, tmp_path):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     upload = tmp_path / "测试县量子计算措施.txt"
@@ -357,9 +358,18 @@ def test_keyboard_only_upload_and_delete(page, tmp_path):
     page.keyboard.press("Enter")
     expect(page.locator("#view-docs")).to_be_visible()
     tab_to("#upload-input")
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(str(upload))
+    expect(page.locator("#upload-input")).to_be_focused()
+    chooser = None
+    for _ in range(3):  # headless Chromium now and then drops a chooser under load: press again
+        try:
+            with page.expect_file_chooser(timeout=5_000) as waiting:
+                page.keyboard.press("Enter")
+            chooser = waiting.value
+            break
+        except PlaywrightTimeout:
+            continue
+    assert chooser is not None, "Enter on the focused file input opened no file chooser"
+    chooser.set_files(str(upload))
     expect(page.locator("#upload-status")).to_contain_text("已收录《测试县关于促进量子计算产业发展的若干措施》")
     expect(page.locator(".doc-item")).to_have_count(3)
     expect(page.locator(".doc-detail-title")).to_be_focused()

@@ -7,7 +7,7 @@ import * as conversations from "./conversations.js";
 import { docs, initLibrary, loadDocuments, openDocument, setHooks } from "./library.js";
 import { attachPreview, closePanel, hidePreview, initPanel, openClause } from "./panel.js";
 import {
-  $, LEVELS, bookTitle, displayText, docPlace, el, joinPath, renderMarked, sentencesCiting,
+  $, LEVELS, bookTitle, displayText, docPlace, el, joinPath, rangeText, renderMarked, sentencesCiting,
   shortTime, statusBadge, textWithMarkers, withoutMarkers,
 } from "./util.js";
 
@@ -73,7 +73,7 @@ function renderScope() {
       list.querySelector('input[value="' + CSS.escape(d.doc_id) + '"]').focus();
     });
     const text = el("span", "scope-doc-text");
-    text.append(el("span", "scope-doc-title", d.title));
+    text.append(rangeText("span", "scope-doc-title", d.title));
     const sub = el("span", "scope-doc-meta", docPlace(d));
     sub.append(statusBadge(d.status));
     text.append(sub);
@@ -153,7 +153,7 @@ function sourceCard(n, item, snippet, onClick) {
   }
   const body = el("span", "source-body");
   const head = el("span", "source-head");
-  head.append(el("span", "source-doc", bookTitle(doc ? doc.title : item.doc_title)));
+  head.append(rangeText("span", "source-doc", bookTitle(doc ? doc.title : item.doc_title)));
   head.append(statusBadge(doc ? doc.status : null));
   body.append(head);
   const meta = [docPlace(doc), doc && doc.issuer].filter(Boolean).join(" · ");
@@ -163,6 +163,14 @@ function sourceCard(n, item, snippet, onClick) {
   button.append(body);
   button.addEventListener("click", onClick);
   return button;
+}
+
+/** A clause's text for a card, without the heading the card already shows as its path. */
+function snippetOf(r) {
+  let text = r.text.replace(/\s+/g, " ").trim();
+  const heading = (r.section_path || []).slice(-1)[0];
+  if (heading && text.startsWith(heading)) text = text.slice(heading.length).replace(/^[\s。：:]+/, "");
+  return text;
 }
 
 /** The answer as clean text with a numbered source list (what 复制 puts on the clipboard). */
@@ -266,7 +274,7 @@ function finishView(view, answer) {
     const list = el("ul", "source-list");
     for (const r of answer.retrieved.slice(0, RELATED_SHOWN)) {
       const li = el("li");
-      li.append(sourceCard(null, r, r.text.replace(/\s+/g, " "),
+      li.append(sourceCard(null, r, snippetOf(r),
         (ev) => openClause(r.chunk_id, [], ev.currentTarget)));
       list.append(li);
     }

@@ -4,7 +4,7 @@
 import { apiFetch, getJSON, setSummary } from "./api.js";
 import { openClause } from "./panel.js";
 import {
-  $, bookTitle, docMetaLine, docPlace, el, levelBadge, statusBadge,
+  $, bookTitle, docMetaLine, docPlace, el, levelBadge, rangeText, statusBadge,
 } from "./util.js";
 
 export const docs = { list: [], byId: new Map(), uploads: new Set(), loaded: false };
@@ -60,7 +60,7 @@ export function renderDocList() {
     button.type = "button";
     button.dataset.doc = d.doc_id;
     if (d.doc_id === activeDoc) button.setAttribute("aria-current", "true");
-    button.append(el("span", "doc-item-title", d.title));
+    button.append(rangeText("span", "doc-item-title", d.title));
     const meta = [docPlace(d), docMetaLine(d)].filter(Boolean).join(" · ");
     if (meta) button.append(el("span", "doc-item-meta", meta));
     button.append(docBadges(d));
@@ -207,7 +207,7 @@ export async function openDocument(docId) {
   }
   if (activeDoc !== docId) return;
   box.replaceChildren();
-  const title = el("h2", "doc-detail-title", doc.title);
+  const title = rangeText("h2", "doc-detail-title", doc.title);
   title.tabIndex = -1;
   box.append(title);
   const meta = [docPlace(doc), docMetaLine(doc)].filter(Boolean).join(" · ");

@@ -3,7 +3,7 @@
 
 import { getJSON } from "./api.js";
 import {
-  $, bookTitle, docMetaLine, docPlace, el, joinPath, renderHighlighted, statusBadge,
+  $, bookTitle, docMetaLine, docPlace, el, joinPath, rangeText, renderHighlighted, statusBadge,
 } from "./util.js";
 
 let openChunk = null;
@@ -78,7 +78,7 @@ export async function openClause(chunkId, highlights, from) {
   }
   if (openChunk !== chunkId) return; // another clause was opened meanwhile
   const { clause, document: doc, previous, next } = data;
-  $("panel-title").textContent = bookTitle(doc.title);
+  $("panel-title").replaceChildren(...rangeText("span", "", bookTitle(doc.title)).childNodes);
   const meta = $("panel-meta");
   meta.replaceChildren();
   const place = docPlace(doc);
@@ -132,7 +132,7 @@ export function showPreview(button, c, doc) {
   const box = $("cite-preview");
   box.replaceChildren();
   const head = el("div", "preview-head");
-  head.append(el("span", "preview-title", bookTitle((doc && doc.title) || c.doc_title)));
+  head.append(rangeText("span", "preview-title", bookTitle((doc && doc.title) || c.doc_title)));
   head.append(statusBadge(doc ? doc.status : null));
   box.append(head);
   const metaParts = [docPlace(doc), doc && doc.issuer].filter(Boolean);

@@ -11,6 +11,25 @@ export function el(tag, className, text) {
   return node;
 }
 
+/**
+ * An element whose text keeps number ranges ("2026—2030年", "2024-2026") whole on one line,
+ * so a title never wraps with the dash starting a line.
+ */
+export function rangeText(tag, className, text) {
+  const node = el(tag, className);
+  const s = String(text ?? "");
+  const re = /\d{2,4}\s*[—–\-~～]\s*\d{2,4}年?/g;
+  let last = 0;
+  let m;
+  while ((m = re.exec(s)) !== null) {
+    if (m.index > last) node.append(document.createTextNode(s.slice(last, m.index)));
+    node.append(el("span", "nowrap", m[0]));
+    last = re.lastIndex;
+  }
+  if (last < s.length) node.append(document.createTextNode(s.slice(last)));
+  return node;
+}
+
 export const LEVELS = { province: "省级", city: "市级", county: "县级" };
 export const STATUSES = { final: "正式文件", draft: "征求意见稿" };
 
