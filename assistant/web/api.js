@@ -35,6 +35,7 @@ export function explain(detail, status) {
   if (status === 404) return "没有找到（可能已被删除）。";
   if (status === 409) return "这份文件来自服务器的文件目录，只能删除或替换上传的文件。";
   if (status === 413) return "内容超过了大小上限。";
+  if (status === 400) return "无法读取这个文件（" + detail + "）。"; // an unforeseen reason: say it
   if (status === 422) {
     if (/characters long/.test(detail)) return "问题太长了，请缩短后再问。";
     if (/empty/.test(detail)) return "问题是空的。";

@@ -4,10 +4,11 @@
 
 import * as api from "./api.js";
 import * as conversations from "./conversations.js";
-import { docs, initLibrary, loadDocuments, openDocument, setHooks } from "./library.js";
+import { docs, initLibrary, loadDocuments, setHooks } from "./library.js";
 import { attachPreview, closePanel, hidePreview, initPanel, openClause } from "./panel.js";
+import * as scope from "./scope.js";
 import {
-  $, LEVELS, bookTitle, displayText, docPlace, el, joinPath, rangeText, renderMarked, sentencesCiting,
+  $, bookTitle, displayText, docPlace, el, joinPath, rangeText, renderMarked, sentencesCiting,
   shortTime, statusBadge, textWithMarkers, withoutMarkers,
 } from "./util.js";
 
@@ -18,96 +19,7 @@ const UNDERSTOOD = /^结合上文理解为：/; // the rewritten question: an in
 const state = {
   conv: null,       // the conversation on screen
   pending: null,    // {controller, conv, turn, view} of the question being answered
-  scope: { doc_ids: [], level: "", status: "" },
 };
-
-// --- scope --------------------------------------------------------------------------------
-
-/** The scope as the API's filters, or undefined when nothing is limited. */
-function scopeFilters(scope) {
-  const f = {};
-  if (scope.doc_ids && scope.doc_ids.length) f.doc_ids = scope.doc_ids;
-  if (scope.level) f.level = scope.level;
-  if (scope.status) f.status = scope.status;
-  return Object.keys(f).length ? f : undefined;
-}
-
-/** The scope in words (只看正式文件 · 省级 · 《…》), or "" for everything. */
-function scopeText(scope) {
-  if (!scope) return "";
-  const parts = [];
-  if (scope.status === "final") parts.push("只看正式文件");
-  if (scope.status === "draft") parts.push("只看征求意见稿");
-  if (scope.level) parts.push("只看" + LEVELS[scope.level]);
-  const ids = scope.doc_ids || [];
-  if (ids.length === 1) {
-    const d = docs.byId.get(ids[0]);
-    parts.push(d ? bookTitle(d.title) : "1 份文件");
-  } else if (ids.length > 1) {
-    parts.push(ids.length + " 份文件");
-  }
-  return parts.join(" · ");
-}
-
-function renderScope() {
-  const ids = state.scope.doc_ids;
-  $("scope-docs-summary").textContent = ids.length === 0 ? "全部文件"
-    : ids.length === 1 && docs.byId.get(ids[0]) ? docs.byId.get(ids[0]).title : "已选 " + ids.length + " 份文件";
-  $("scope-level").value = state.scope.level;
-  $("scope-status").value = state.scope.status;
-  const limited = Boolean(scopeFilters(state.scope));
-  $("scope-clear").hidden = !limited;
-  $("scope").classList.toggle("limited", limited);
-  const list = $("scope-doc-list");
-  list.replaceChildren();
-  for (const d of docs.list) {
-    const li = el("li");
-    const label = el("label", "scope-doc");
-    const box = el("input");
-    box.type = "checkbox";
-    box.value = d.doc_id;
-    box.checked = ids.includes(d.doc_id);
-    box.addEventListener("change", () => {
-      state.scope.doc_ids = [...list.querySelectorAll("input:checked")].map((x) => x.value);
-      renderScope();
-      list.querySelector('input[value="' + CSS.escape(d.doc_id) + '"]').focus();
-    });
-    const text = el("span", "scope-doc-text");
-    text.append(rangeText("span", "scope-doc-title", d.title));
-    const sub = el("span", "scope-doc-meta", docPlace(d));
-    sub.append(statusBadge(d.status));
-    text.append(sub);
-    label.append(box, text);
-    li.append(label);
-    list.append(li);
-  }
-}
-
-function initScope() {
-  $("scope-level").addEventListener("change", (ev) => { state.scope.level = ev.target.value; renderScope(); });
-  $("scope-status").addEventListener("change", (ev) => { state.scope.status = ev.target.value; renderScope(); });
-  $("scope-clear").addEventListener("click", () => {
-    state.scope = { doc_ids: [], level: "", status: "" };
-    renderScope();
-    $("question").focus();
-  });
-  $("scope-docs-all").addEventListener("click", () => {
-    state.scope.doc_ids = [];
-    renderScope();
-    $("scope-docs").open = false;
-    $("scope-docs-summary").focus();
-  });
-  document.addEventListener("click", (ev) => {
-    if (!ev.target.closest("#scope-docs")) $("scope-docs").open = false;
-  });
-  $("scope-docs").addEventListener("keydown", (ev) => {
-    if (ev.key === "Escape" && $("scope-docs").open) {
-      ev.stopPropagation();
-      $("scope-docs").open = false;
-      $("scope-docs-summary").focus();
-    }
-  });
-}
 
 // --- rendering a turn ---------------------------------------------------------------------
 
@@ -242,8 +154,8 @@ function showTyping(view) {
   view.text.replaceChildren(typing);
 }
 
-function scopeChip(card, scope) {
-  const text = scopeText(scope);
+function scopeChip(card, turnScope) {
+  const text = scope.describe(turnScope);
   if (text) card.prepend(el("p", "answer-scope", "检索范围：" + text));
 }
 
@@ -341,12 +253,12 @@ function updateSend() {
   $("send").disabled = Boolean(state.pending) || !$("question").value.trim();
 }
 
-async function ask(question, scope) {
+async function ask(question, turnScope) {
   question = question.trim();
   if (!question || state.pending) return;
   const conv = state.conv;
   const history = conversations.history(conv, HISTORY_MESSAGES);
-  const turn = conversations.addTurn(conv, question, scope);
+  const turn = conversations.addTurn(conv, question, turnScope);
   $("welcome").hidden = true;
   const view = addTurnView(turn);
   showTyping(view);
@@ -359,7 +271,7 @@ async function ask(question, scope) {
   setBusy(true);
   const body = { question };
   if (history.length) body.history = history;
-  const filters = scopeFilters(scope);
+  const filters = scope.filters(turnScope);
   if (filters) body.filters = filters;
   try {
     await api.streamAsk(body, (name, data) => {
@@ -573,10 +485,10 @@ function init() {
     if (!q.trim() || state.pending) return;
     input.value = "";
     input.style.height = "auto";
-    ask(q, structuredClone(state.scope));
+    ask(q, scope.snapshot());
   });
   for (const example of document.querySelectorAll(".example")) {
-    example.addEventListener("click", () => ask(example.textContent, structuredClone(state.scope)));
+    example.addEventListener("click", () => ask(example.textContent, scope.snapshot()));
   }
   $("stop").addEventListener("click", stop);
   $("new-chat").addEventListener("click", newConversation);
@@ -610,10 +522,9 @@ function init() {
     if (now === "ready" && was === "down") refreshDocuments(); // back after an outage
   });
   setHooks({
-    changed: () => { renderScope(); if (state.conv) renderConversationSources(); },
+    changed: () => { scope.render(); if (state.conv) renderConversationSources(); },
     askDocument: (doc) => {
-      state.scope = { doc_ids: [doc.doc_id], level: "", status: "" };
-      renderScope();
+      scope.set({ doc_ids: [doc.doc_id] });
       showView("chat");
       closePanel();
       input.focus();
@@ -623,11 +534,11 @@ function init() {
   window.matchMedia("(max-width: 600px)").addEventListener("change", fitPlaceholder);
   fitPlaceholder();
   initPanel();
-  initScope();
+  scope.init();
   initLibrary();
   state.conv = conversations.active();
   renderConversation();
-  renderScope();
+  scope.render();
   updateSend();
   refreshDocuments();
   api.poll();
