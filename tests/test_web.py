@@ -454,3 +454,32 @@ def test_stop_ends_the_answer_on_the_server(browser, tmp_path):
             assert len(produced) < 40
         finally:
             context.close()
+
+
+def test_two_tabs_keep_each_others_conversations(page, base_url):
+    from playwright.sync_api import expect
+
+    other = page.context.new_page()  # same browser profile: the same storage
+    other.goto(base_url + "/")
+    other.locator(".index-status.ready").wait_for()
+    ask(page, QUESTION)
+    ask(other, SPARK_QUESTION)
+    # Each tab has its own conversation on screen and lists the other's.
+    expect(other.locator(".conv")).to_have_count(2)
+    expect(page.locator(".conv")).to_have_count(2)
+    expect(other.locator(".msg-user .bubble")).to_have_text([SPARK_QUESTION])
+    page.reload()
+    page.locator(".index-status.ready").wait_for()
+    expect(page.locator(".conv")).to_have_count(2)
+    expect(page.locator(".msg-user .bubble")).to_have_text([QUESTION])
+
+    # A conversation deleted in one tab does not come back from the other.
+    page.click("#new-chat")
+    ask(page, "牵头单位是谁？", answers_before=0)
+    other.locator(".conv", has_text="遂昌加速").locator(".conv-action", has_text="删除").click()
+    other.click("#confirm-ok")
+    expect(page.locator(".conv")).to_have_count(2)
+    ask(page, "那星火计划呢？")
+    other.reload()
+    expect(other.locator(".conv-title")).to_have_text(["牵头单位是谁？", re.compile("浙江星火计划")])
+    other.close()

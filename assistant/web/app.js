@@ -537,6 +537,7 @@ function init() {
   scope.init();
   initLibrary();
   state.conv = conversations.active();
+  conversations.onChange(renderConvList); // another tab asked or renamed
   renderConversation();
   scope.render();
   updateSend();

@@ -14,21 +14,78 @@ function load() {
     const data = JSON.parse(localStorage.getItem(STORAGE) || "null");
     if (data && Array.isArray(data.list)) return data;
   } catch (_) { /* unreadable: start afresh rather than break the page */ }
-  return { active: null, list: [] };
+  return { list: [] };
 }
 
+// The conversation on screen is per tab (sessionStorage: it survives a reload of the tab):
+// two tabs never write into one conversation, and a new tab starts a new one.
+const ACTIVE = "policy-assistant.active-conversation";
 const data = load();
+data.active = sessionStorage.getItem(ACTIVE);
+
+function setActive(id) {
+  data.active = id;
+  if (id) sessionStorage.setItem(ACTIVE, id); else sessionStorage.removeItem(ACTIVE);
+}
+const deleted = new Set(); // ids removed here, so a merge does not bring them back
+const listeners = [];
+
+/**
+ * Take in what other tabs of this page saved: their new conversations, and newer versions of
+ * shared ones (the one on screen here stays as it is: it may have an answer being written).
+ * Returns whether anything changed.
+ */
+let seen = new Set(data.list.map((c) => c.id)); // ids in storage at the last look
+
+function merge() {
+  const stored = load().list;
+  const ids = new Set(stored.map((c) => c.id));
+  // Gone from storage since the last look, so deleted in another tab.
+  const before = data.list.length;
+  data.list = data.list.filter((c) => ids.has(c.id) || !seen.has(c.id) || c.id === data.active);
+  let changed = data.list.length !== before;
+  seen = ids;
+  for (const theirs of stored) {
+    if (deleted.has(theirs.id)) continue;
+    const at = data.list.findIndex((c) => c.id === theirs.id);
+    if (at < 0) {
+      data.list.push(theirs);
+      changed = true;
+    } else if (theirs.id !== data.active && theirs.updated > data.list[at].updated) {
+      data.list[at] = theirs;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/** Forget the least recently used conversation (never the one on screen). */
+function dropOldest() {
+  const others = data.list.filter((c) => c.id !== data.active);
+  if (!others.length) return;
+  const oldest = others.reduce((a, b) => (a.updated <= b.updated ? a : b));
+  data.list = data.list.filter((c) => c !== oldest);
+}
+
+/** Call fn() when another tab changed the conversations. */
+export function onChange(fn) { listeners.push(fn); }
+
+window.addEventListener("storage", (ev) => {
+  if (ev.key === STORAGE && merge()) for (const fn of listeners) fn();
+});
 
 /** Write to storage; when it is full, the oldest conversations give way. */
 export function save() {
+  merge(); // another tab's conversations are kept, not overwritten
   data.list = data.list.filter((c) => c.turns.length || c.id === data.active);
   for (;;) {
     try {
-      localStorage.setItem(STORAGE, JSON.stringify(data));
+      localStorage.setItem(STORAGE, JSON.stringify({ list: data.list }));
+      seen = new Set(data.list.map((c) => c.id));
       return;
     } catch (err) {
       if (data.list.length <= 1) return; // nothing left to drop: keep it in memory only
-      data.list.splice(data.list.length - 1, 1);
+      dropOldest();
     }
   }
 }
@@ -50,14 +107,14 @@ export function active() {
 export function create() {
   const conv = { id: uid(), title: "", named: false, created: Date.now(), updated: Date.now(), turns: [] };
   data.list.unshift(conv);
-  if (data.list.length > MAX_CONVERSATIONS) data.list.length = MAX_CONVERSATIONS;
-  data.active = conv.id;
+  setActive(conv.id);
+  while (data.list.length > MAX_CONVERSATIONS) dropOldest();
   save();
   return conv;
 }
 
 export function activate(id) {
-  if (get(id)) { data.active = id; save(); }
+  if (get(id)) { setActive(id); save(); }
 }
 
 export function rename(id, title) {
@@ -69,8 +126,9 @@ export function rename(id, title) {
 }
 
 export function remove(id) {
+  deleted.add(id);
   data.list = data.list.filter((c) => c.id !== id);
-  if (data.active === id) data.active = null;
+  if (data.active === id) setActive(null);
   save();
 }
 
