@@ -483,3 +483,25 @@ def test_two_tabs_keep_each_others_conversations(page, base_url):
     other.reload()
     expect(other.locator(".conv-title")).to_have_text(["牵头单位是谁？", re.compile("浙江星火计划")])
     other.close()
+
+
+def test_text_helpers_of_the_page(page):
+    """Titles, markers and ranges as the page writes them (its own module, in the browser)."""
+    got = page.evaluate("""async () => {
+        const u = await import('/util.js');
+        const range = u.rangeText('span', '', '行动方案（2026—2030年）');
+        return {
+            nested: u.bookTitle('《杭州市未来产业培育行动计（2024-2026年）》（征求意见稿）起草说明'),
+            wrapped: u.bookTitle('《遂昌县关于培育发展未来产业的实施意见》'),
+            plain: u.bookTitle('遂昌县关于培育发展未来产业的实施意见'),
+            repeated: u.displayText('甲。[1]乙。[1][1]丙。[1]\\n丁。[2][1][2]'),
+            path: u.joinPath(['三、重点举措', '（三）加速创新成果转化应用']),
+            range: [...range.childNodes].map((n) => n.nodeType === 3 ? n.nodeValue : '<' + n.textContent + '>'),
+        };
+    }""")
+    assert got["nested"] == "《〈杭州市未来产业培育行动计（2024-2026年）〉（征求意见稿）起草说明》"
+    assert got["wrapped"] == got["plain"] == "《遂昌县关于培育发展未来产业的实施意见》"
+    assert got["repeated"] == "甲。乙。丙。[1]\n丁。[2][1]"
+    assert got["path"] == "三、重点举措\u00a0›\u00a0（三）加速创新成果转化应用"
+    assert got["range"] == ["行动方案（", "<2026—2030年>", "）"]
+    assert "右侧" not in page.locator("#welcome").inner_text()
