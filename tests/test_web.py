@@ -375,6 +375,15 @@ def test_keyboard_only_upload_and_delete(page, tmp_path):
     expect(page.locator(".doc-detail-title")).to_be_focused()
     expect(page.locator(".doc-detail .badge", has_text="上传")).to_be_visible()
 
+    # Replace it with a new version (the file input of 替换文件 is in the tab order too).
+    tab_to("#replace-input")
+    page.set_input_files("#replace-input", files=[{
+        "name": "测试县量子计算措施-修订.txt", "mimeType": "text/plain",
+        "buffer": upload.read_text(encoding="utf-8").replace("15家", "25家").encode("utf-8")}])
+    expect(page.locator("#upload-status")).to_contain_text("已替换为《测试县关于促进量子计算产业发展的若干措施》")
+    expect(page.locator(".doc-item")).to_have_count(3)
+    expect(page.locator(".doc-detail .badge", has_text="修订")).to_be_visible()  # the new file name
+
     tab_to(".doc-actions .button-danger-outline")
     page.keyboard.press("Enter")
     expect(page.locator("#confirm")).to_be_visible()
