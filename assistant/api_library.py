@@ -3,7 +3,8 @@
 Routes (added to the ``/api`` router, so they need the API key when one is set):
 
 - ``GET /api/uploads``: the ids of the documents that came from an upload (only those can be
-  deleted or replaced; documents of the corpus folder are managed on disk).
+  deleted or replaced; documents of the corpus folder are managed on disk) and the file types
+  an upload may have.
 - ``DELETE /api/documents/{doc_id}``: remove an uploaded document's file and its clauses.
 - ``POST /api/documents/{doc_id}/replace`` (multipart ``file``): index a new file in place of an
   uploaded document; the old one goes only after the new one is indexed.
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, File, HTTPException, UploadFile
+
+from .parsing import SUPPORTED_SUFFIXES
 
 if TYPE_CHECKING:  # the app module imports this one; the types are only for reading
     from .api import Catalog, Uploads
@@ -96,10 +99,11 @@ class LibraryRoutes:
     def register(self, api: APIRouter) -> None:
         """Add the routes to the ``/api`` router (before it is included in the app)."""
 
-        @api.get("/uploads", summary="Ids of the uploaded documents")
+        @api.get("/uploads", summary="Ids of the uploaded documents and the accepted file types")
         def list_uploads() -> dict:
-            """Documents that came from an upload: only these can be deleted or replaced."""
-            return {"doc_ids": self.uploaded_ids()}
+            """Documents that came from an upload (only these can be deleted or replaced), and
+            the suffixes an upload may have (``.txt``, ``.pdf``, …)."""
+            return {"doc_ids": self.uploaded_ids(), "suffixes": sorted(SUPPORTED_SUFFIXES)}
 
         @api.delete("/documents/{doc_id}", summary="Delete an uploaded document")
         def delete_document(doc_id: str) -> dict:

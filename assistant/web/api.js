@@ -18,8 +18,17 @@ export class ApiError extends Error {
 }
 
 // The server's reasons are English; the page says what happened, and what to do, in Chinese.
+let fileTypes = "txt、md、pdf 或 docx"; // until the server says which it reads
+
+/** The accepted suffixes (".txt", …) as the page names them (txt、md、pdf 或 docx). */
+export function setFileTypes(suffixes) {
+  const names = [...new Set(suffixes.map((s) => s.replace(/^\./, "")))];
+  fileTypes = names.length > 1 ? names.slice(0, -1).join("、") + " 或 " + names[names.length - 1] : names.join("");
+  return fileTypes;
+}
+
 const UPLOAD_REASONS = [
-  [/unsupported file type/, "不支持这种文件类型，请上传 txt、md、pdf 或 docx 文件。"],
+  [/unsupported file type/, () => "不支持这种文件类型，请上传 " + fileTypes + " 文件。"],
   [/file is empty/, "文件是空的。"],
   [/not a PDF/, "文件内容不是 PDF（扩展名与内容不符）。"],
   [/not a Word|word\/document\.xml/, "不是有效的 Word .docx 文件。"],
@@ -30,7 +39,7 @@ const UPLOAD_REASONS = [
 
 /** A Chinese sentence for a server reason; the original stays available as detail. */
 export function explain(detail, status) {
-  for (const [re, text] of UPLOAD_REASONS) if (re.test(detail)) return text;
+  for (const [re, text] of UPLOAD_REASONS) if (re.test(detail)) return typeof text === "function" ? text() : text;
   if (status === 401) return "访问密钥错误或缺失。";
   if (status === 404) return "没有找到（可能已被删除）。";
   if (status === 409) return "这份文件来自服务器的文件目录，只能删除或替换上传的文件。";

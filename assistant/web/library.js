@@ -1,13 +1,13 @@
 // 文件库: the indexed documents with search, each document's clause tree (an ARIA tree with
 // one tab stop, moved through with the arrow keys), uploads, and deleting or replacing uploads.
 
-import { apiFetch, getJSON, setSummary } from "./api.js";
+import { apiFetch, getJSON, setFileTypes, setSummary } from "./api.js";
 import { openClause } from "./panel.js";
 import {
   $, bookTitle, docMetaLine, docPlace, el, levelBadge, rangeText, statusBadge,
 } from "./util.js";
 
-export const docs = { list: [], byId: new Map(), uploads: new Set(), loaded: false };
+export const docs = { list: [], byId: new Map(), uploads: new Set(), loaded: false, accept: ".txt,.md,.pdf,.docx" };
 let activeDoc = null;
 const hooks = { changed: () => {}, askDocument: () => {}, confirm: async () => false };
 
@@ -21,7 +21,15 @@ export async function loadDocuments() {
   docs.byId = new Map(docs.list.map((d) => [d.doc_id, d]));
   docs.loaded = true;
   try {
-    docs.uploads = new Set((await getJSON("/api/uploads")).doc_ids);
+    const uploads = await getJSON("/api/uploads");
+    docs.uploads = new Set(uploads.doc_ids);
+    if (uploads.suffixes && uploads.suffixes.length) {
+      // The file types come from the server, which knows which readers it has.
+      docs.accept = uploads.suffixes.join(",");
+      $("upload-input").accept = docs.accept;
+      $("upload-hint").textContent = "支持 " + setFileTypes(uploads.suffixes);
+      for (const input of document.querySelectorAll("#replace-input")) input.accept = docs.accept;
+    }
   } catch (_) {
     docs.uploads = new Set(); // an older server: no managing of uploads
   }
@@ -179,7 +187,7 @@ function fileInput(id, label, onFile) {
   const input = el("input", "file-input");
   input.type = "file";
   input.id = id;
-  input.accept = ".txt,.md,.pdf,.docx";
+  input.accept = docs.accept;
   wrap.append(input, document.createTextNode(label));
   input.addEventListener("change", () => {
     const file = input.files[0];
