@@ -339,12 +339,16 @@ def test_errors_are_chinese_with_retry_and_the_status_dot_follows_the_server(pag
 
 
 def test_keyboard_only_upload_and_delete(page, tmp_path):
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     upload = tmp_path / "测试县量子计算措施.txt"
     upload.write_text("测试县关于促进量子计算产业发展的若干措施\n\n一、发展目标\n"
                       "到2027年，全县培育量子计算企业15家。\n", encoding="utf-8")
+
+    # Listening from the start keeps Chromium's choosers intercepted all along: a chooser that
+    # opened between two waits would stay open, unseen, and block the next one.
+    choosers: list = []
+    page.on("filechooser", lambda chooser: choosers.append(chooser))
 
     def tab_to(selector: str, limit: int = 40) -> None:
         for _ in range(limit):
@@ -359,17 +363,13 @@ def test_keyboard_only_upload_and_delete(page, tmp_path):
     expect(page.locator("#view-docs")).to_be_visible()
     tab_to("#upload-input")
     expect(page.locator("#upload-input")).to_be_focused()
-    chooser = None
-    for _ in range(3):  # headless Chromium now and then drops a chooser under load: press again
-        try:
-            with page.expect_file_chooser(timeout=5_000) as waiting:
-                page.keyboard.press("Enter")
-            chooser = waiting.value
+    page.keyboard.press("Enter")
+    for _ in range(100):
+        if choosers:
             break
-        except PlaywrightTimeout:
-            continue
-    assert chooser is not None, "Enter on the focused file input opened no file chooser"
-    chooser.set_files(str(upload))
+        page.wait_for_timeout(100)
+    assert choosers, "Enter on the focused file input opened no file chooser"
+    choosers[0].set_files(str(upload))
     expect(page.locator("#upload-status")).to_contain_text("已收录《测试县关于促进量子计算产业发展的若干措施》")
     expect(page.locator(".doc-item")).to_have_count(3)
     expect(page.locator(".doc-detail-title")).to_be_focused()
