@@ -47,7 +47,7 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .api_library import LibraryRoutes
+from . import api_library
 from .embeddings import EmbeddingError
 from .parsing import SUPPORTED_SUFFIXES, ParseError, decode_text
 from .retrieval import Filters
@@ -557,7 +557,7 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
     app.state.uploads = uploads
 
     def limit_for(path: str) -> int:
-        if path == "/api/documents" or path.endswith("/replace"):
+        if path == "/api/documents" or api_library.is_replace_path(path):
             return uploads.max_bytes + UPLOAD_OVERHEAD_BYTES
         if path.startswith("/v1/"):
             return MAX_CHAT_BYTES
@@ -807,8 +807,8 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
                                  "detail": "the index holds no clauses yet"}, status_code=503)
         return JSONResponse({"status": "ready", "clauses": count})
 
-    LibraryRoutes(catalog, uploads).register(api)  # delete and replace uploads
     app.include_router(api)
+    app.include_router(api_library.router, dependencies=[Depends(require_key)])
     app.include_router(v1)
     # Last: the web UI answers every path the API does not.
     _mount_offline_docs(app)

@@ -105,3 +105,14 @@ def test_a_bad_replacement_keeps_the_old_document(library):
     assert r.status_code == 400 and "unsupported file type" in r.json()["detail"]
     assert sorted(p.name for p in folder.iterdir()) == ["quantum.txt"]
     assert "15家" in _ask(client)["answer"]
+
+
+def test_a_replacement_may_be_as_large_as_an_upload(library):
+    """The replace route has the upload body limit, not the small limit of JSON routes."""
+    _, client, folder = library
+    old_id = _upload(client, "quantum.txt", QUANTUM).json()["doc_id"]
+    big = QUANTUM_V2 + "\n二、附则\n" + "".join(f"第{i}项措施由县科技局负责解释。" for i in range(5000))
+    assert len(big.encode("utf-8")) > 200_000
+    r = _upload(client, "quantum.txt", big, f"/api/documents/{old_id}/replace")
+    assert r.status_code == 200, r.text[:300]
+    assert "25家" in _ask(client)["answer"]
