@@ -35,8 +35,9 @@ def library(tmp_path, monkeypatch):
                                    corpus_dir=corpus))
     monkeypatch.setenv("ASSISTANT_API_KEY", "key")
     monkeypatch.delenv("ASSISTANT_CORS_ORIGINS", raising=False)
-    with TestClient(create_app(assistant), headers={"Authorization": "Bearer key"}) as client:
-        yield assistant, client, tmp_path / "data" / "uploads"
+    app = create_app(assistant)
+    with TestClient(app, headers={"Authorization": "Bearer key"}) as client:
+        yield assistant, client, app.state.uploads.folder
 
 
 def _upload(client, name: str, text: str, path: str = "/api/documents"):
