@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..embeddings import EmbeddingError
 from ..service import Assistant, QuestionError, SetupError
 from ..store import StoreError
-from . import ask, documents, health, openai_compat
+from . import ask, documents, health, library, openai_compat
 from .ask import MAX_JSON_BYTES
 from .common import Catalog, is_openai_path, openai_error
 from .documents import UPLOAD_OVERHEAD_BYTES
@@ -41,7 +41,7 @@ WARMUP_QUESTION = "浙江星火计划到2030年要培育多少个未来产业先
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 #: The API's routers, in order; a new one is one more entry.
-ROUTERS = (ask.router, documents.router, openai_compat.router, health.router)
+ROUTERS = (ask.router, documents.router, library.router, openai_compat.router, health.router)
 
 
 def create_app(assistant: Assistant | None = None) -> FastAPI:
@@ -76,6 +76,8 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
     def limit_for(path: str) -> int:
         if path in limits:
             return limits[path]
+        if library.is_replace_path(path):
+            return limits["/api/documents"]
         return MAX_CHAT_BYTES if path.startswith("/v1/") else MAX_JSON_BYTES
 
     # Added innermost first: CORS answers preflights, then the key is checked, then the body

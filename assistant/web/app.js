@@ -1,587 +1,557 @@
-// The chat page: asks /api/ask/stream, renders [n] markers as buttons that open the cited
-// clause, and browses the indexed documents. Every piece of answer or document text is
-// inserted as text (textContent / text nodes), never parsed as HTML.
-"use strict";
+// The chat page: asks /api/ask/stream within the chosen scope, renders [n] markers as
+// buttons that open the cited clause, keeps conversations in this browser, and wires the
+// views together. Every piece of answer or document text is inserted as text, never as HTML.
 
-(() => {
-  const KEY_STORAGE = "policy-assistant.api-key";
-  const HISTORY_TURNS = 8; // the follow-up rewrite needs only the last few turns
-  const RELATED_SHOWN = 4;
+import * as api from "./api.js";
+import * as conversations from "./conversations.js";
+import { docs, initLibrary, loadDocuments, setHooks } from "./library.js";
+import { attachPreview, closePanel, hidePreview, initPanel, openClause } from "./panel.js";
+import * as scope from "./scope.js";
+import {
+  $, bookTitle, displayText, docPlace, el, joinPath, rangeText, renderMarked, sentencesCiting,
+  shortTime, statusBadge, textWithMarkers, withoutMarkers,
+} from "./util.js";
 
-  const $ = (id) => document.getElementById(id);
-  const state = {
-    history: [],        // [{role, content}] of this conversation
-    busy: false,
-    docs: [],
-    activeDoc: null,
-    openChunk: null,    // chunk id shown in the side panel
-    highlights: [],     // sentences to mark in the open clause
-  };
+const HISTORY_MESSAGES = 8; // the follow-up rewrite needs only the last few turns
+const RELATED_SHOWN = 4;
+const UNDERSTOOD = /^结合上文理解为：/; // the rewritten question: an internal note, not for readers
 
-  // --- small DOM helpers ------------------------------------------------------------------
+const state = {
+  conv: null,       // the conversation on screen
+  pending: null,    // {controller, conv, turn, view} of the question being answered
+};
 
-  /** An element with a class and optional text (always set as text). */
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
+// --- rendering a turn ---------------------------------------------------------------------
+
+function citeButton(view, n) {
+  const button = el("button", "cite", n);
+  button.type = "button";
+  button.dataset.n = String(n);
+  button.setAttribute("aria-label", "出处 " + n);
+  const c = view.answer && view.answer.citations.find((x) => x.n === n);
+  const doc = c && docs.byId.get(c.doc_id);
+  if (doc && doc.status === "draft") {
+    // A draft is marked where it is cited, not only in the source list.
+    button.classList.add("draft");
+    button.setAttribute("aria-label", "出处 " + n + "（征求意见稿）");
   }
+  button.addEventListener("click", () => openCitation(view, n, button));
+  attachPreview(button, () => {
+    const c = view.answer && view.answer.citations.find((x) => x.n === n);
+    return c ? [c, docs.byId.get(c.doc_id)] : null;
+  });
+  return button;
+}
 
-  /** Text with [n] markers, as text nodes and citation buttons. */
-  function renderMarked(container, text, onCite) {
-    container.replaceChildren();
-    const re = /\[(\d+)\]/g;
-    let last = 0;
-    let m;
-    while ((m = re.exec(text)) !== null) {
-      if (m.index > last) container.append(document.createTextNode(text.slice(last, m.index)));
-      const n = Number(m[1]);
-      const button = el("button", "cite", n);
-      button.type = "button";
-      button.dataset.n = String(n);
-      button.title = "查看出处 [" + n + "]";
-      button.setAttribute("aria-label", "查看出处 " + n);
-      button.addEventListener("click", () => onCite(n, button));
-      container.append(button);
-      last = re.lastIndex;
-    }
-    if (last < text.length) container.append(document.createTextNode(text.slice(last)));
+function openCitation(view, n, button) {
+  const citation = view.answer && view.answer.citations.find((c) => c.n === n);
+  if (!citation) return; // the final event with the citations has not arrived yet
+  hidePreview(null);
+  document.querySelectorAll(".cite.active, .source.active").forEach((b) => b.classList.remove("active"));
+  view.card.querySelectorAll('[data-n="' + n + '"]').forEach((b) => b.classList.add("active"));
+  openClause(citation.chunk_id, sentencesCiting(view.answer.answer, n), button);
+}
+
+/** A source card: number, 《title》 with its status, place and issuer, section path. */
+function sourceCard(n, item, snippet, onClick) {
+  const doc = docs.byId.get(item.doc_id);
+  const button = el("button", "source");
+  button.type = "button";
+  if (n !== null) {
+    button.dataset.n = String(n);
+    button.append(el("span", "cite source-n", n));
+  } else {
+    button.append(el("span", "bullet"));
   }
+  const body = el("span", "source-body");
+  const head = el("span", "source-head");
+  head.append(rangeText("span", "source-doc", bookTitle(doc ? doc.title : item.doc_title)));
+  head.append(statusBadge(doc ? doc.status : null));
+  body.append(head);
+  const meta = [docPlace(doc), doc && doc.issuer].filter(Boolean).join(" · ");
+  if (meta) body.append(el("span", "source-meta", meta));
+  if (item.section_path && item.section_path.length) body.append(el("span", "source-path", joinPath(item.section_path)));
+  if (snippet) body.append(el("span", "source-snippet", snippet));
+  button.append(body);
+  button.addEventListener("click", onClick);
+  return button;
+}
 
-  /** Text with the given sentences wrapped in <mark> (built from text nodes). */
-  function renderHighlighted(container, text, sentences) {
-    const ranges = [];
-    for (const s of sentences) {
-      for (const probe of [s, s.replace(/[。；;！!？?，,]+$/, "")]) {
-        if (probe.length < 6) continue;
-        const at = text.indexOf(probe);
-        if (at >= 0) { ranges.push([at, at + probe.length]); break; }
-      }
-    }
-    ranges.sort((a, b) => a[0] - b[0]);
-    let pos = 0;
-    for (const [start, end] of ranges) {
-      if (start < pos) continue;
-      if (start > pos) container.append(document.createTextNode(text.slice(pos, start)));
-      container.append(el("mark", "", text.slice(start, end)));
-      pos = end;
-    }
-    if (pos < text.length) container.append(document.createTextNode(text.slice(pos)));
-    return ranges.length > 0;
-  }
+/** A clause's text for a card, without the heading the card already shows as its path. */
+function snippetOf(r) {
+  let text = r.text.replace(/\s+/g, " ").trim();
+  const heading = (r.section_path || []).slice(-1)[0];
+  if (heading && text.startsWith(heading)) text = text.slice(heading.length).replace(/^[\s。：:]+/, "");
+  return text;
+}
 
-  /** The answer's sentences that carry marker n, without the markers. */
-  function sentencesCiting(answerText, n) {
-    const out = [];
-    const re = /([^\[\]]+?)((?:\[\d+\])+)/g;
-    let m;
-    while ((m = re.exec(answerText)) !== null) {
-      const markers = m[2].match(/\d+/g).map(Number);
-      if (!markers.includes(n)) continue;
-      // A segment may hold several sentences: each is tried on its own.
-      for (const part of m[1].split(/(?<=[。；！？])/)) {
-        const t = part.trim();
-        if (t) out.push(t);
-      }
-    }
-    return out;
-  }
-
-  function docMetaLine(d) {
-    return [d.issuer, d.doc_number, d.date].filter(Boolean).join(" · ");
-  }
-
-  function statusBadge(status) {
-    if (status === "draft") return el("span", "badge draft", "征求意见稿");
-    if (status === "final") return el("span", "badge final", "正式文件");
-    return status ? el("span", "badge", status) : null;
-  }
-
-  const LEVELS = { province: "省级", city: "市级", county: "县级" };
-
-  function scrollToEnd() {
-    const box = $("conversation");
-    box.scrollTop = box.scrollHeight;
-  }
-
-  // --- API access ---------------------------------------------------------------------------
-
-  class ApiError extends Error {
-    constructor(status, message) { super(message); this.status = status; }
-  }
-
-  function authHeaders() {
-    const key = localStorage.getItem(KEY_STORAGE);
-    return key ? { Authorization: "Bearer " + key } : {};
-  }
-
-  async function apiFetch(path, options = {}) {
-    const headers = Object.assign({}, options.headers || {}, authHeaders());
-    const res = await fetch(path, Object.assign({}, options, { headers }));
-    if (res.ok) return res;
-    let message = res.status + " " + res.statusText;
-    try {
-      const body = await res.json();
-      const detail = body.detail ?? (body.error && body.error.message);
-      if (typeof detail === "string") message = detail;
-      else if (Array.isArray(detail) && detail.length) message = detail.map((d) => d.msg).join("; ");
-    } catch (_) { /* not JSON: keep the status line */ }
-    if (res.status === 401) askForKey();
-    throw new ApiError(res.status, message);
-  }
-
-  async function getJSON(path) {
-    return (await apiFetch(path)).json();
-  }
-
-  /** POST a question and call onEvent(name, data) for each server-sent event. */
-  async function streamAsk(body, onEvent) {
-    const res = await apiFetch("/api/ask/stream", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify(body),
+/** The answer as clean text with a numbered source list (what 复制 puts on the clipboard). */
+function copyText(answer) {
+  let text = displayText(shownAnswer(answer)).trim();
+  if (answer.citations.length) {
+    const lines = answer.citations.map((c) => {
+      const d = docs.byId.get(c.doc_id);
+      const status = d ? (d.status === "draft" ? "（征求意见稿）" : "") : "";
+      return "[" + c.n + "] " + bookTitle(d ? d.title : c.doc_title) + status + " " + c.section_path.join(" ");
     });
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    const flush = (block) => {
-      let name = "message";
-      const data = [];
-      for (const line of block.split("\n")) {
-        if (!line || line.startsWith(":")) continue; // comments are keep-alive pings
-        const colon = line.indexOf(":");
-        const field = colon < 0 ? line : line.slice(0, colon);
-        let value = colon < 0 ? "" : line.slice(colon + 1);
-        if (value.startsWith(" ")) value = value.slice(1);
-        if (field === "event") name = value;
-        else if (field === "data") data.push(value);
-      }
-      if (data.length) onEvent(name, JSON.parse(data.join("\n")));
-    };
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, "\n");
-      let cut;
-      while ((cut = buffer.indexOf("\n\n")) >= 0) {
-        flush(buffer.slice(0, cut));
-        buffer = buffer.slice(cut + 2);
-      }
-    }
-    if (buffer.trim()) flush(buffer);
+    text += "\n\n来源：\n" + lines.join("\n");
   }
+  return text;
+}
 
-  function askForKey() {
-    $("auth").hidden = false;
-    $("auth-key").focus();
+function shownAnswer(answer) {
+  let shown = answer.answer;
+  if (!answer.answered) {
+    // The nearest clauses are listed as cards below, not as one long sentence.
+    const cut = shown.indexOf("可能相关的条款");
+    if (cut > 0) shown = shown.slice(0, cut).trim();
   }
+  return shown;
+}
 
-  // --- chat -------------------------------------------------------------------------------
-
-  function addUserMessage(text) {
-    const li = el("li", "msg-user");
-    li.append(el("div", "bubble", text));
-    $("messages").append(li);
+async function copyToClipboard(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch (_) {
+    const area = el("textarea", "sr-only");
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand("copy");
+    area.remove();
+    return ok;
   }
+}
 
-  function addAssistantMessage() {
-    const li = el("li", "msg-assistant");
-    li.append(el("div", "avatar", "策"));
-    const card = el("div", "answer-card card");
-    const notice = el("p", "notice");
-    notice.hidden = true;
-    const text = el("div", "answer-text");
-    const typing = el("div", "typing");
-    typing.setAttribute("aria-label", "正在检索文件");
-    typing.append(el("span"), el("span"), el("span"));
-    text.append(typing);
-    card.append(notice, text);
-    li.append(card);
-    $("messages").append(li);
-    return { li, card, notice, text, answer: null, streamed: "" };
-  }
+function iconButton(label, text, onClick) {
+  const b = el("button", "foot-button", text);
+  b.type = "button";
+  if (label) b.setAttribute("aria-label", label);
+  b.addEventListener("click", onClick);
+  return b;
+}
 
-  function openCitation(msg, n, button) {
-    const citation = msg.answer && msg.answer.citations.find((c) => c.n === n);
-    if (!citation) return; // the final event with the citations has not arrived yet
-    document.querySelectorAll(".cite.active, .source.active").forEach((b) => b.classList.remove("active"));
-    msg.card.querySelectorAll('[data-n="' + n + '"]').forEach((b) => b.classList.add("active"));
-    if (button) button.classList.add("active");
-    openClause(citation.chunk_id, sentencesCiting(msg.answer.answer, n));
-  }
+/** The user's bubble and an empty answer card for a turn; returns the view to fill. */
+function addTurnView(turn) {
+  const user = el("li", "msg-user");
+  user.append(el("div", "bubble", turn.question));
+  const li = el("li", "msg-assistant");
+  li.append(el("div", "avatar", "策"));
+  const card = el("div", "answer-card card");
+  const text = el("div", "answer-text");
+  card.append(text);
+  li.append(card);
+  $("messages").append(user, li);
+  return { turn, li, user, card, text, answer: null, streamed: "" };
+}
 
-  function sourceButton(labelN, doc, path, snippet, onClick) {
-    const button = el("button", "source");
-    button.type = "button";
-    if (labelN !== null) {
-      const badge = el("span", "cite", labelN);
-      button.dataset.n = String(labelN);
-      button.append(badge);
-    } else {
-      button.append(el("span", "bullet"));
-    }
-    const body = el("span", "source-body");
-    body.append(el("span", "source-doc", "《" + doc + "》"));
-    if (path) body.append(el("span", "source-path", path));
-    if (snippet) body.append(el("span", "source-snippet", snippet));
-    button.append(body);
-    button.addEventListener("click", onClick);
-    return button;
-  }
+function showTyping(view) {
+  const typing = el("div", "typing");
+  typing.setAttribute("role", "img");
+  typing.setAttribute("aria-label", "正在检索文件");
+  typing.append(el("span"), el("span"), el("span"));
+  view.text.replaceChildren(typing);
+}
 
-  function finishAnswer(msg, answer) {
-    msg.answer = answer;
-    const refused = !answer.answered;
-    msg.card.classList.toggle("refused", refused);
-    let shown = answer.answer;
-    if (refused) {
-      // The nearest clauses are listed as cards below, not as one long sentence.
-      const cut = shown.indexOf("可能相关的条款");
-      if (cut > 0) shown = shown.slice(0, cut).trim();
-      msg.card.insertBefore(el("span", "status-chip refused", "文件中未找到答案"), msg.notice);
-    }
-    renderMarked(msg.text, shown, (n, b) => openCitation(msg, n, b));
-    if (answer.notice) {
-      msg.notice.textContent = answer.notice;
-      msg.notice.hidden = false;
-    }
-    if (answer.citations.length) {
-      const box = el("div", "sources");
-      box.append(el("p", "sources-title", "来源"));
-      const list = el("ul", "source-list");
-      for (const c of answer.citations) {
-        const li = el("li");
-        li.append(sourceButton(c.n, c.doc_title, c.section_path.join(" › "), null,
-          (ev) => openCitation(msg, c.n, ev.currentTarget)));
-        list.append(li);
-      }
-      box.append(list);
-      msg.card.append(box);
-    } else if (refused && answer.retrieved.length) {
-      const box = el("div", "sources related");
-      box.append(el("p", "sources-title", "可能相关"));
-      const list = el("ul", "source-list");
-      for (const r of answer.retrieved.slice(0, RELATED_SHOWN)) {
-        const li = el("li");
-        li.append(sourceButton(null, r.doc_title, r.section_path.join(" › "), r.text.replace(/\s+/g, " "),
-          () => openClause(r.chunk_id, [])));
-        list.append(li);
-      }
-      box.append(list);
-      msg.card.append(box);
-    }
-    const foot = el("div", "answer-foot");
-    foot.append(el("span", "", "用时 " + Math.round(answer.latency_ms) + " ms"));
-    if (answer.citations.length) foot.append(el("span", "", answer.citations.length + " 处引用"));
-    msg.card.append(foot);
-  }
+function scopeChip(card, turnScope) {
+  const text = scope.describe(turnScope);
+  if (text) card.prepend(el("p", "answer-scope", "检索范围：" + text));
+}
 
-  function showError(msg, message) {
-    msg.text.replaceChildren(el("span", "error-text", "出错了：" + message));
-  }
-
-  async function ask(question) {
-    question = question.trim();
-    if (!question || state.busy) return;
-    state.busy = true;
-    updateSend();
-    $("welcome").hidden = true;
-    addUserMessage(question);
-    const msg = addAssistantMessage();
-    scrollToEnd();
-    const body = { question, history: state.history.slice(-HISTORY_TURNS) };
-    try {
-      await streamAsk(body, (name, data) => {
-        if (name === "delta") {
-          msg.streamed += data.text;
-          renderMarked(msg.text, msg.streamed, () => {});
-        } else if (name === "answer") {
-          finishAnswer(msg, data);
-        } else if (name === "error") {
-          throw new ApiError(500, data.detail || "回答失败");
-        }
-        scrollToEnd();
-      });
-      if (!msg.answer) throw new ApiError(0, "连接中断，未收到完整回答");
-      state.history.push({ role: "user", content: question },
-        { role: "assistant", content: msg.answer.answer });
-    } catch (err) {
-      showError(msg, err.message || String(err));
-    } finally {
-      state.busy = false;
-      updateSend();
-      scrollToEnd();
-      $("question").focus();
-    }
-  }
-
-  function updateSend() {
-    $("send").disabled = state.busy || !$("question").value.trim();
-  }
-
-  function newConversation() {
-    state.history = [];
-    $("messages").replaceChildren();
-    $("welcome").hidden = false;
-    closePanel();
-    $("question").focus();
-  }
-
-  // --- the side panel: a clause with the clauses around it --------------------------------
-
-  function closePanel() {
-    $("panel").hidden = true;
-    $("layout").classList.remove("with-panel");
-    state.openChunk = null;
-    document.querySelectorAll(".cite.active, .source.active").forEach((b) => b.classList.remove("active"));
-  }
-
-  function clauseBox(clause, kind, label) {
-    const box = el(kind === "current" ? "article" : "button", "ctx " + kind);
-    if (kind !== "current") {
-      box.type = "button";
-      box.title = "打开" + label;
-      box.addEventListener("click", () => openClause(clause.chunk_id, []));
-    }
-    const head = el("div", "ctx-label");
-    if (kind === "current") {
-      head.append(el("span", "", label)); // the breadcrumb above already names the section
-    } else {
-      head.append(el("span", "ctx-path", clause.section_path[clause.section_path.length - 1] || clause.label));
-      head.append(el("span", "", label));
-    }
-    box.append(head);
-    const text = el("div", "ctx-text");
-    box.append(text);
-    return { box, text };
-  }
-
-  async function openClause(chunkId, highlights) {
-    state.openChunk = chunkId;
-    const panel = $("panel");
-    panel.hidden = false;
-    $("layout").classList.add("with-panel");
-    const body = $("panel-body");
-    body.replaceChildren(el("p", "panel-empty", "正在载入条款…"));
-    let data;
-    try {
-      data = await getJSON("/api/chunks/" + encodeURIComponent(chunkId));
-    } catch (err) {
-      body.replaceChildren(el("p", "error-text", "无法载入条款：" + err.message));
-      return;
-    }
-    if (state.openChunk !== chunkId) return; // another clause was opened meanwhile
-    const { clause, document: doc, previous, next } = data;
-    $("panel-title").textContent = "《" + doc.title + "》";
-    $("panel-meta").replaceChildren();
-    const metaText = docMetaLine(doc);
-    if (metaText) $("panel-meta").append(el("span", "", metaText));
-    const badge = statusBadge(doc.status);
-    if (badge) $("panel-meta").append(badge);
-
-    const path = $("panel-path");
-    path.replaceChildren();
-    for (const part of clause.section_path) path.append(el("li", "", part));
-
-    body.replaceChildren();
-    if (previous) {
-      const p = clauseBox(previous, "neighbour", "上一条");
-      p.text.textContent = previous.text;
-      body.append(p.box);
-    }
-    const cur = clauseBox(clause, "current", "引用条款");
-    renderHighlighted(cur.text, clause.text, highlights || []);
-    if (clause.responsible_units && clause.responsible_units.length) {
-      const units = el("div", "units");
-      units.append(el("strong", "", "责任单位："), document.createTextNode(clause.responsible_units.join("、")));
-      if (clause.lead_units && clause.lead_units.length) {
-        units.append(document.createTextNode("　"), el("strong", "", "牵头："),
-          document.createTextNode(clause.lead_units.join("、")));
-      }
-      cur.box.append(units);
-    }
-    body.append(cur.box);
-    if (next) {
-      const n = clauseBox(next, "neighbour", "下一条");
-      n.text.textContent = next.text;
-      body.append(n.box);
-    }
-    cur.box.scrollIntoView({ block: "nearest" });
-    document.querySelectorAll(".tree-node.active").forEach((b) => b.classList.remove("active"));
-    document.querySelectorAll('.tree-node[data-chunk="' + CSS.escape(chunkId) + '"]')
-      .forEach((b) => b.classList.add("active"));
-  }
-
-  // --- documents --------------------------------------------------------------------------
-
-  async function loadDocuments() {
-    const status = $("index-status");
-    try {
-      const data = await getJSON("/api/documents");
-      state.docs = data.documents;
-      const clauses = state.docs.reduce((sum, d) => sum + d.clauses, 0);
-      status.textContent = "已收录 " + state.docs.length + " 份文件 · " + clauses + " 条款";
-      status.className = "index-status ready";
-      renderDocList();
-    } catch (err) {
-      status.textContent = err.status === 401 ? "需要访问密钥" : "服务不可用";
-      status.className = "index-status down";
-    }
-  }
-
-  function renderDocList() {
-    const list = $("doc-list");
-    list.replaceChildren();
-    for (const d of state.docs) {
+function finishView(view, answer) {
+  view.answer = answer;
+  const card = view.card;
+  const refused = !answer.answered;
+  card.classList.toggle("refused", refused);
+  if (refused) card.prepend(el("span", "status-chip refused", "文件中未找到答案"));
+  scopeChip(card, view.turn.scope);
+  renderMarked(view.text, displayText(shownAnswer(answer)), (n) => citeButton(view, n));
+  const notice = (answer.notice || "").split("；").filter((p) => p && !UNDERSTOOD.test(p)).join("；");
+  if (notice) view.text.before(el("p", "notice", notice));
+  if (answer.citations.length) {
+    const box = el("div", "sources");
+    box.append(el("h3", "sources-title", "来源"));
+    const list = el("ul", "source-list");
+    for (const c of answer.citations) {
       const li = el("li");
-      const button = el("button", "doc-item" + (d.doc_id === state.activeDoc ? " active" : ""));
-      button.type = "button";
-      button.dataset.doc = d.doc_id;
-      button.append(el("span", "doc-item-title", d.title));
-      const meta = docMetaLine(d);
-      if (meta) button.append(el("span", "doc-item-meta", meta));
-      const badges = el("span", "badges");
-      const s = statusBadge(d.status);
-      if (s) badges.append(s);
-      if (LEVELS[d.level]) badges.append(el("span", "badge", LEVELS[d.level]));
-      badges.append(el("span", "badge", d.clauses + " 条"));
-      button.append(badges);
-      button.addEventListener("click", () => openDocument(d.doc_id));
-      li.append(button);
+      li.append(sourceCard(c.n, c, null, (ev) => openCitation(view, c.n, ev.currentTarget)));
       list.append(li);
     }
-  }
-
-  function renderTree(nodes) {
-    const ul = el("ul");
-    for (const node of nodes) {
+    box.append(list);
+    card.append(box);
+  } else if (refused && answer.retrieved.length) {
+    const box = el("div", "sources related");
+    box.append(el("h3", "sources-title", "可能相关"));
+    const list = el("ul", "source-list");
+    for (const r of answer.retrieved.slice(0, RELATED_SHOWN)) {
       const li = el("li");
-      const button = el("button", "tree-node" + (node.chunks.length ? "" : " heading-only"), node.title);
-      button.type = "button";
-      if (node.chunks.length) {
-        const first = node.chunks[0].chunk_id;
-        button.dataset.chunk = first;
-        button.addEventListener("click", () => openClause(first, []));
-        if (node.chunks.length > 1) button.append(el("span", "tree-parts", node.chunks.length + " 段"));
+      li.append(sourceCard(null, r, snippetOf(r),
+        (ev) => openClause(r.chunk_id, [], ev.currentTarget)));
+      list.append(li);
+    }
+    box.append(list);
+    card.append(box);
+  }
+  const foot = el("div", "answer-foot");
+  const copy = iconButton("复制回答和来源", "复制", async () => {
+    const ok = await copyToClipboard(copyText(answer));
+    copy.textContent = ok ? "已复制" : "复制失败";
+    setTimeout(() => { copy.textContent = "复制"; }, 1600);
+  });
+  copy.classList.add("copy-button");
+  foot.append(copy);
+  if (answer.citations.length) foot.append(el("span", "foot-note", answer.citations.length + " 处引用"));
+  card.append(foot);
+}
+
+function failView(view, turn) {
+  const card = view.card;
+  scopeChip(card, turn.scope);
+  if (turn.stopped) {
+    if (turn.partial) renderMarked(view.text, displayText(turn.partial), (n) => el("span", "cite", n));
+    else view.text.replaceChildren();
+    card.append(el("p", "stopped-note", "已停止回答。"));
+  } else {
+    view.text.replaceChildren(el("p", "error-text", turn.error.message));
+  }
+  const foot = el("div", "answer-foot");
+  const retry = iconButton(null, "重新回答", () => retryTurn(turn));
+  retry.classList.add("retry-button");
+  foot.append(retry);
+  card.append(foot);
+}
+
+function renderConversation() {
+  const conv = state.conv;
+  $("messages").replaceChildren();
+  for (const turn of conv.turns) {
+    const view = addTurnView(turn);
+    if (turn.answer) finishView(view, turn.answer);
+    else if (turn.error || turn.stopped) failView(view, turn);
+    else { turn.stopped = true; failView(view, turn); } // cut off by a reload
+  }
+  $("welcome").hidden = conv.turns.length > 0;
+  $("chat-title").textContent = conversations.titleOf(conv);
+  renderConvList();
+}
+
+// --- asking -------------------------------------------------------------------------------
+
+function scrollToEnd() {
+  const box = $("conversation");
+  box.scrollTop = box.scrollHeight;
+}
+
+function setBusy(busy) {
+  $("send").hidden = busy;
+  $("stop").hidden = !busy;
+  updateSend();
+}
+
+function updateSend() {
+  $("send").disabled = Boolean(state.pending) || !$("question").value.trim();
+}
+
+async function ask(question, turnScope) {
+  question = question.trim();
+  if (!question || state.pending) return;
+  const conv = state.conv;
+  const history = conversations.history(conv, HISTORY_MESSAGES);
+  const turn = conversations.addTurn(conv, question, turnScope);
+  $("welcome").hidden = true;
+  const view = addTurnView(turn);
+  showTyping(view);
+  renderConvList();
+  $("chat-title").textContent = conversations.titleOf(conv);
+  scrollToEnd();
+  const controller = new AbortController();
+  const pending = { controller, conv, turn, view };
+  state.pending = pending;
+  setBusy(true);
+  const body = { question };
+  if (history.length) body.history = history;
+  const filters = scope.filters(turnScope);
+  if (filters) body.filters = filters;
+  try {
+    await api.streamAsk(body, (name, data) => {
+      if (state.pending !== pending) return; // stopped or left: late pieces are dropped
+      if (name === "delta") {
+        view.streamed += data.text;
+        renderMarked(view.text, displayText(view.streamed), (n) => el("span", "cite", n));
+      } else if (name === "answer") {
+        turn.answer = data;
+        finishView(view, data);
+      } else if (name === "error") {
+        throw new api.ApiError("server", "回答时出错了，请重试。", 500, data.detail || "");
       }
-      li.append(button);
-      if (node.children.length) li.append(renderTree(node.children));
-      ul.append(li);
+      scrollToEnd();
+    }, controller.signal);
+    if (!turn.answer) throw new api.ApiError("stream", "连接中断，没有收到完整的回答。");
+    $("announcer").textContent = "回答：" + withoutMarkers(displayText(shownAnswer(turn.answer)));
+  } catch (err) {
+    if (err.kind === "aborted") {
+      turn.stopped = true;
+      turn.partial = view.streamed;
+    } else {
+      turn.error = { kind: err.kind || "client", message: err.message || String(err) };
+      $("announcer").textContent = turn.error.message;
     }
-    return ul;
-  }
-
-  async function openDocument(docId) {
-    state.activeDoc = docId;
-    renderDocList();
-    const box = $("doc-detail");
-    box.replaceChildren(el("p", "panel-empty", "正在载入…"));
-    let doc;
-    try {
-      doc = await getJSON("/api/documents/" + encodeURIComponent(docId));
-    } catch (err) {
-      box.replaceChildren(el("p", "error-text", "无法载入文件：" + err.message));
-      return;
-    }
-    box.replaceChildren();
-    box.append(el("h2", "doc-detail-title", doc.title));
-    const meta = docMetaLine(doc);
-    if (meta) box.append(el("p", "doc-detail-meta", meta));
-    const badges = el("div", "badges");
-    const s = statusBadge(doc.status);
-    if (s) badges.append(s);
-    if (LEVELS[doc.level]) badges.append(el("span", "badge", LEVELS[doc.level]));
-    badges.append(el("span", "badge", doc.clauses + " 条"));
-    if (doc.file_name) badges.append(el("span", "badge", doc.file_name));
-    box.append(badges);
-    const tree = renderTree(doc.tree);
-    tree.className = "tree";
-    box.append(tree);
-  }
-
-  async function upload(file) {
-    const status = $("upload-status");
-    status.hidden = false;
-    status.className = "upload-status";
-    status.textContent = "正在上传并解析 " + file.name + "…";
-    const form = new FormData();
-    form.append("file", file);
-    try {
-      const res = await apiFetch("/api/documents", { method: "POST", body: form });
-      const data = await res.json();
-      status.className = "upload-status ok";
-      status.textContent = data.status === "unchanged"
-        ? file.name + " 已收录，内容未变。"
-        : "已收录《" + (data.document ? data.document.title : file.name) + "》，共 " + data.clauses + " 条。";
-      await loadDocuments();
-      if (data.doc_id) openDocument(data.doc_id);
-    } catch (err) {
-      status.className = "upload-status error";
-      status.textContent = "未能收录 " + file.name + "：" + err.message;
+    if (view.li.isConnected) failView(view, turn);
+  } finally {
+    conversations.save();
+    if (state.pending === pending) {
+      state.pending = null;
+      setBusy(false);
+      if (view.li.isConnected) scrollToEnd();
     }
   }
+}
 
-  // --- views and wiring -------------------------------------------------------------------
+/** Stop the answer being written: the request is aborted, the server stops with it. */
+function stop() {
+  if (!state.pending) return;
+  state.pending.controller.abort();
+  $("question").focus();
+}
 
-  function showView(name) {
-    for (const tab of document.querySelectorAll(".tab")) {
-      const on = tab.dataset.view === name;
-      tab.classList.toggle("active", on);
-      if (on) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
-    }
-    $("view-chat").hidden = name !== "chat";
-    $("view-docs").hidden = name !== "docs";
-    if (name === "docs" && !state.docs.length) loadDocuments();
+function retryTurn(turn) {
+  if (state.pending) return;
+  conversations.removeTurn(state.conv, turn);
+  renderConversation();
+  ask(turn.question, turn.scope);
+}
+
+// --- conversations ------------------------------------------------------------------------
+
+function leaveCurrent() {
+  // A pending answer belongs to the conversation it was asked in: stop it there.
+  if (state.pending) state.pending.controller.abort();
+  state.pending = null;
+  setBusy(false);
+  closePanel();
+}
+
+function newConversation() {
+  leaveCurrent();
+  state.conv = state.conv && state.conv.turns.length === 0 ? state.conv : conversations.create();
+  renderConversation();
+  closeSidebar();
+  $("question").focus();
+}
+
+function switchTo(id) {
+  if (state.conv && state.conv.id === id) { closeSidebar(); return; }
+  leaveCurrent();
+  conversations.activate(id);
+  state.conv = conversations.active();
+  renderConversation();
+  closeSidebar();
+  $("question").focus();
+}
+
+function renderConvList() {
+  const list = $("conv-list");
+  list.replaceChildren();
+  for (const conv of conversations.all()) {
+    if (!conv.turns.length && conv !== state.conv) continue;
+    const li = el("li", "conv" + (conv === state.conv ? " active" : ""));
+    const open = el("button", "conv-open");
+    open.type = "button";
+    if (conv === state.conv) open.setAttribute("aria-current", "true");
+    open.append(el("span", "conv-title", conversations.titleOf(conv)));
+    open.append(el("span", "conv-time", (conv.turns.length ? conv.turns.length + " 问 · " : "尚未提问 · ")
+      + shortTime(conv.updated)));
+    open.addEventListener("click", () => switchTo(conv.id));
+    const rename = iconButton("改名：" + conversations.titleOf(conv), "改名", () => renameConversation(conv));
+    const del = iconButton("删除对话：" + conversations.titleOf(conv), "删除", () => deleteConversation(conv));
+    rename.classList.add("conv-action");
+    del.classList.add("conv-action");
+    li.append(open, rename, del);
+    list.append(li);
   }
+}
 
-  function init() {
-    const input = $("question");
-    input.addEventListener("input", () => {
-      input.style.height = "auto";
-      input.style.height = Math.min(input.scrollHeight, 180) + "px";
-      updateSend();
-    });
-    input.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
-        ev.preventDefault();
-        $("composer").requestSubmit();
-      }
-    });
-    $("composer").addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      const q = input.value;
-      if (!q.trim() || state.busy) return;
-      input.value = "";
-      input.style.height = "auto";
-      ask(q);
-    });
-    for (const example of document.querySelectorAll(".example")) {
-      example.addEventListener("click", () => ask(example.textContent));
-    }
-    $("new-chat").addEventListener("click", newConversation);
-    $("panel-close").addEventListener("click", closePanel);
-    document.addEventListener("keydown", (ev) => {
-      if (ev.key === "Escape" && !$("panel").hidden) closePanel();
-    });
-    for (const tab of document.querySelectorAll(".tab")) {
-      tab.addEventListener("click", () => showView(tab.dataset.view));
-    }
-    $("upload-input").addEventListener("change", (ev) => {
-      const file = ev.target.files[0];
-      if (file) upload(file);
-      ev.target.value = "";
-    });
-    $("auth-form").addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      localStorage.setItem(KEY_STORAGE, $("auth-key").value.trim());
-      $("auth").hidden = true;
-      loadDocuments();
-    });
+async function renameConversation(conv) {
+  const dialog = $("rename");
+  $("rename-input").value = conversations.titleOf(conv);
+  dialog.returnValue = "";
+  dialog.showModal();
+  $("rename-input").select();
+  await new Promise((resolve) => dialog.addEventListener("close", resolve, { once: true }));
+  if (dialog.returnValue === "ok" && $("rename-input").value.trim()) {
+    conversations.rename(conv.id, $("rename-input").value);
+    renderConvList();
+    if (conv === state.conv) $("chat-title").textContent = conversations.titleOf(conv);
+  }
+}
+
+async function deleteConversation(conv) {
+  const ok = await confirmDialog("删除这个对话？", "“" + conversations.titleOf(conv) + "”将从本浏览器中删除，无法恢复。");
+  if (!ok) return;
+  const wasCurrent = conv === state.conv;
+  if (wasCurrent) leaveCurrent();
+  conversations.remove(conv.id);
+  if (wasCurrent) {
+    const rest = conversations.all().filter((c) => c.turns.length);
+    if (rest.length) conversations.activate(rest[0].id);
+    state.conv = conversations.active();
+    renderConversation();
+  } else {
+    renderConvList();
+  }
+  $("new-chat").focus();
+}
+
+function openSidebar() {
+  $("view-chat").classList.add("sidebar-open");
+  $("sidebar-backdrop").hidden = false;
+  $("sidebar-toggle").setAttribute("aria-expanded", "true");
+  $("new-chat").focus();
+}
+
+function closeSidebar() {
+  if (!$("view-chat").classList.contains("sidebar-open")) return;
+  $("view-chat").classList.remove("sidebar-open");
+  $("sidebar-backdrop").hidden = true;
+  $("sidebar-toggle").setAttribute("aria-expanded", "false");
+}
+
+// --- dialogs ------------------------------------------------------------------------------
+
+/** A yes/no question in a modal dialog; resolves true for 确定. */
+function confirmDialog(title, text) {
+  const dialog = $("confirm");
+  $("confirm-title").textContent = title;
+  $("confirm-text").textContent = text;
+  dialog.returnValue = "";
+  dialog.showModal();
+  $("confirm-cancel").focus();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+  });
+}
+
+function askForKey(hadKey) {
+  const dialog = $("auth");
+  api.setAuthNeeded(true);
+  $("auth-error").hidden = !hadKey;
+  $("auth-error").textContent = hadKey ? "保存的密钥不正确，请重新输入。" : "";
+  if (!dialog.open) dialog.showModal();
+  $("auth-key").focus();
+}
+
+// --- views and wiring ---------------------------------------------------------------------
+
+function showView(name) {
+  for (const tab of document.querySelectorAll(".tab")) {
+    const on = tab.dataset.view === name;
+    tab.classList.toggle("active", on);
+    if (on) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
+  }
+  $("view-chat").hidden = name !== "chat";
+  $("view-docs").hidden = name !== "docs";
+  if (name === "docs" && !docs.loaded) refreshDocuments();
+}
+
+async function refreshDocuments() {
+  try {
+    await loadDocuments();
+    api.setAuthNeeded(false);
+  } catch (_) { /* the status dot and the key dialog say what is wrong */ }
+}
+
+function fitPlaceholder() {
+  $("question").placeholder = window.matchMedia("(max-width: 600px)").matches
+    ? "输入政策问题…" : "输入问题，例如：遂昌重点发展哪些未来产业？";
+}
+
+function init() {
+  const input = $("question");
+  input.addEventListener("input", () => {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight, 180) + "px";
     updateSend();
-    loadDocuments();
-    input.focus();
+  });
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      $("composer").requestSubmit();
+    }
+  });
+  $("composer").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const q = input.value;
+    if (!q.trim() || state.pending) return;
+    input.value = "";
+    input.style.height = "auto";
+    ask(q, scope.snapshot());
+  });
+  for (const example of document.querySelectorAll(".example")) {
+    example.addEventListener("click", () => ask(example.textContent, scope.snapshot()));
   }
+  $("stop").addEventListener("click", stop);
+  $("new-chat").addEventListener("click", newConversation);
+  $("sidebar-toggle").addEventListener("click", openSidebar);
+  $("sidebar-backdrop").addEventListener("click", closeSidebar);
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && $("view-chat").classList.contains("sidebar-open")) {
+      closeSidebar();
+      $("sidebar-toggle").focus();
+    }
+  });
+  for (const tab of document.querySelectorAll(".tab")) {
+    tab.addEventListener("click", () => showView(tab.dataset.view));
+  }
+  // A copied selection keeps the markers as [n], not glued digits ("…局。1加快…").
+  $("messages").addEventListener("copy", (ev) => {
+    const sel = document.getSelection();
+    if (!sel || sel.isCollapsed) return;
+    const frag = sel.getRangeAt(0).cloneContents();
+    ev.clipboardData.setData("text/plain", textWithMarkers(frag));
+    ev.preventDefault();
+  });
+  $("auth-form").addEventListener("submit", () => {
+    api.setKey($("auth-key").value.trim());
+    api.setAuthNeeded(false);
+    refreshDocuments();
+  });
+  $("auth-cancel").addEventListener("click", () => $("auth").close());
+  api.on("auth", askForKey);
+  api.on("status", ({ state: now, was }) => {
+    if (now === "ready" && was === "down") refreshDocuments(); // back after an outage
+  });
+  setHooks({
+    changed: () => { scope.render(); if (state.conv) renderConversationSources(); },
+    askDocument: (doc) => {
+      scope.set({ doc_ids: [doc.doc_id] });
+      showView("chat");
+      closePanel();
+      input.focus();
+    },
+    confirm: confirmDialog,
+  });
+  window.matchMedia("(max-width: 600px)").addEventListener("change", fitPlaceholder);
+  fitPlaceholder();
+  initPanel();
+  scope.init();
+  initLibrary();
+  state.conv = conversations.active();
+  conversations.onChange(renderConvList); // another tab asked or renamed
+  renderConversation();
+  scope.render();
+  updateSend();
+  refreshDocuments();
+  api.poll();
+  input.focus();
+}
 
-  init();
-})();
+/** Source cards read titles and places from the document list: redraw when it arrives. */
+function renderConversationSources() {
+  if (state.pending) return; // the answer being written is drawn when it finishes
+  const top = $("conversation").scrollTop;
+  renderConversation();
+  $("conversation").scrollTop = top;
+}
+
+init();
