@@ -1,0 +1,112 @@
+"""Which clauses an answer may quote: the places and documents a question names.
+
+A question about 成都 is answered from 成都's documents or not at all; a question naming
+《…》 from that document. A place with documents of its own (its name in their title, region
+or issuer) scopes to them; a place that only appears inside documents (丽水 in a provincial
+plan) scopes to the clauses that mention it. When neither exists the question is refused for
+that place rather than answered from another one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .questions import QuestionAnalysis
+from .retrieval import Filters, HybridRetriever
+from .text import normalize
+from .types import Clause, RetrievedClause
+
+
+@dataclass
+class Scope:
+    """The outcome of scoping: the clauses to answer from, or why there are none."""
+
+    retrieved: list[RetrievedClause]
+    #: The place or document the answer is limited to (for labels and refusals), if any.
+    subject: str | None = None
+    #: Set when the named place or document has nothing in the index: the refusal's subject.
+    missing: str | None = None
+    doc_ids: list[str] = field(default_factory=list)
+
+
+class Scoper:
+    """Scopes retrieved clauses to the places and documents a question names."""
+
+    def __init__(self, retriever: HybridRetriever) -> None:
+        self.retriever = retriever
+
+    def _identities(self) -> dict[str, tuple[str, str]]:
+        """doc_id → (normalised title, normalised title + region + issuer), cached per index."""
+        bm25 = self.retriever.bm25
+        if getattr(self, "_for", None) is not bm25:
+            ids: dict[str, tuple[str, str]] = {}
+            for c in bm25.clauses:
+                if c.doc_id not in ids:
+                    meta = c.meta
+                    extra = f"{meta.region or ''}{meta.issuer or ''}{meta.title or ''}" if meta else ""
+                    ids[c.doc_id] = (normalize(c.doc_title), normalize(c.doc_title + extra))
+            self._ids, self._for = ids, bm25
+        return self._ids
+
+    def docs_of_place(self, place: str) -> list[str]:
+        """Documents issued for or by ``place`` (its name in their title, region or issuer)."""
+        stem = normalize(place)
+        return [d for d, (_, ident) in self._identities().items() if stem in ident]
+
+    def docs_titled(self, name: str) -> list[str]:
+        """Documents whose title contains ``name`` (a 《…》 or quoted name of the question)."""
+        return [d for d, (title, _) in self._identities().items() if name and name in title]
+
+    def scope(self, analysis: QuestionAnalysis, retrieved: list[RetrievedClause],
+              places: list[str] | None = None) -> Scope:
+        """The retrieved clauses an answer to ``analysis`` may quote (re-retrieved within scope).
+
+        ``places`` overrides the question's places (a comparison scopes one place at a time).
+        """
+        names = analysis.places if places is None else places
+        titled = sorted({d for t in analysis.titles for d in self.docs_titled(t)})
+        own = {p: self.docs_of_place(p) for p in names}
+        with_docs = [p for p in names if own[p]]
+        doc_ids: list[str] = []
+        subject = None
+        if titled:
+            doc_ids = titled
+            subject = "《" + self._title_of(titled[0]) + "》"
+            # Places that do not issue these documents must be mentioned in their clauses.
+            mention = [p for p in names if not set(own[p]) & set(titled)]
+        elif with_docs:
+            doc_ids = sorted({d for p in with_docs for d in own[p]})
+            subject = "、".join(with_docs)
+            mention = [p for p in names if p not in with_docs]
+        else:
+            mention = list(names)
+            subject = "、".join(names) or None
+        pool = retrieved
+        if doc_ids:
+            inside = [r for r in retrieved if r.clause.doc_id in doc_ids]
+            if len(inside) < min(3, len(retrieved)):
+                # The place's own clauses may rank below other places' ones: ask again, within.
+                k = max(len(retrieved), 5)
+                again = self.retriever.retrieve(analysis.question, k=k, filters=Filters(doc_ids=doc_ids))
+                seen = {r.clause.chunk_id for r in inside}
+                inside += [r for r in again if r.clause.chunk_id not in seen]
+            pool = inside
+        for place in mention:
+            stem = normalize(place)
+            pool = [r for r in pool if stem in normalize(_context(r.clause))]
+            if not pool:
+                return Scope(retrieved=[], subject=place, missing=place, doc_ids=doc_ids)
+        if names and not pool:
+            return Scope(retrieved=[], subject=subject, missing=subject, doc_ids=doc_ids)
+        return Scope(retrieved=pool, subject=subject if (names or titled) else None, doc_ids=doc_ids)
+
+    def _title_of(self, doc_id: str) -> str:
+        for c in self.retriever.bm25.clauses:
+            if c.doc_id == doc_id:
+                return c.doc_title.strip("《》")
+        return doc_id
+
+
+def _context(clause: Clause) -> str:
+    """A clause's text with its section path and document title: where a place may be named."""
+    return f"{clause.doc_title} {' '.join(clause.section_path)} {clause.text}"
