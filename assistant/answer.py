@@ -117,7 +117,7 @@ class ExtractiveComposer:
         terms = self._terms(analysis.question)
         names = [normalize(p) for p in analysis.places] + list(analysis.titles)
         keys = {t: w for t, w in terms.items()
-                if not q.TYPE_WORDS.match(t)
+                if q.is_topic_term(t)
                 and not any(normalize(t) in n or n in normalize(t) for n in names)}
         return keys or terms
 
@@ -135,13 +135,16 @@ class ExtractiveComposer:
         return self._missing_in(analysis, scope.retrieved)
 
     def _missing_in(self, analysis: q.QuestionAnalysis, pool: list[RetrievedClause]) -> str | None:
+        """A year or the asked value that the scope's best clauses do not state (None: all there)."""
         terms = self._terms(analysis.question)
         best = sorted(pool[:3], key=lambda r: -self._coverage(terms, r.clause.embed_text()))[:2]
         norm_top = normalize(" ".join(r.clause.embed_text() for r in best))
         for year in analysis.years:
             if year not in norm_top:
                 return f"{year}年"
-        if analysis.kind in _TYPE_NAMES and self.typed_sentence(analysis, pool) is None:
+        # Document details (文号, 印发日期) are answered from the header, checked there.
+        if (analysis.kind in _TYPE_NAMES and not _METADATA.search(analysis.question.lower())
+                and self.typed_sentence(analysis, pool) is None):
             if analysis.kind == q.WHO and self._best_with_units(self.key_terms(analysis), pool):
                 return None
             return _TYPE_NAMES[analysis.kind]
@@ -151,10 +154,13 @@ class ExtractiveComposer:
                        pool: list[RetrievedClause]) -> tuple[Clause, str] | None:
         """The best sentence of the top clauses that states a value of the asked type next to
         the question's key terms (the sentence with its clause's headings), or None."""
-        keys = self.key_terms(analysis)
+        all_keys = self.key_terms(analysis)
         best: tuple[float, Clause, str] | None = None
         for rank, r in enumerate(pool[:3]):
             clause = r.clause
+            # Words of the document's own title chose the document, not the sentence.
+            title = normalize(clause.doc_title)
+            keys = {t: w for t, w in all_keys.items() if normalize(t) not in title} or all_keys
             heading = " ".join(clause.section_path[-2:])
             for sentence in _sentences(clause):
                 if sentence.startswith(CHILDREN_PREFIX) or not q.states_type(sentence, analysis.kind):
@@ -269,8 +275,9 @@ class ExtractiveComposer:
         """The refusal's first sentence: what is not stated, and where it was looked for."""
         if missing and "未载明" in missing:
             return missing
-        topic = "、".join(list(dict.fromkeys(
-            t for t in self.key_terms(analysis) if len(t) >= 2 and not t.isascii()))[:3])
+        keys = [t for t in self.key_terms(analysis) if len(t) >= 2 and not t.isascii()]
+        # The longest words, in question order: 孵化器, not 孵化 and 化器.
+        topic = "、".join([t for t in keys if not any(t != o and t in o for o in keys)][:3])
         if scope.missing:
             return f"{REFUSAL_PREFIX}{scope.missing}关于{topic or '该问题'}的规定。"
         if scope.subject:

@@ -35,7 +35,7 @@ _TIME_UNIT = r"(?:年|个月|月|周|星期|日|天|小时|个工作日|工作�
 _ASK_QTY = r"(?:多少|几|多大|多高|多长|多久|若干|何种标准)"
 _TYPE_PATTERNS: list[tuple[str, re.Pattern]] = [
     # How long: 几年, 多少天, 多长时间, 期限是多久.
-    (DURATION, re.compile(r"(?:多少|几)(?:个)?(?:年|月|周|天|日|小时|工作日)(?!的|底|初|末)|多长时间|多久|多长(?:期限|时间)?"
+    (DURATION, re.compile(r"(?:多少|(?<!哪)几)(?:个)?(?:年|月|周|天|日|小时|工作日)(?!的|底|初|末)|多长时间|多久|多长(?:期限|时间)?"
                           r"|(?:期限|时限|年限|有效期|期间)(?:是|为)?(?:多少|多长|几)|how long|how many (?:years|months|days)")),
     # When: 什么时候, 何时, 哪年, 截止日期.
     (DATE, re.compile(r"什么时候|何时|哪一?年|哪一?天|几月|(?:什么|哪个)(?:时间|日期)|(?:起|开始)?(?:施行|实施|生效)(?:日期|时间)"
@@ -48,7 +48,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern]] = [
                         r"资金|经费|租金|价格|额度|上限|最高|标准|金)(?:是|为|有)?(?:多少|几)|(?:多少|几)(?:万|亿)?(?:的)?(?:补贴|补助|"
                         r"奖励|资金|经费|罚款|费用)|罚款.{0,6}(?:多少|几)|how much|amount|subsid|prize|fine of")),
     # How many: 多少个/家/项, 几个, 数量.
-    (COUNT, re.compile(r"(?:多少|几)(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支|种|类|级|位|辆|件|期|部)|数量|how many")),
+    (COUNT, re.compile(r"(?:多少|(?<!哪)几)(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支|种|类|级|位|辆|件|期|部)|数量|how many")),
     # Who: 哪个部门, 由谁, 牵头单位, 负责.
     (WHO, re.compile(r"哪(?:个|些|一个|一些|家)?(?:部门|单位|机关|机构|主体)|由谁|谁(?:来)?(?:负责|牵头|主管|审批|发放|办理|组织|承担|制定|实施)"
                      r"|是谁|(?:牵头|责任|主管|实施|承办|受理|审批)(?:单位|部门|机关|机构)|负责|牵头|\bwho\b|which (?:department|agency|body|unit)"
@@ -120,8 +120,20 @@ VALUE_TYPES = {AMOUNT, RATE, COUNT, DURATION, DATE, WHO}
 TYPE_WORDS = re.compile(
     r"^(?:多少|几|多|比例|比重|百分比|金额|数量|标准|时间|日期|期限|年限|时候|何时|哪年|单位|部门|机关|机构|负责|牵头|"
     r"是否|能否|可以|什么|哪些|哪个|包括|目标|规定|要求|分别|具体|一般|多长|多久|最高|最多|最少|上限|下限|额度|"
-    r"年|月|日|天|元|万元|个|家|项|名|次|提出|明确|政策|措施|文件)$"
+    r"年|月|日|天|元|万元|个|家|项|名|次|提出|明确|政策|措施|文件|这份|这个|这项|这些|该|此|本|其)$"
 )
+
+#: Interrogatives and their fragments as jieba cuts them (哪几个, 多少钱): never a topic.
+INTERROGATIVE = re.compile(r"^(?:哪|几|多少|什么|怎么|怎样|如何|是否|能否|谁|何)")
+
+
+def is_topic_term(term: str) -> bool:
+    """Whether a question term can name its topic: two characters or more (or Latin/digits),
+    not an interrogative and not a word that asks for the answer type."""
+    if term.isascii():
+        return len(term) >= 2
+    return len(term) >= 2 and not INTERROGATIVE.match(term) and not TYPE_WORDS.match(term)
+
 
 # --- places, documents, comparison ---------------------------------------------------------------
 

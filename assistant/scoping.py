@@ -9,6 +9,7 @@ that place rather than answered from another one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .questions import QuestionAnalysis
@@ -57,6 +58,32 @@ class Scoper:
         """Documents whose title contains ``name`` (a 《…》 or quoted name of the question)."""
         return [d for d, (title, _) in self._identities().items() if name and name in title]
 
+    def short_names(self) -> dict[str, list[str]]:
+        """Names a document's title quotes for itself (“星火计划”) → the documents, per index.
+
+        Users call a document by the short name its title puts in quotes, without the quotes.
+        """
+        bm25 = self.retriever.bm25
+        if getattr(self, "_names_for", None) is not bm25:
+            names: dict[str, list[str]] = {}
+            for doc_id, (title, _) in self._identities().items():
+                for c in self.retriever.bm25.clauses:
+                    if c.doc_id == doc_id:
+                        for name in re.findall(r"[“\"「]([^”\"」]{2,12})[”\"」]", c.doc_title):
+                            names.setdefault(normalize(name), []).append(doc_id)
+                        break
+            self._names, self._names_for = names, bm25
+        return self._names
+
+    def named_docs(self, analysis: QuestionAnalysis) -> list[str]:
+        """Documents the question names: by a 《…》/quoted part of the title, or a short name."""
+        docs = {d for t in analysis.titles for d in self.docs_titled(t)}
+        text = normalize(analysis.question)
+        for name, ids in self.short_names().items():
+            if name in text:
+                docs.update(ids)
+        return sorted(docs)
+
     def scope(self, analysis: QuestionAnalysis, retrieved: list[RetrievedClause],
               places: list[str] | None = None) -> Scope:
         """The retrieved clauses an answer to ``analysis`` may quote (re-retrieved within scope).
@@ -64,7 +91,7 @@ class Scoper:
         ``places`` overrides the question's places (a comparison scopes one place at a time).
         """
         names = analysis.places if places is None else places
-        titled = sorted({d for t in analysis.titles for d in self.docs_titled(t)})
+        titled = self.named_docs(analysis)
         own = {p: self.docs_of_place(p) for p in names}
         with_docs = [p for p in names if own[p]]
         doc_ids: list[str] = []
@@ -82,14 +109,19 @@ class Scoper:
             mention = list(names)
             subject = "、".join(names) or None
         pool = retrieved
+        if doc_ids and not titled:
+            # A place is also a subject where a heading names it (“1.杭州” in a provincial plan).
+            headed = self._headed(names)
+            doc_ids = sorted(set(doc_ids) | {c.doc_id for c in headed})
         if doc_ids:
-            inside = [r for r in retrieved if r.clause.doc_id in doc_ids]
+            inside = [r for r in retrieved if r.clause.doc_id in doc_ids and self._in_scope(r.clause, names, own, titled)]
             if len(inside) < min(3, len(retrieved)):
                 # The place's own clauses may rank below other places' ones: ask again, within.
                 k = max(len(retrieved), 5)
                 again = self.retriever.retrieve(analysis.question, k=k, filters=Filters(doc_ids=doc_ids))
                 seen = {r.clause.chunk_id for r in inside}
-                inside += [r for r in again if r.clause.chunk_id not in seen]
+                inside += [r for r in again if r.clause.chunk_id not in seen
+                           and self._in_scope(r.clause, names, own, titled)]
             pool = inside
         for place in mention:
             stem = normalize(place)
@@ -99,6 +131,18 @@ class Scoper:
         if names and not pool:
             return Scope(retrieved=[], subject=subject, missing=subject, doc_ids=doc_ids)
         return Scope(retrieved=pool, subject=subject if (names or titled) else None, doc_ids=doc_ids)
+
+    def _headed(self, names: list[str]) -> list[Clause]:
+        stems = [normalize(p) for p in names]
+        return [c for c in self.retriever.bm25.clauses
+                if any(s in normalize(" ".join(c.section_path)) for s in stems)]
+
+    @staticmethod
+    def _in_scope(clause: Clause, names: list[str], own: dict[str, list[str]], titled: list[str]) -> bool:
+        """A clause of a named document, or of a named place's document, or under its heading."""
+        if titled or clause.doc_id in {d for p in names for d in own.get(p, [])}:
+            return True
+        return any(normalize(p) in normalize(" ".join(clause.section_path)) for p in names)
 
     def _title_of(self, doc_id: str) -> str:
         for c in self.retriever.bm25.clauses:
