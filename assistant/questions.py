@@ -24,11 +24,19 @@ from .text import normalize
 
 AMOUNT, RATE, COUNT, DURATION, DATE, WHO, LIST, YESNO, DEFINITION, OTHER = (
     "amount", "rate", "count", "duration", "date", "who", "list", "yesno", "definition", "other")
+#: A bare 多少/几 with no measure word: some number (an amount, share, count or period).
+QUANTITY = "quantity"
 
 #: Numerals as policy documents write them: digits (full or half width) or Chinese numerals.
-_NUM = r"(?:[0-9０-９]+(?:[.．][0-9０-９]+)?|[零一二两三四五六七八九十百千万亿半]+)"
+#: Chinese numerals count only where they are not part of a word (单一, 统一, 进一步, 之一).
+_NUM = (r"(?:[0-9０-９]+(?:[.．][0-9０-９]+)?|"
+        r"(?<![单统唯同进之专逐整划归合独若初万])"
+        r"[零一二两三四五六七八九十百千万亿半]+(?:点[零一二三四五六七八九]+)?)")
 _MONEY_UNIT = r"(?:元|万元|亿元|千元|百元|美元|万美元|亿美元)"
 _CLASSIFIER = r"(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支|只|张|种|类|级|层|位|辆|艘|间|床|件|篇|期|场|轮|部|栋)"
+#: Units of measure (length, area, weight, energy, age): a measured quantity counts as a count.
+_MEASURE = (r"(?:平方公里|平方千米|平方米|立方米|公里|千米|厘米|毫米|米|㎡|m2|亩|公顷|吨|千克|公斤|千瓦|兆瓦|"
+            r"千瓦时|度|周岁|岁|分钟|人次|GB|MB)")
 _TIME_UNIT = r"(?:年|个月|月|周|星期|日|天|小时|个工作日|工作日|个自然日|自然日)"
 
 # Interrogatives that ask for a quantity, followed (or preceded) by what is measured.
@@ -41,12 +49,12 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern]] = [
     (DATE, re.compile(r"什么时候|何时|哪一?年|哪一?天|几月|(?:什么|哪个)(?:时间|日期)|(?:起|开始)?(?:施行|实施|生效)(?:日期|时间)"
                       r"|截止(?:日期|时间)?(?:是|为)?(?:什么|哪)|\bwhen\b|what date|which year")),
     # Share: 比例, 比重, 费率, 百分之几, 占…多少.
-    (RATE, re.compile(r"比例|比重|百分之|百分比|[费利税汇增][率]|(?:率|占比)(?:是|为|达到|提高到|提升至)?(?:多少|几)"
+    (RATE, re.compile(r"(?:多少|几)倍|比例|比重|百分之|百分比|[费利税汇增][率]|(?:率|占比).{0,4}(?:多少|几)"
                       r"|占.{1,12}(?:多少|几成)|几成|percentage|\brate\b|share of|\bratio\b")),
     # Money: 多少钱, 补贴多少, 金额, 标准(是)多少 with a money word nearby.
     (AMOUNT, re.compile(r"多少钱|多少(?:万|亿|千)?元|金额|(?:补贴|补助|奖励|资助|津贴|奖补|贴息|补偿|罚款|收费|缴费|费用|工资|"
-                        r"资金|经费|租金|价格|额度|上限|最高|标准|金)(?:是|为|有)?(?:多少|几)|(?:多少|几)(?:万|亿)?(?:的)?(?:补贴|补助|"
-                        r"奖励|资金|经费|罚款|费用)|罚款.{0,6}(?:多少|几)|how much|amount|subsid|prize|fine of")),
+                        r"资金|经费|租金|价格|额度|上限|最高|标准|金)(?:是|为|有)?(?:多少|几)|(?:多少|几)(?:万|亿)?(?:的)?[\u4e00-\u9fff]{0,6}?"
+                        r"(?:补贴|补助|奖励|资助|资金|经费|罚款|费用|津贴|奖金)|罚款.{0,6}(?:多少|几)|how much|amount|subsid|prize|fine of")),
     # How many: 多少个/家/项, 几个, 数量.
     (COUNT, re.compile(r"(?:多少|(?<!哪)几)(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支|种|类|级|位|辆|件|期|部)|数量|how many")),
     # Who: 哪个部门, 由谁, 牵头单位, 负责.
@@ -68,9 +76,9 @@ def answer_type(question: str) -> str:
     for name, pattern in _TYPE_PATTERNS:
         if pattern.search(q):
             return name
-    # A bare 多少/几 asks for a quantity of the thing named around it; a count in general.
+    # A bare 多少/几 asks for a quantity of the thing named around it: any number will do.
     if re.search(_ASK_QTY, q):
-        return COUNT
+        return QUANTITY
     return OTHER
 
 
@@ -84,13 +92,13 @@ def normalize_question(question: str) -> str:
 _VALUE_PATTERNS: dict[str, re.Pattern] = {
     AMOUNT: re.compile(rf"{_NUM}\s*{_MONEY_UNIT}|{_NUM}\s*(?:万|亿)(?=以上|以下|左右|内|/|每)"),
     RATE: re.compile(rf"{_NUM}\s*[%％‰]|百分之{_NUM}|{_NUM}成(?![为本立员果功])|{_NUM}\s*倍|千分之{_NUM}"),
-    COUNT: re.compile(rf"{_NUM}\s*(?:余|多)?{_CLASSIFIER}"),
+    COUNT: re.compile(rf"{_NUM}\s*(?:余|多)?(?:{_CLASSIFIER}|{_MEASURE})"),
     DURATION: re.compile(rf"{_NUM}\s*(?:个)?(?:年|个月|月|周|日|天|小时|工作日|自然日)(?:内|以上|以下|以内|起|后|期|为限)?|"
-                         rf"(?:年度|每年|每月|每季度|长期|永久|一次性)"),
+                         rf"(?:每年|每月|每季度|长期|永久|一次性)"),
     DATE: re.compile(rf"(?:19|20)[0-9]{{2}}\s*年|{_NUM}\s*月\s*{_NUM}\s*日|{_NUM}月(?:底|末|前|份)|年底|年末|年初|上半年|下半年|"
                      r"之日起|起施行|起实施|起执行|前完成"),
     WHO: re.compile(r"[\u4e00-\u9fff]{1,20}?(?:局|委员会|委|厅|部|办公室|办|院|会|中心|政府|公司|银行|机构|机关|单位|部门|街道|镇|所|站|队|组)"
-                    r"(?:负责|牵头|会同|组织|审核|审批|受理|发放|办理|承担|实施|制定|核定|确定|指导|管理|监督|按|应当|可以|对|向|等)"
+                    r"(?:负责|牵头|主管|会同|组织|审核|审批|受理|发放|办理|承担|实施|制定|核定|确定|指导|管理|监督|按|应当|可以|对|向|等|是|为)"
                     r"|(?:由|经|向|报)[\u4e00-\u9fff]{2,20}?(?:局|委员会|委|厅|部|办公室|办|院|中心|政府|机构|机关|部门|单位)"
                     r"|(?:责任单位|牵头单位|主管部门|负责部门|配合单位)"),
 }
@@ -102,6 +110,8 @@ def states_type(sentence: str, kind: str) -> bool:
     Types without a value form (list, yes/no, definition, other) are stated by any sentence;
     the composer judges them by topic coverage alone.
     """
+    if kind == QUANTITY:
+        return any(states_type(sentence, k) for k in (AMOUNT, RATE, COUNT, DURATION))
     pattern = _VALUE_PATTERNS.get(kind)
     if pattern is None:
         return True
@@ -113,7 +123,7 @@ def states_type(sentence: str, kind: str) -> bool:
 
 
 #: Types whose answer is a value a sentence must state.
-VALUE_TYPES = {AMOUNT, RATE, COUNT, DURATION, DATE, WHO}
+VALUE_TYPES = {AMOUNT, RATE, COUNT, DURATION, DATE, WHO, QUANTITY}
 
 #: Words that make up the request for a type rather than its topic (多少, 比例, 几年…); they do
 #: not count as the question's key terms.
@@ -190,6 +200,8 @@ class QuestionAnalysis:
     titles: list[str] = field(default_factory=list)
     years: list[str] = field(default_factory=list)
     compare: bool = False
+    #: The place words as written (杭州市): their fragments (州市) are not topic terms either.
+    place_words: list[str] = field(default_factory=list)
 
 
 def analyse(question: str) -> QuestionAnalysis:
@@ -201,6 +213,7 @@ def analyse(question: str) -> QuestionAnalysis:
         titles=named_titles(question),
         years=re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize_question(question)),
         compare=is_comparison(question),
+        place_words=[w for w in place_names(question) if w not in GENERIC_PLACES],
     )
 
 

@@ -66,12 +66,10 @@ class Scoper:
         bm25 = self.retriever.bm25
         if getattr(self, "_names_for", None) is not bm25:
             names: dict[str, list[str]] = {}
-            for doc_id, (title, _) in self._identities().items():
-                for c in self.retriever.bm25.clauses:
-                    if c.doc_id == doc_id:
-                        for name in re.findall(r"[“\"「]([^”\"」]{2,12})[”\"」]", c.doc_title):
-                            names.setdefault(normalize(name), []).append(doc_id)
-                        break
+            titles = {c.doc_id: c.doc_title for c in reversed(bm25.clauses)}
+            for doc_id, title in titles.items():
+                for name in re.findall(r"[“\"「]([^”\"」]{2,12})[”\"」]", title):
+                    names.setdefault(normalize(name), []).append(doc_id)
             self._names, self._names_for = names, bm25
         return self._names
 
@@ -125,7 +123,13 @@ class Scoper:
             pool = inside
         for place in mention:
             stem = normalize(place)
-            pool = [r for r in pool if stem in normalize(_context(r.clause))]
+            # Clauses headed by the place (“3.湖州”) speak about it; others may name it in passing.
+            headed = [c for c in self._headed([place]) if not doc_ids or c.doc_id in doc_ids]
+            known = {r.clause.chunk_id for r in pool}
+            first = [r for r in pool if r.clause in headed]
+            first += [RetrievedClause(clause=c, score=0.0) for c in headed if c.chunk_id not in known]
+            rest = [r for r in pool if stem in normalize(_context(r.clause)) and r.clause not in headed]
+            pool = first + rest
             if not pool:
                 return Scope(retrieved=[], subject=place, missing=place, doc_ids=doc_ids)
         if names and not pool:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from helpers import retrieved_clause
 
 from assistant import questions as q
 from assistant.injection import FLAG, addresses_assistant, flag_clauses
 from assistant.types import Clause
-
-from helpers import retrieved_clause
 
 
 @pytest.mark.parametrize("question, kind", [
