@@ -61,10 +61,14 @@ class ExtractiveComposer:
         # Share of the question's key-term weight a sentence stating the asked value (with its
         # clause's headings) must cover to count as stating it "next to" the key terms, and the
         # share the sentence must cover alone. Chosen on the dev split (evals/tune.py): dev
-        # scores are flat for 0.3–0.5 and 0.0–0.25 and drop at 0.6; the strictest flat values
-        # are taken, since the unanswerable questions of dev are few.
+        # scores are flat for 0.3–0.5 and drop at 0.6, so the strictest flat value is taken;
+        # the sentence's own share is 0 (also flat on dev) because a heading may carry the
+        # whole topic (“1.一次性创业资助” over “补贴标准：10000元”).
         self.key_sentence_share = 0.5
-        self.key_sentence_near = 0.25
+        self.key_sentence_near = 0.0
+        # The question's rarest known key term must be in the sentence, its headings or title
+        # (flat on dev; it stops a value of another measure from answering).
+        self.require_rarest = True
         # How many of the scope's top clauses are searched for the sentence stating the value.
         self.typed_depth = 5
         self.scoper = Scoper(retriever)
@@ -161,6 +165,10 @@ class ExtractiveComposer:
         """The best sentence of the top clauses that states a value of the asked type next to
         the question's key terms (the sentence with its clause's headings), or None."""
         all_keys = self.key_terms(analysis)
+        # The most specific topic word the index knows must be where the value is stated.
+        idf, _ = self._idf()
+        known = [t for t in all_keys if t in idf and len(t) >= 2]
+        rarest = max(known, key=lambda t: idf[t]) if known and self.require_rarest else None
         best: tuple[float, Clause, str] | None = None
         for rank, r in enumerate(pool[:self.typed_depth]):
             clause = r.clause
@@ -174,6 +182,10 @@ class ExtractiveComposer:
                 near = self._coverage(keys, sentence)
                 cover = max(near, self._coverage(keys, f"{heading} {sentence}"))
                 if near < self.key_sentence_near or cover < self.key_sentence_share:
+                    continue
+                if rarest and normalize(rarest).lower() not in normalize(f"{clause.doc_title} {heading} {sentence}").lower():
+                    continue
+                if not q.same_basis(analysis.question, sentence):
                     continue
                 score = cover - 0.05 * rank
                 if best is None or score > best[0]:
@@ -331,7 +343,9 @@ class ExtractiveComposer:
             # Words that name the document (浙江, 星火计划, 实施意见) chose the document;
             # they say nothing about which of its sentences answers.
             identity = normalize(clause.doc_title + ((clause.meta.region or "") if clause.meta else ""))
-            terms = {t: w for t, w in all_terms.items() if normalize(t) not in identity} or all_terms
+            terms = {t: w for t, w in all_terms.items() if normalize(t) not in identity}
+            if sum(terms.values()) < 0.3 * sum(all_terms.values()):
+                terms = all_terms  # the question is about what the title says (a 复函's one decision)
             context = " ".join(clause.section_path)
             headed_places = " ".join(p for p in analysis.places if p in context)
             for pos, sentence in enumerate(_sentences(clause)):

@@ -122,6 +122,17 @@ def states_type(sentence: str, kind: str) -> bool:
     return bool(pattern.search(text))
 
 
+_PER = re.compile(r"每(人|户|家|月|年|天|日|晚|次|周|季度|小时|平方米|亩|项|个|条|批|辆|床)")
+
+
+def same_basis(question: str, sentence: str) -> bool:
+    """False when the question asks for a value per one unit (每晚) and the sentence states
+    values only per other units (每人每月): then it states a different measure."""
+    asked = set(_PER.findall(question))
+    stated = set(_PER.findall(sentence))
+    return not asked or not stated or bool(asked & stated)
+
+
 #: Types whose answer is a value a sentence must state.
 VALUE_TYPES = {AMOUNT, RATE, COUNT, DURATION, DATE, WHO, QUANTITY}
 
@@ -130,7 +141,7 @@ VALUE_TYPES = {AMOUNT, RATE, COUNT, DURATION, DATE, WHO, QUANTITY}
 TYPE_WORDS = re.compile(
     r"^(?:多少|几|多|比例|比重|百分比|金额|数量|标准|时间|日期|期限|年限|时候|何时|哪年|单位|部门|机关|机构|负责|牵头|"
     r"是否|能否|可以|什么|哪些|哪个|包括|目标|规定|要求|分别|具体|一般|多长|多久|最高|最多|最少|上限|下限|额度|"
-    r"年|月|日|天|元|万元|个|家|项|名|次|提出|明确|政策|措施|文件|这份|这个|这项|这些|该|此|本|其)$"
+    r"年|月|日|天|元|万元|个|家|项|名|次|一次|每次|提出|明确|政策|措施|文件|这份|这个|这项|这些|该|此|本|其)$"
 )
 
 #: Interrogatives and their fragments as jieba cuts them (哪几个, 多少钱): never a topic.
