@@ -66,9 +66,6 @@ class ExtractiveComposer:
         # whole topic (“1.一次性创业资助” over “补贴标准：10000元”).
         self.key_sentence_share = 0.5
         self.key_sentence_near = 0.0
-        # The question's rarest known key term must be in the sentence, its headings or title
-        # (flat on dev; it stops a value of another measure from answering).
-        self.require_rarest = True
         # How many of the scope's top clauses are searched for the sentence stating the value.
         self.typed_depth = 5
         self.scoper = Scoper(retriever)
@@ -165,13 +162,14 @@ class ExtractiveComposer:
         """The best sentence of the top clauses that states a value of the asked type next to
         the question's key terms (the sentence with its clause's headings), or None."""
         all_keys = self.key_terms(analysis)
-        # The most specific topic word the index knows must be where the value is stated.
-        idf, _ = self._idf()
-        known = [t for t in all_keys if t in idf and len(t) >= 2]
-        rarest = max(known, key=lambda t: idf[t]) if known and self.require_rarest else None
+        # The value is looked for in the documents the best clauses come from: a figure in a
+        # lower-ranked document of the same place is about another measure.
+        docs = {r.clause.doc_id for r in pool[:3]}
         best: tuple[float, Clause, str] | None = None
         for rank, r in enumerate(pool[:self.typed_depth]):
             clause = r.clause
+            if clause.doc_id not in docs:
+                continue
             # Words of the document's own title chose the document, not the sentence.
             title = normalize(clause.doc_title)
             keys = {t: w for t, w in all_keys.items() if normalize(t) not in title} or all_keys
@@ -182,8 +180,6 @@ class ExtractiveComposer:
                 near = self._coverage(keys, sentence)
                 cover = max(near, self._coverage(keys, f"{heading} {sentence}"))
                 if near < self.key_sentence_near or cover < self.key_sentence_share:
-                    continue
-                if rarest and normalize(rarest).lower() not in normalize(f"{clause.doc_title} {heading} {sentence}").lower():
                     continue
                 if not q.same_basis(analysis.question, sentence):
                     continue

@@ -22,7 +22,6 @@ GRID = {
     "threshold": [0.2, 0.25, 0.3],
     "key_sentence_share": [0.3, 0.4, 0.5, 0.6],
     "key_sentence_near": [0.0, 0.15, 0.25],
-    "require_rarest": [True, False],
 }
 
 
