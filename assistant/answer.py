@@ -9,6 +9,7 @@ refuses when no clause covers the question well enough. A composer is any object
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -50,7 +51,7 @@ class ExtractiveComposer:
     no Chinese terms, the dense similarity stands in for the coverage.
     """
 
-    def __init__(self, retriever: HybridRetriever, threshold: float = 0.25,
+    def __init__(self, retriever: HybridRetriever, threshold: float = 0.2,
                  max_sentences: int = 4, dense_threshold: float = 0.78) -> None:
         self.retriever = retriever
         self.threshold = threshold
@@ -58,12 +59,12 @@ class ExtractiveComposer:
         self.dense_threshold = dense_threshold
         # A sentence from a second clause must score this share of the best one to be cited.
         self.other_clause_ratio = 0.85
-        # Share of the question's key-term weight a sentence stating the asked value (with its
-        # clause's headings) must cover to count as stating it "next to" the key terms, and the
-        # share the sentence must cover alone. Chosen on the dev split (evals/tune.py): dev
-        # scores are flat for 0.3–0.5 and drop at 0.6, so the strictest flat value is taken;
-        # the sentence's own share is 0 (also flat on dev) because a heading may carry the
-        # whole topic (“1.一次性创业资助” over “补贴标准：10000元”).
+        # Share of the question's key-term weight a sentence stating the asked value (with the
+        # document title and the clause's headings) must cover to count as stating it "next to"
+        # the key terms, and the share the sentence must cover alone. Chosen on the dev split
+        # (evals/tune.py): dev scores are flat for 0.3–0.6, so the middle of that range is
+        # taken; the sentence's own share is 0 (also flat on dev) because a heading may carry
+        # the whole topic (“1.一次性创业资助” over “补贴标准：10000元”).
         self.key_sentence_share = 0.5
         self.key_sentence_near = 0.0
         # How many of the scope's top clauses are searched for the sentence stating the value.
@@ -121,8 +122,9 @@ class ExtractiveComposer:
 
     def key_terms(self, analysis: q.QuestionAnalysis) -> dict[str, float]:
         """The question's topic terms: no places, document names or words that ask for the type."""
-        terms = self._terms(analysis.question)
-        names = [normalize(p) for p in analysis.places + analysis.place_words] + list(analysis.titles)
+        terms = self._terms(q.topic_text(analysis.question))
+        names = ([normalize(p) for p in analysis.places + analysis.place_words]
+                 + list(analysis.titles) + list(analysis.qualifiers))
         keys = {t: w for t, w in terms.items()
                 if q.is_topic_term(t) and t not in analysis.years
                 and not any(normalize(t) in n or n in normalize(t) for n in names)}
@@ -170,10 +172,9 @@ class ExtractiveComposer:
             clause = r.clause
             if clause.doc_id not in docs:
                 continue
-            # Words of the document's own title chose the document, not the sentence.
-            title = normalize(clause.doc_title)
-            keys = {t: w for t, w in all_keys.items() if normalize(t) not in title} or all_keys
-            heading = " ".join(clause.section_path[-2:])
+            keys = all_keys
+            # The document's title and the clause's headings are the sentence's context.
+            heading = f"{clause.doc_title} {' '.join(clause.section_path[-2:])}"
             for sentence in _sentences(clause):
                 if sentence.startswith(CHILDREN_PREFIX) or not q.states_type(sentence, analysis.kind):
                     continue
@@ -191,8 +192,10 @@ class ExtractiveComposer:
     def compose(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
         """Quote the best-covering sentences of the question's scope with markers, or refuse."""
         analysis = q.analyse(question)
-        if analysis.compare and len(analysis.places) >= 2:
-            return self._compare(analysis, retrieved)
+        if analysis.compare:
+            groups = self._compare_groups(analysis, retrieved)
+            if groups:
+                return self._compare(analysis, retrieved, groups)
         scope = self.scoper.scope(analysis, retrieved)
         book = CitationBook()
         pieces, reason = self._compose_in(analysis, scope, book)
@@ -201,24 +204,39 @@ class ExtractiveComposer:
         return Answer(question=question, answer="".join(pieces), answered=True,
                       citations=book.citations, retrieved=retrieved)
 
-    def _compare(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause]) -> Answer:
-        """One labelled answer per place (成都：…[1] 浙江：…[2]), each from its own documents."""
+    def _compare(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
+                 groups: list[tuple[str, Scope]]) -> Answer:
+        """One labelled answer per place or document (成都：…[1] 浙江：…[2]), each from its own
+        clauses and only on the topic asked; a side that states nothing says so."""
         book = CitationBook()
         parts, answered = [], 0
-        for place in analysis.places:
-            single = q.QuestionAnalysis(question=analysis.question, kind=analysis.kind, places=[place],
-                                        titles=analysis.titles, years=analysis.years)
-            scope = self.scoper.scope(single, retrieved, places=[place])
+        single = replace(analysis, compare=False)
+        for label, scope in groups:
             pieces, _ = self._compose_in(single, scope, book)
             if pieces is None:
-                parts.append(f"{place}：文件中未载明。")
+                parts.append(f"{label}：文件中未载明。")
             else:
                 answered += 1
-                parts.append(f"{place}：" + "".join(pieces))
+                parts.append(f"{label}：" + "".join(pieces))
         if not answered:
             return self.refusal(analysis.question, retrieved, None)
         return Answer(question=analysis.question, answer="\n".join(parts), answered=True,
                       citations=book.citations, retrieved=retrieved)
+
+    def _compare_groups(self, analysis: q.QuestionAnalysis,
+                        retrieved: list[RetrievedClause]) -> list[tuple[str, Scope]]:
+        """The sides of a comparison: the places it names, else the documents it names (or
+        the documents of its place), each with its own scope; fewer than two: no comparison."""
+        if len(analysis.places) >= 2:
+            return [(p, self.scoper.scope(replace(analysis, places=[p]), retrieved, places=[p]))
+                    for p in analysis.places]
+        docs = self.scoper.named_docs(analysis)
+        if len(docs) < 2:
+            docs = sorted({d for p in analysis.places for d in self.scoper.docs_of_place(p)})
+        if not 2 <= len(docs) <= 4:
+            return []
+        return [(self.scoper.short_label(d), self.scoper.scope_docs(analysis, retrieved, [d]))
+                for d in docs]
 
     def _compose_in(self, analysis: q.QuestionAnalysis, scope: Scope,
                     book: CitationBook) -> tuple[list[str] | None, str | None]:
@@ -243,8 +261,7 @@ class ExtractiveComposer:
             if analysis.titles:
                 # Only the document the question names by title; a title that no indexed
                 # document has is one they merely cite.
-                named = [h for h in headers if any(t in normalize(h.doc_title) for t in analysis.titles)]
-                headers = named or ([] if scope.doc_ids else headers)
+                headers = [h for h in headers if any(t in normalize(h.doc_title) for t in analysis.titles)]
             header = headers[0] if headers else None
             if header is not None and header.meta is not None:
                 missing = _missing_field(question, header.meta)
@@ -431,8 +448,8 @@ def _sentences(clause: Clause) -> list[str]:
             s = s.strip()
             if len(s) <= 1 or addresses_assistant(s):
                 continue
-            if normalize(s) in headings and not _states_measure(s):
-                continue
+            if normalize(s) in headings and (clause.children or not _states_measure(s)):
+                continue  # a heading over sub-items is a title; a leaf's heading may be the measure
             out.append(s)
     return out
 

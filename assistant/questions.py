@@ -62,7 +62,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern]] = [
                      r"|是谁|(?:牵头|责任|主管|实施|承办|受理|审批)(?:单位|部门|机关|机构)|负责|牵头|\bwho\b|which (?:department|agency|body|unit)"
                      r"|responsib|lead unit")),
     # Which things: 哪些, 包括什么, 有什么.
-    (LIST, re.compile(r"哪些|哪几|包括(?:什么|哪)|有什么|有哪|列举|几大|\bwhich\b|what are|\blist\b")),
+    (LIST, re.compile(r"哪些|哪几|哪[一二三四五六七八九十两]|包括(?:什么|哪)|有什么|有哪|列举|几大|\bwhich\b|what are|\blist\b")),
     # Whether: 是否, 能否, 可不可以, 有没有, …吗.
     (YESNO, re.compile(r"是否|能否|可否|可不可以|能不能|会不会|有没有|是不是|需不需要|要不要|(?<!什)[吗么][？?]?$|^(?:is|are|can|does|do|will|must) ")),
     # What is: 什么是, 是指什么, 含义, 定义.
@@ -115,7 +115,8 @@ def states_type(sentence: str, kind: str) -> bool:
     pattern = _VALUE_PATTERNS.get(kind)
     if pattern is None:
         return True
-    text = sentence
+    # Vague quantities (一批, 一系列) state no number.
+    text = re.sub(r"一(?:批|些|系列|大批|揽子|流|体化)", "", sentence)
     if kind == DURATION:
         # 2030年 is a date, not a duration: drop four-digit years first.
         text = re.sub(r"(?:19|20)[0-9]{2}\s*年", "", text)
@@ -146,6 +147,17 @@ TYPE_WORDS = re.compile(
 
 #: Interrogatives and their fragments as jieba cuts them (哪几个, 多少钱): never a topic.
 INTERROGATIVE = re.compile(r"^(?:哪|几|多少|什么|怎么|怎样|如何|是否|能否|谁|何)")
+
+
+#: Phrases that ask, compare or point (哪一年, 多少个, 有何不同, 分别, 这份) rather than name a topic.
+_ASKING = re.compile(
+    r"哪[一几]?[个些年天种类项家位份条]?|(?:多少|几)[个家项名人年月天万亿元倍次]?|什么时候|什么|何时|何种|是否|能否|可否|"
+    r"有何|如何|怎么样|怎么|怎样|有没有|是不是|分别|各自|有什么|不同|区别|异同|差异|相比|比较|对比|两份|两地|这份|该份")
+
+
+def topic_text(question: str) -> str:
+    """The question without its asking and comparing phrases: what is left names the topic."""
+    return _ASKING.sub(" ", question)
 
 
 def is_topic_term(term: str) -> bool:
@@ -213,6 +225,8 @@ class QuestionAnalysis:
     compare: bool = False
     #: The place words as written (杭州市): their fragments (州市) are not topic terms either.
     place_words: list[str] = field(default_factory=list)
+    #: What qualifies a named document (《…》（二次征求意见稿）): part of its name, not the topic.
+    qualifiers: list[str] = field(default_factory=list)
 
 
 def analyse(question: str) -> QuestionAnalysis:
@@ -225,6 +239,7 @@ def analyse(question: str) -> QuestionAnalysis:
         years=re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize_question(question)),
         compare=is_comparison(question),
         place_words=[w for w in place_names(question) if w not in GENERIC_PLACES],
+        qualifiers=[normalize(x) for x in re.findall(r"》\s*[（(]([^）)]{1,20})[）)]", question)],
     )
 
 

@@ -136,6 +136,25 @@ class Scoper:
             return Scope(retrieved=[], subject=subject, missing=subject, doc_ids=doc_ids)
         return Scope(retrieved=pool, subject=subject if (names or titled) else None, doc_ids=doc_ids)
 
+    def scope_docs(self, analysis: QuestionAnalysis, retrieved: list[RetrievedClause],
+                   doc_ids: list[str]) -> Scope:
+        """The retrieved clauses of ``doc_ids`` (asked again within them when few are)."""
+        inside = [r for r in retrieved if r.clause.doc_id in doc_ids]
+        if len(inside) < 3:
+            again = self.retriever.retrieve(analysis.question, k=max(len(retrieved), 5),
+                                            filters=Filters(doc_ids=doc_ids))
+            seen = {r.clause.chunk_id for r in inside}
+            inside += [r for r in again if r.clause.chunk_id not in seen]
+        label = self.short_label(doc_ids[0])
+        return Scope(retrieved=inside, subject=label, missing=None if inside else label, doc_ids=doc_ids)
+
+    def short_label(self, doc_id: str) -> str:
+        """How an answer names a document: the short name its title quotes, else 《title》."""
+        for name, ids in self.short_names().items():
+            if doc_id in ids and len(ids) == 1:
+                return f"《{self._title_of(doc_id)}》" if len(name) < 2 else f"“{name}”"
+        return f"《{self._title_of(doc_id)}》"
+
     def _headed(self, names: list[str]) -> list[Clause]:
         stems = [normalize(p) for p in names]
         return [c for c in self.retriever.bm25.clauses
