@@ -1,9 +1,12 @@
 """The answer chain: retrieve → compose → cite, as a langchain Runnable.
 
-The default composer needs no language model. It quotes the sentences of the retrieved clauses
-that best cover the question, each followed by a ``[n]`` marker that maps to its clause, and it
-refuses when no clause covers the question well enough. A composer is any object with
-``compose(question, retrieved) -> Answer``, so an LLM-backed composer drops in.
+The default composer needs no language model. It reads the question with
+:mod:`assistant.questions` (places, documents, answer type, comparison), keeps the clauses of
+the places and documents it names (:mod:`assistant.scoping`), and quotes the sentences that best
+cover it, each followed by a ``[n]`` marker that maps to its clause. It refuses when no clause
+covers the question well enough or no sentence states a value of the asked type next to the
+question's key terms. A composer is any object with ``compose(question, retrieved) -> Answer``,
+so an LLM-backed composer drops in.
 """
 
 from __future__ import annotations
@@ -46,9 +49,10 @@ class ExtractiveComposer:
 
     ``support`` is the IDF-weighted share of the question's terms found in a clause (terms
     the corpus never uses count against it at half the rarest term's weight). Below
-    ``threshold`` it refuses, and so it does when a year, amount, share or place the question
-    names is not stated where it should be (:meth:`missing_specifics`). For questions with
-    no Chinese terms, the dense similarity stands in for the coverage.
+    ``threshold`` it refuses, and so it does when the named place or document has no clauses,
+    or a year or a value of the asked type is not stated where it should be
+    (:meth:`missing_specifics`, :meth:`typed_sentence`). For questions with no Chinese terms,
+    the dense similarity stands in for the coverage.
     """
 
     def __init__(self, retriever: HybridRetriever, threshold: float = 0.2,

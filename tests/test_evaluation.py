@@ -121,3 +121,21 @@ def test_gold_split_keeps_paraphrases_of_a_clause_together(corpus_dir):
     assert sum("place-swap" in i.tags for i in items) >= 10
     for split in ("dev", "test"):
         assert sum(not i.answerable and i.split == split for i in items) >= 10
+
+
+def test_floors_apply_to_the_test_split_and_docs_are_the_named_files(tmp_path):
+    import pytest
+
+    from assistant.evaluation import GoldItem, doc_paths, floor_metrics
+
+    report = {"metrics": {"overall": {"refusal": 0.5},
+                          "per_split": {"dev": {"refusal": 0.4}, "test": {"refusal": 0.95}}}}
+    assert floor_metrics(report) == ("test", {"refusal": 0.95})
+    assert floor_metrics({"metrics": {"overall": {"refusal": 0.5}}}) == ("overall", {"refusal": 0.5})
+    (tmp_path / "a.md").write_text("甲", encoding="utf-8")
+    (tmp_path / "b.md").write_text("乙", encoding="utf-8")
+    items = [GoldItem(id="1", question="q", doc="a.md"), GoldItem(id="2", question="q", doc="a.md")]
+    assert doc_paths(items, tmp_path) == [tmp_path / "a.md"]
+    assert doc_paths([GoldItem(id="3", question="q")], tmp_path) == [tmp_path]
+    with pytest.raises(FileNotFoundError, match="c.md"):
+        doc_paths([GoldItem(id="4", question="q", doc="c.md")], tmp_path)
