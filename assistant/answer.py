@@ -218,7 +218,7 @@ class ExtractiveComposer:
         for label, scope in groups:
             pieces, _ = self._compose_in(single, scope, book)
             if pieces is None:
-                parts.append(f"{label}：文件中未载明。")
+                parts.append(f"{label}：已收录的文件中未载明。")
             else:
                 answered += 1
                 parts.append(f"{label}：" + "".join(pieces))
@@ -254,7 +254,7 @@ class ExtractiveComposer:
         missing = self._missing_in(analysis, retrieved)
         if missing:
             return None, missing
-        terms = self._terms(question)
+        terms = self._terms(q.topic_text(question)) or self._terms(question)
         pieces: list[str] = []
 
         if _METADATA.search(question.lower()):
@@ -310,7 +310,10 @@ class ExtractiveComposer:
         """The refusal's first sentence: what is not stated, and where it was looked for."""
         if missing and "未载明" in missing:
             return missing
-        keys = [t for t in self.key_terms(analysis) if len(t) >= 2 and not t.isascii()]
+        names = [normalize(p) for p in analysis.places + analysis.place_words] + list(analysis.titles)
+        keys = [t for t in self._terms(q.topic_text(analysis.question))
+                if len(t) >= 2 and not t.isascii() and not q.INTERROGATIVE.match(t)
+                and not any(normalize(t) in n or n in normalize(t) for n in names)]
         # The longest words, in question order: 孵化器, not 孵化 and 化器.
         topic = "、".join([t for t in keys if not any(t != o and t in o for o in keys)][:3])
         if scope.missing:
