@@ -171,7 +171,7 @@ class ExtractiveComposer:
         # The value is looked for in the documents the best clauses come from: a figure in a
         # lower-ranked document of the same place is about another measure.
         docs = {r.clause.doc_id for r in pool[:3]}
-        best: tuple[float, Clause, str] | None = None
+        best: tuple[tuple[float, float], Clause, str] | None = None
         for rank, r in enumerate(pool[:self.typed_depth]):
             clause = r.clause
             if clause.doc_id not in docs:
@@ -188,7 +188,9 @@ class ExtractiveComposer:
                     continue
                 if not q.same_basis(analysis.question, sentence):
                     continue
-                score = cover - 0.05 * rank
+                # Best covered with its context; then the sentence that names the key terms
+                # itself; then the higher-ranked clause.
+                score = (round(cover - 0.05 * rank, 6), near)
                 if best is None or score > best[0]:
                     best = (score, clause, sentence)
         return (best[1], best[2]) if best else None
@@ -292,7 +294,8 @@ class ExtractiveComposer:
             # it leads, whatever else ranked first.
             typed = self.typed_sentence(analysis, retrieved)
             if typed is not None and typed not in picked:
-                picked = [typed] + [p for p in picked if p[0].chunk_id == typed[0].chunk_id][:1]
+                # The clause's other chosen sentences stay: a question may ask for more than one fact.
+                picked = [typed] + [p for p in picked if p[0].chunk_id == typed[0].chunk_id][:self.max_sentences - 1]
         for i, (clause, sentence) in enumerate(picked):
             if sentence.startswith(CHILDREN_PREFIX):
                 # A list of items answers only when it is the best match; elsewhere it adds
