@@ -310,6 +310,14 @@ class LLMRewriter:
         out = re.sub(r"^(?:改写后的问题|问题)[：:]\s*", "", out).strip(" \"'“”「」")
         if not out or len(out) > self.max_chars or NO_ANSWER in out:
             return followup.rewrite(question, history)
+        # A follow-up that names a place asks about that place only: a rewrite that drops it or
+        # keeps an earlier place is replaced by the rule-based one.
+        new = qa.places(question)
+        if new:
+            old = set(qa.places(followup.last_user_question(history) or "")) - set(new)
+            got = qa.places(out)
+            if not set(new) <= set(got) or old & set(got):
+                return followup.rewrite(question, history)
         return out
 
 

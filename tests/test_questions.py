@@ -178,3 +178,18 @@ def test_a_planted_instruction_is_flagged_at_ingest_and_never_quoted(fake_assist
     ans = fake_assistant.ask("专项资金由哪个部门负责拨付？")
     assert "已批准" not in ans.answer and "系统提示" not in ans.answer
     assert ans.answered and "县财政局" in ans.answer
+
+
+def test_a_model_rewrite_that_keeps_the_old_place_is_replaced_by_the_rules():
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from assistant.llm import LLMRewriter, load_prompts
+
+    history = [{"role": "user", "content": "浙江星火计划到2030年要培育多少个未来产业先导区？"}]
+    keeps_old = LLMRewriter(FakeListChatModel(responses=["浙江和成都到2030年要培育多少个先导区？"]),
+                            load_prompts().rewrite)
+    out = keeps_old.rewrite("那成都呢？", history)
+    assert "成都" in out and "浙江" not in out
+    good = LLMRewriter(FakeListChatModel(responses=["成都到2030年要培育多少个未来产业先导区？"]),
+                       load_prompts().rewrite)
+    assert good.rewrite("那成都呢？", history) == "成都到2030年要培育多少个未来产业先导区？"
