@@ -288,6 +288,10 @@ class ExtractiveComposer:
                 if _LEAD.search(question.lower()):
                     return pieces, None
 
+        if analysis.kind in (q.LIST, q.OTHER) and not pieces:
+            listed = self._counted_list(analysis, retrieved, book)
+            if listed:
+                return [listed], None
         picked = self._pick_sentences(analysis, terms, retrieved)
         if analysis.kind in _TYPE_NAMES and not pieces:
             # The asked-for value must be among the quoted sentences: the sentence that states
@@ -327,6 +331,44 @@ class ExtractiveComposer:
                 return f"{scope.subject}中未载明{what}。"
             return f"{REFUSAL_PREFIX}{scope.subject}{what}。"
         return None
+
+    def _counted_list(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
+                      book: CitationBook) -> str | None:
+        """A list with as many items as the question says (哪六大计划): the sub-items of a top
+        clause or of its parent, or a sentence enumerating that many; None when none has."""
+        n = q.listed_count(analysis.question)
+        if not n or n < 2:
+            return None
+        by_path = {(c.doc_id, tuple(c.section_path)): c for c in self.retriever.bm25.clauses}
+        keys = self.key_terms(analysis)
+        best: tuple[float, Clause, str | None] | None = None  # (score, clause, sentence or None)
+        seen: set[str] = set()
+        for rank, r in enumerate(retrieved[:5]):
+            c = r.clause
+            for parent in (c, by_path.get((c.doc_id, tuple(c.section_path[:-1])))):
+                if parent is None or not parent.section_path or parent.chunk_id in seen:
+                    continue
+                seen.add(parent.chunk_id)
+                children = self._children_of(parent)
+                if len(children) == n:
+                    context = f"{parent.doc_title} {' '.join(parent.section_path)} " + " ".join(
+                        ch.section_path[-1] for ch in children)
+                    score = self._coverage(keys, context) - 0.05 * rank
+                    if score >= self.key_sentence_share and (best is None or score > best[0]):
+                        best = (score, parent, None)
+            for sentence in _sentences(c):
+                if sentence.startswith(CHILDREN_PREFIX):
+                    continue
+                if any(len(items) == n for items in q.enumerated(sentence)):
+                    context = f"{c.doc_title} {' '.join(c.section_path[-2:])} {sentence}"
+                    score = self._coverage(keys, context) - 0.05 * rank
+                    if score >= self.key_sentence_share and (best is None or score > best[0]):
+                        best = (score, c, sentence)
+        if best is None:
+            return None
+        if best[2] is None:
+            return self._list_with_citations(best[1], book)
+        return f"{best[2]}[{book.cite(best[1])}]"
 
     def _children_of(self, parent: Clause) -> list[Clause]:
         """The clauses one level below ``parent`` in its document, in order."""

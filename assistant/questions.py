@@ -82,6 +82,34 @@ def answer_type(question: str) -> str:
     return OTHER
 
 
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def listed_count(question: str) -> int | None:
+    """How many items a question says the list has (哪六大计划, 10个领域, 五个产业), if it says."""
+    m = re.search(r"(?<![0-9零一二两三四五六七八九十])([0-9]{1,2}|[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])"
+                  r"(?:大|个|项|类|种|方面|条|家|件)", normalize_question(question))
+    if not m:
+        return None
+    text = m.group(1)
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0)
+    return _CN_DIGITS[text]
+
+
+def enumerated(sentence: str) -> list[list[str]]:
+    """The 、-separated lists of a sentence (“甲、乙、丙等”), each as its items."""
+    out = []
+    for part in re.split(r"[，,；;。：:]", sentence):
+        if part.count("、") >= 1:
+            items = [i for i in re.split(r"、", re.sub(r"等[^、]*$", "", part)) if i]
+            out.append(items)
+    return out
+
+
 def normalize_question(question: str) -> str:
     """The question in lower case with full-width ASCII folded (the form the patterns expect)."""
     import unicodedata
