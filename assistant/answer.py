@@ -1,41 +1,39 @@
 """The answer chain: retrieve → compose → cite, as a langchain Runnable.
 
-The default composer needs no language model. It quotes the sentences of the retrieved clauses
-that best cover the question, each followed by a ``[n]`` marker that maps to its clause, and it
-refuses when no clause covers the question well enough. A composer is any object with
-``compose(question, retrieved) -> Answer``, so an LLM-backed composer drops in.
+The default composer needs no language model. It reads the question with
+:mod:`assistant.questions` (places, documents, answer type, comparison), keeps the clauses of
+the places and documents it names (:mod:`assistant.scoping`), and quotes the sentences that best
+cover it, each followed by a ``[n]`` marker that maps to its clause. It refuses when no clause
+covers the question well enough or no sentence states a value of the asked type next to the
+question's key terms. A composer is any object with ``compose(question, retrieved) -> Answer``,
+so an LLM-backed composer drops in.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from . import questions as q
 from .chunking import CHILDREN_PREFIX
 from .citations import CitationBook
-from .retrieval import Filters, HybridRetriever, place_names, tokenize
+from .injection import addresses_assistant
+from .retrieval import Filters, HybridRetriever, tokenize
+from .scoping import Scope, Scoper
 from .text import normalize, split_sentences
 from .types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
 
-_RESPONSIBILITY = re.compile(r"责任单位|责任主体|负责|牵头|哪个部门|哪些部门|哪些单位|哪个单位|主管|responsib|lead unit|which department|who ")
 _LEAD = re.compile(r"牵头|lead")
-_LIST = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两]|包括|有什么|有哪|几个|几大|列举|which|what are|list")
-_NUMBER = re.compile(r"多少|几|目标|比例|规模|数量|达到|how many|how much|target|多大|多长")
 _METADATA = re.compile(r"文号|发文字号|发文机关|(?:哪个|什么)(?:单位|部门|机关).{0,6}(?:印发|发布|发文|起草)|"
                        r"(?:哪天|哪一天|什么时候|何时|日期).{0,4}(?:印发|发布|出台|签发)|(?:印发|发布)(?:日期|时间)|"
-                       r"正式文件|草稿|是否正式|document number|issued|dated|drafted|which department drafted")
-_COMPARE = re.compile(r"区别|不同|异同|分别|比较|相比|对比|两份|各自|compare|differ")
-_AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
-_PERCENT = re.compile(r"\d+(?:\.\d+)?\s*[%％]")
-_MONEY = re.compile(
-    r"多少钱|多少万|多少亿|金额|多少资金|资金是多少|资金多少|经费|多少租金|奖励多少|补贴多少|补助多少|补贴标准|奖金|"
-    r"规模.{0,4}(?:多少|多大)|prize|subsid|how much money|funding amount"
-)
-_SHARE = re.compile(r"tax rate|比例是多少|容亏率.{0,6}(?:多少|具体)|比例或|百分之多少|税率")
+                       r"正式文件|草稿|是否正式|(?:什么|哪种|何种)状态|document number|issued|dated|drafted|which department drafted")
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]，)")
-_HAS_DIGIT = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万亿]+[个家项名所]")
+#: What a refusal names as missing, per answer type.
+_TYPE_NAMES = {q.AMOUNT: "金额", q.RATE: "比例", q.COUNT: "数量", q.DURATION: "期限", q.DATE: "时间",
+               q.WHO: "负责单位", q.QUANTITY: "具体数值"}
 
 
 class Composer(Protocol):
@@ -51,12 +49,13 @@ class ExtractiveComposer:
 
     ``support`` is the IDF-weighted share of the question's terms found in a clause (terms
     the corpus never uses count against it at half the rarest term's weight). Below
-    ``threshold`` it refuses, and so it does when a year, amount, share or place the question
-    names is not stated where it should be (:meth:`missing_specifics`). For questions with
-    no Chinese terms, the dense similarity stands in for the coverage.
+    ``threshold`` it refuses, and so it does when the named place or document has no clauses,
+    or a year or a value of the asked type is not stated where it should be
+    (:meth:`missing_specifics`, :meth:`typed_sentence`). For questions with no Chinese terms,
+    the dense similarity stands in for the coverage.
     """
 
-    def __init__(self, retriever: HybridRetriever, threshold: float = 0.25,
+    def __init__(self, retriever: HybridRetriever, threshold: float = 0.2,
                  max_sentences: int = 4, dense_threshold: float = 0.78) -> None:
         self.retriever = retriever
         self.threshold = threshold
@@ -64,6 +63,17 @@ class ExtractiveComposer:
         self.dense_threshold = dense_threshold
         # A sentence from a second clause must score this share of the best one to be cited.
         self.other_clause_ratio = 0.85
+        # Share of the question's key-term weight a sentence stating the asked value (with the
+        # document title and the clause's headings) must cover to count as stating it "next to"
+        # the key terms, and the share the sentence must cover alone. Chosen on the dev split
+        # (evals/tune.py): dev scores are flat for 0.3–0.6, so the middle of that range is
+        # taken; the sentence's own share is 0 (also flat on dev) because a heading may carry
+        # the whole topic (“1.一次性创业资助” over “补贴标准：10000元”).
+        self.key_sentence_share = 0.5
+        self.key_sentence_near = 0.0
+        # How many of the scope's top clauses are searched for the sentence stating the value.
+        self.typed_depth = 5
+        self.scoper = Scoper(retriever)
 
     # --- scoring ---------------------------------------------------------------------------
 
@@ -114,69 +124,139 @@ class ExtractiveComposer:
 
     # --- composing -------------------------------------------------------------------------
 
-    def missing_specifics(self, question: str, retrieved: list[RetrievedClause]) -> str | None:
-        """What the question names or asks for that none of the top clauses contains.
+    def key_terms(self, analysis: q.QuestionAnalysis) -> dict[str, float]:
+        """The question's topic terms: no places, document names or words that ask for the type."""
+        terms = self._terms(q.topic_text(analysis.question))
+        names = ([normalize(p) for p in analysis.places + analysis.place_words]
+                 + list(analysis.titles) + list(analysis.qualifiers))
+        keys = {t: w for t, w in terms.items()
+                if q.is_topic_term(t) and t not in analysis.years
+                and not any(normalize(t) in n or n in normalize(t) for n in names)}
+        return keys or terms
 
-        A year, an amount of money, or a place the question names must occur in the clauses
-        that would answer it; otherwise the documents do not say it, however close the topic.
+    def missing_specifics(self, question: str, retrieved: list[RetrievedClause]) -> str | None:
+        """What the question names or asks for that the clauses in its scope do not state.
+
+        A year the question names must occur in the clauses that would answer it; a value of
+        the asked type (amount, rate, count, duration, date, unit) must be stated by a
+        sentence next to the question's key terms (:meth:`typed_sentence`).
         """
-        places = _places(question)
-        # When the question names a place, what it asks about must be in that place's documents.
-        scoped = [r for r in retrieved if any(_names_place(r.clause, p) for p in places)]
-        pool = scoped[:3] if scoped else retrieved[:3]
-        # The figure must be stated where the question's subject is: in the clauses that
-        # cover the question best, not anywhere in the top results.
-        terms = self._terms(question)
-        pool = sorted(pool, key=lambda r: -self._coverage(terms, r.clause.embed_text()))[:2]
-        top = " ".join(r.clause.embed_text() + ((r.clause.meta.region or "") if r.clause.meta else "")
-                       for r in pool)
-        norm_top = normalize(top)
-        for year in re.findall(r"(?:19|20)\d{2}(?=年)", normalize(question)):
+        analysis = q.analyse(question)
+        scope = self.scoper.scope(analysis, retrieved)
+        if scope.missing:
+            return scope.missing
+        return self._missing_in(analysis, scope.retrieved)
+
+    def _missing_in(self, analysis: q.QuestionAnalysis, pool: list[RetrievedClause]) -> str | None:
+        """A year or the asked value that the scope's best clauses do not state (None: all there)."""
+        terms = self._terms(analysis.question)
+        best = sorted(pool[:3], key=lambda r: -self._coverage(terms, r.clause.embed_text()))[:2]
+        norm_top = normalize(" ".join(r.clause.embed_text() for r in best))
+        for year in analysis.years:
             if year not in norm_top:
                 return f"{year}年"
-        if _MONEY.search(question.lower()) and not self._stated(terms, pool, _AMOUNT):
-            return "金额"
-        if _SHARE.search(question.lower()) and not self._stated(terms, pool, _PERCENT):
-            return "比例"
-        subjects = self._subject_places()
-        near = " ".join(r.clause.embed_text() for r in retrieved[:3])
-        for place in places:
-            stem = place.rstrip("省市县区")
-            # A place counts when the documents treat it as a subject (title, region or a
-            # heading such as “11.丽水”) or the retrieved clauses mention it.
-            if stem not in subjects and stem not in near:
-                return place
+        # Document details (文号, 印发日期) are answered from the header, checked there.
+        if (analysis.kind in _TYPE_NAMES and not _METADATA.search(analysis.question.lower())
+                and self.typed_sentence(analysis, pool) is None):
+            if analysis.kind == q.WHO and self._best_with_units(self.key_terms(analysis), pool):
+                return None
+            return _TYPE_NAMES[analysis.kind]
         return None
 
-    def _subject_places(self) -> str:
-        """Titles, regions and headings of the index: where a place is a subject, not an aside."""
-        bm25 = self.retriever.bm25
-        if getattr(self, "_subjects_for", None) is not bm25:
-            self._subjects = " ".join(
-                f"{c.doc_title} {' '.join(c.section_path)} {(c.meta.region or '') if c.meta else ''}"
-                for c in bm25.clauses
-            )
-            self._subjects_for = bm25
-        return self._subjects
-
-    def _stated(self, terms: dict[str, float], pool: list[RetrievedClause], figure: re.Pattern) -> bool:
-        """Whether a sentence states a figure together with the question's rarest term."""
-        if not terms:
-            return False
-        key = max(terms, key=terms.get)
-        for r in pool:
-            for sentence in _sentences(r.clause):
-                if figure.search(sentence) and normalize(key) in normalize(sentence):
-                    return True
-        return False
+    def typed_sentence(self, analysis: q.QuestionAnalysis,
+                       pool: list[RetrievedClause]) -> tuple[Clause, str] | None:
+        """The best sentence of the top clauses that states a value of the asked type next to
+        the question's key terms (the sentence with its clause's headings), or None."""
+        all_keys = self.key_terms(analysis)
+        # The value is looked for in the documents the best clauses come from: a figure in a
+        # lower-ranked document of the same place is about another measure.
+        docs = {r.clause.doc_id for r in pool[:3]}
+        best: tuple[tuple[float, float], Clause, str] | None = None
+        for rank, r in enumerate(pool[:self.typed_depth]):
+            clause = r.clause
+            if clause.doc_id not in docs:
+                continue
+            keys = all_keys
+            # The document's title and the clause's headings are the sentence's context.
+            heading = f"{clause.doc_title} {' '.join(clause.section_path[-2:])}"
+            for sentence in _sentences(clause):
+                if sentence.startswith(CHILDREN_PREFIX) or not q.states_type(sentence, analysis.kind):
+                    continue
+                near = self._coverage(keys, sentence)
+                cover = max(near, self._coverage(keys, f"{heading} {sentence}"))
+                if near < self.key_sentence_near or cover < self.key_sentence_share:
+                    continue
+                if not q.same_basis(analysis.question, sentence):
+                    continue
+                # Best covered with its context; then the sentence that names the key terms
+                # itself; then the higher-ranked clause.
+                score = (round(cover - 0.05 * rank, 6), near)
+                if best is None or score > best[0]:
+                    best = (score, clause, sentence)
+        return (best[1], best[2]) if best else None
 
     def compose(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
-        """Quote the best-covering sentences with markers, or refuse."""
-        support = self.support(question, retrieved)
-        if support < self.threshold or self.missing_specifics(question, retrieved):
-            return self.refusal(question, retrieved)
-        terms = self._terms(question)
+        """Quote the best-covering sentences of the question's scope with markers, or refuse."""
+        analysis = q.analyse(question)
+        if analysis.compare:
+            groups = self._compare_groups(analysis, retrieved)
+            if groups:
+                return self._compare(analysis, retrieved, groups)
+        scope = self.scoper.scope(analysis, retrieved)
         book = CitationBook()
+        pieces, reason = self._compose_in(analysis, scope, book)
+        if pieces is None:
+            return self.refusal(question, scope.retrieved or retrieved, self._reason(analysis, scope, reason))
+        return Answer(question=question, answer="".join(pieces), answered=True,
+                      citations=book.citations, retrieved=retrieved)
+
+    def _compare(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
+                 groups: list[tuple[str, Scope]]) -> Answer:
+        """One labelled answer per place or document (成都：…[1] 浙江：…[2]), each from its own
+        clauses and only on the topic asked; a side that states nothing says so."""
+        book = CitationBook()
+        parts, answered = [], 0
+        single = replace(analysis, compare=False)
+        for label, scope in groups:
+            pieces, _ = self._compose_in(single, scope, book)
+            if pieces is None:
+                parts.append(f"{label}：已收录的文件中未载明。")
+            else:
+                answered += 1
+                parts.append(f"{label}：" + "".join(pieces))
+        if not answered:
+            return self.refusal(analysis.question, retrieved, None)
+        return Answer(question=analysis.question, answer="\n".join(parts), answered=True,
+                      citations=book.citations, retrieved=retrieved)
+
+    def _compare_groups(self, analysis: q.QuestionAnalysis,
+                        retrieved: list[RetrievedClause]) -> list[tuple[str, Scope]]:
+        """The sides of a comparison: the places it names, else the documents it names (or
+        the documents of its place), each with its own scope; fewer than two: no comparison."""
+        if len(analysis.places) >= 2:
+            return [(p, self.scoper.scope(replace(analysis, places=[p]), retrieved, places=[p]))
+                    for p in analysis.places]
+        docs = self.scoper.named_docs(analysis)
+        if len(docs) < 2:
+            docs = sorted({d for p in analysis.places for d in self.scoper.docs_of_place(p)})
+        if not 2 <= len(docs) <= 4:
+            return []
+        return [(self.scoper.short_label(d), self.scoper.scope_docs(analysis, retrieved, [d]))
+                for d in docs]
+
+    def _compose_in(self, analysis: q.QuestionAnalysis, scope: Scope,
+                    book: CitationBook) -> tuple[list[str] | None, str | None]:
+        """The answer's pieces from the scope's clauses, or (None, what is missing)."""
+        question, retrieved = analysis.question, scope.retrieved
+        if scope.missing:
+            return None, scope.missing
+        support = self.support(question, retrieved)
+        if support < self.threshold:
+            return None, None
+        missing = self._missing_in(analysis, retrieved)
+        if missing:
+            return None, missing
+        terms = self._terms(q.topic_text(question)) or self._terms(question)
         pieces: list[str] = []
 
         if _METADATA.search(question.lower()):
@@ -184,25 +264,21 @@ class ExtractiveComposer:
             docs = list(dict.fromkeys(r.clause.doc_id for r in retrieved[:5]))
             by_doc = {c.doc_id: c for c in self.retriever.bm25.clauses if c.kind == "header"}
             headers = [by_doc[d] for d in docs if d in by_doc]
-            named = [normalize(t) for t in re.findall(r"《(.+?)》", question)]
-            if named:
+            if analysis.titles:
                 # Only the document the question names by title; a title that no indexed
                 # document has is one they merely cite.
-                headers = [h for h in headers if any(t in normalize(h.doc_title) for t in named)]
+                headers = [h for h in headers if any(t in normalize(h.doc_title) for t in analysis.titles)]
             header = headers[0] if headers else None
             if header is not None and header.meta is not None:
                 missing = _missing_field(question, header.meta)
                 if missing:
-                    answer = self.refusal(question, retrieved)
-                    answer.answer = (f"{header.label.split('》')[0]}》中未载明{missing}"
-                                     f"（{_describe(header.meta)}）")
-                    return answer
+                    return None, f"{header.label.split('》')[0]}》中未载明{missing}（{_describe(header.meta)}）"
                 n = book.cite(header)
                 pieces.append(f"{_describe(header.meta)}[{n}]")
-                return self._answer(question, pieces, book, retrieved)
+                return pieces, None
 
-        if _RESPONSIBILITY.search(question.lower()):
-            clause = self._best_with_units(terms, retrieved)
+        if analysis.kind == q.WHO:
+            clause = self._best_with_units(self.key_terms(analysis), retrieved)
             if clause is not None:
                 n = book.cite(clause)
                 lead = "、".join(clause.lead_units)
@@ -210,9 +286,21 @@ class ExtractiveComposer:
                 heading = clause.section_path[-1] if clause.section_path else clause.label
                 pieces.append(f"“{heading}”的牵头单位是{lead}，责任单位为{others}。[{n}]")
                 if _LEAD.search(question.lower()):
-                    return self._answer(question, pieces, book, retrieved)
+                    return pieces, None
 
-        for i, (clause, sentence) in enumerate(self._pick_sentences(question, terms, retrieved)):
+        if analysis.kind in (q.LIST, q.OTHER) and not pieces:
+            listed = self._counted_list(analysis, retrieved, book)
+            if listed:
+                return [listed], None
+        picked = self._pick_sentences(analysis, terms, retrieved)
+        if analysis.kind in _TYPE_NAMES and not pieces:
+            # The asked-for value must be among the quoted sentences: the sentence that states
+            # it leads, whatever else ranked first.
+            typed = self.typed_sentence(analysis, retrieved)
+            if typed is not None and typed not in picked:
+                # The clause's other chosen sentences stay: a question may ask for more than one fact.
+                picked = [typed] + [p for p in picked if p[0].chunk_id == typed[0].chunk_id][:self.max_sentences - 1]
+        for i, (clause, sentence) in enumerate(picked):
             if sentence.startswith(CHILDREN_PREFIX):
                 # A list of items answers only when it is the best match; elsewhere it adds
                 # citations that do not hold the answer.
@@ -222,8 +310,65 @@ class ExtractiveComposer:
             n = book.cite(clause)
             pieces.append(f"{sentence}[{n}]")
         if not pieces:
-            return self.refusal(question, retrieved)
-        return self._answer(question, pieces, book, retrieved)
+            return None, None
+        return pieces, None
+
+    def _reason(self, analysis: q.QuestionAnalysis, scope: Scope, missing: str | None) -> str | None:
+        """The refusal's first sentence: what is not stated, and where it was looked for."""
+        if missing and "未载明" in missing:
+            return missing
+        names = [normalize(p) for p in analysis.places + analysis.place_words] + list(analysis.titles)
+        keys = [t for t in self._terms(q.topic_text(analysis.question))
+                if len(t) >= 2 and not t.isascii() and not q.INTERROGATIVE.match(t)
+                and not any(normalize(t) in n or n in normalize(t) for n in names)]
+        # The longest words, in question order: 孵化器, not 孵化 and 化器.
+        topic = "、".join([t for t in keys if not any(t != o and t in o for o in keys)][:3])
+        if scope.missing:
+            return f"{REFUSAL_PREFIX}{scope.missing}关于{topic or '该问题'}的规定。"
+        if scope.subject:
+            what = f"关于{topic}的{missing}" if missing and topic else (missing or f"关于{topic}的规定")
+            if scope.subject.startswith("《"):
+                return f"{scope.subject}中未载明{what}。"
+            return f"{REFUSAL_PREFIX}{scope.subject}{what}。"
+        return None
+
+    def _counted_list(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
+                      book: CitationBook) -> str | None:
+        """A list with as many items as the question says (哪六大计划): the sub-items of a top
+        clause or of its parent, or a sentence enumerating that many; None when none has."""
+        n = q.listed_count(analysis.question)
+        if not n or n < 2:
+            return None
+        by_path = {(c.doc_id, tuple(c.section_path)): c for c in self.retriever.bm25.clauses}
+        keys = self.key_terms(analysis)
+        best: tuple[float, Clause, str | None] | None = None  # (score, clause, sentence or None)
+        seen: set[str] = set()
+        for rank, r in enumerate(retrieved[:5]):
+            c = r.clause
+            for parent in (c, by_path.get((c.doc_id, tuple(c.section_path[:-1])))):
+                if parent is None or not parent.section_path or parent.chunk_id in seen:
+                    continue
+                seen.add(parent.chunk_id)
+                children = self._children_of(parent)
+                if len(children) == n:
+                    context = f"{parent.doc_title} {' '.join(parent.section_path)} " + " ".join(
+                        ch.section_path[-1] for ch in children)
+                    score = self._coverage(keys, context) - 0.05 * rank
+                    if score >= self.key_sentence_share and (best is None or score > best[0]):
+                        best = (score, parent, None)
+            for sentence in _sentences(c):
+                if sentence.startswith(CHILDREN_PREFIX):
+                    continue
+                if any(len(items) == n for items in q.enumerated(sentence)):
+                    context = f"{c.doc_title} {' '.join(c.section_path[-2:])} {sentence}"
+                    score = self._coverage(keys, context) - 0.05 * rank
+                    if score >= self.key_sentence_share and (best is None or score > best[0]):
+                        best = (score, c, sentence)
+        if best is None:
+            return None
+        if best[2] is None:
+            return self._list_with_citations(best[1], book)
+        return f"{best[2]}[{book.cite(best[1])}]"
 
     def _children_of(self, parent: Clause) -> list[Clause]:
         """The clauses one level below ``parent`` in its document, in order."""
@@ -243,22 +388,18 @@ class ExtractiveComposer:
         items = [f"{c.section_path[-1]}[{book.cite(c)}]" for c in self._children_of(parent)]
         return f"{heading}包括：" + "；".join(items) + "。"
 
-    def _answer(self, question, pieces, book, retrieved) -> Answer:
-        return Answer(question=question, answer="".join(pieces), answered=True,
-                      citations=book.citations, retrieved=retrieved)
-
     def _best_with_units(self, terms, retrieved) -> Clause | None:
         candidates = [r.clause for r in retrieved[:3] if r.clause.responsible_units]
         if not candidates:
             return None
         return max(candidates, key=lambda c: self._coverage(terms, c.embed_text()))
 
-    def _pick_sentences(self, question, all_terms, retrieved) -> list[tuple[Clause, str]]:
-        wants_number = bool(_NUMBER.search(question.lower()))
-        wants_list = bool(_LIST.search(question.lower()))
+    def _pick_sentences(self, analysis: q.QuestionAnalysis, all_terms, retrieved) -> list[tuple[Clause, str]]:
+        kind = analysis.kind
+        wants_value = kind in _TYPE_NAMES
+        wants_list = kind == q.LIST
         scored: list[tuple[float, int, int, Clause, str]] = []
-        compare = bool(_COMPARE.search(question.lower()))
-        places = _places(question)
+        compare = analysis.compare
         seen_sentences: set[str] = set()
         for rank, r in enumerate(retrieved[: 10 if compare else 5]):
             clause = r.clause
@@ -267,8 +408,11 @@ class ExtractiveComposer:
             # Words that name the document (浙江, 星火计划, 实施意见) chose the document;
             # they say nothing about which of its sentences answers.
             identity = normalize(clause.doc_title + ((clause.meta.region or "") if clause.meta else ""))
-            terms = {t: w for t, w in all_terms.items() if normalize(t) not in identity} or all_terms
+            terms = {t: w for t, w in all_terms.items() if normalize(t) not in identity}
+            if sum(terms.values()) < 0.3 * sum(all_terms.values()):
+                terms = all_terms  # the question is about what the title says (a 复函's one decision)
             context = " ".join(clause.section_path)
+            headed_places = " ".join(p for p in analysis.places if p in context)
             for pos, sentence in enumerate(_sentences(clause)):
                 is_list = sentence.startswith(CHILDREN_PREFIX)
                 if sentence in seen_sentences or (rank >= 3 and not (wants_list and is_list) and not compare):
@@ -279,12 +423,11 @@ class ExtractiveComposer:
                     heading = clause.section_path[-1] if clause.section_path else ""
                     score = self._coverage(terms, heading) * (1.2 if wants_list else 0.5)
                 else:
-                    score = self._coverage(terms, sentence) * 0.8
+                    # A place the clause is headed by (“4.湖州”) is what its sentences speak of.
+                    score = self._coverage(terms, f"{sentence} {headed_places}") * 0.8
                 score += 0.2 * self._coverage(terms, context + clause.doc_title)
-                if wants_number and _HAS_DIGIT.search(sentence):
+                if wants_value and q.states_type(sentence, kind):
                     score += 0.15
-                if any(_names_place(clause, p) for p in places):
-                    score += 0.1  # the document of the place the question names
                 score -= 0.05 * rank
                 scored.append((score, rank, pos, clause, sentence))
         if not scored:
@@ -323,15 +466,19 @@ class ExtractiveComposer:
             length += len(sentence)
         return out
 
-    def refusal(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
+    def refusal(self, question: str, retrieved: list[RetrievedClause], reason: str | None = None) -> Answer:
         """The answer when the documents do not hold one: say so, list the nearest clauses."""
-        return refusal_answer(question, retrieved)
+        return refusal_answer(question, retrieved, reason)
 
 
-def refusal_answer(question: str, retrieved: list[RetrievedClause]) -> Answer:
-    """The refusal every composer gives: the documents do not say it; the nearest clauses."""
+def refusal_answer(question: str, retrieved: list[RetrievedClause], reason: str | None = None) -> Answer:
+    """The refusal every composer gives: the documents do not say it; the nearest clauses.
+
+    ``reason`` is the first sentence when the composer knows what is missing and where it
+    looked (“未在已收录的文件中找到成都关于先导区的规定。”).
+    """
     nearest = "；".join(r.clause.label for r in retrieved[:3])
-    text = f"{REFUSAL_PREFIX}能回答该问题的内容。"
+    text = reason or f"{REFUSAL_PREFIX}能回答该问题的内容。"
     if nearest:
         text += f"可能相关的条款：{nearest}。"
     return Answer(question=question, answer=text, answered=False, citations=[],
@@ -339,16 +486,30 @@ def refusal_answer(question: str, retrieved: list[RetrievedClause]) -> Answer:
 
 
 def _sentences(clause: Clause) -> list[str]:
-    """Quotable sentences of a clause: no bare headings; a list of children stays whole."""
+    """Quotable sentences of a clause; a list of children stays whole.
+
+    A bare heading (“（三）加速创新成果转化应用”) is not quotable, but a heading that states a
+    measure (“（三）对开通航线的企业，按每条航线给予30万元补助。”) is. Sentences that address the
+    assistant (:mod:`assistant.injection`) are never quoted.
+    """
     headings = {normalize(h) for h in clause.section_path}
     out = []
     for line in clause.text.split("\n"):
         parts = [line] if line.startswith(CHILDREN_PREFIX) else split_sentences(line)
         for s in parts:
             s = s.strip()
-            if len(s) > 1 and normalize(s) not in headings:
-                out.append(s)
+            if len(s) <= 1 or addresses_assistant(s):
+                continue
+            if normalize(s) in headings and (clause.children or not _states_measure(s)):
+                continue  # a heading over sub-items is a title; a leaf's heading may be the measure
+            out.append(s)
     return out
+
+
+def _states_measure(heading: str) -> bool:
+    """Whether a heading is itself a statement: it gives a value or is a full sentence."""
+    return (any(q.states_type(heading, kind) for kind in (q.AMOUNT, q.RATE, q.COUNT, q.DATE))
+            or bool(re.search(r"[，,；;].+", heading)))
 
 
 def _missing_field(question: str, meta) -> str | None:
@@ -376,22 +537,6 @@ def _describe(meta) -> str:
     parts.append({"draft": "目前为征求意见稿（草案），尚未正式印发",
                   "final": "为正式印发的文件"}.get(meta.status, "文中未载明是否已正式印发"))
     return "，".join(parts) + "。"
-
-
-def _names_place(clause: Clause, place: str) -> bool:
-    """Whether a clause's document is issued for ``place`` (by its title, region or issuer)."""
-    meta = clause.meta
-    stem = place.rstrip("省市县区")
-    fields = [clause.doc_title] + ([meta.region or "", meta.issuer or ""] if meta else [])
-    return any(stem and stem in f for f in fields)
-
-
-_GENERIC_PLACES = {"城市", "地区", "全省", "全市", "全县", "省级", "市级", "县级", "地方", "区域"}
-
-
-def _places(question: str) -> list[str]:
-    """Places a question names, without words jieba tags as places but that name none (全市)."""
-    return [w for w in place_names(question) if w not in _GENERIC_PLACES]
 
 
 def build_chain(retriever: HybridRetriever, composer: Composer, k: int = 5,

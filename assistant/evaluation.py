@@ -30,6 +30,10 @@ class GoldItem(BaseModel):
     evidence: list[str] = Field(default_factory=list)
     answerable: bool = True
     tags: list[str] = Field(default_factory=list)
+    #: ``dev`` (thresholds are tuned on it) or ``test`` (floors apply to it); empty: unsplit.
+    split: str = ""
+    #: The file the question is about, for gold over documents outside the corpus (``--docs``).
+    doc: str = ""
 
 
 def load_gold(path: Path | str) -> list[GoldItem]:
@@ -154,9 +158,36 @@ def run_eval(assistant: Assistant, items: list[GoldItem], k: int = 5,
         })
         if progress:
             progress(i + 1, len(items))
+    for item, record in zip(items, records, strict=True):
+        record["split"] = item.split
     tags = sorted({t for item in items for t in item.tags})
     per_tag = {t: aggregate([r for r in records if t in r["tags"]]) for t in tags}
-    return {"metrics": {"overall": aggregate(records), "per_tag": per_tag}, "records": records}
+    splits = sorted({item.split for item in items if item.split})
+    per_split = {s: aggregate([r for r in records if r["split"] == s]) for s in splits}
+    return {"metrics": {"overall": aggregate(records), "per_split": per_split, "per_tag": per_tag},
+            "records": records}
+
+
+def floor_metrics(report: dict, split: str = "test") -> tuple[str, dict]:
+    """The metrics floors apply to: the ``split`` (test) when the gold is split, else overall."""
+    per_split = report["metrics"].get("per_split") or {}
+    if split in per_split:
+        return split, per_split[split]
+    return "overall", report["metrics"]["overall"]
+
+
+def doc_paths(items: list[GoldItem], folder: Path | str) -> list[Path]:
+    """The files of ``folder`` the gold items are about (every file when none names one)."""
+    folder = Path(folder)
+    if folder.is_file():
+        return [folder]
+    named = sorted({item.doc for item in items if item.doc})
+    if not named:
+        return [folder]
+    missing = [n for n in named if not (folder / n).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{folder} lacks the documents the gold names: {', '.join(missing)}")
+    return [folder / n for n in named]
 
 
 def config_of(settings: Settings, k: int, embedding_id: str) -> dict:
@@ -203,6 +234,14 @@ def markdown_report(report: dict) -> str:
     lines = ["# Evaluation report", "", f"Config: `{json.dumps(report['config'], ensure_ascii=False)}`",
              "", "## Overall", "", "| metric | value |", "|---|---|"]
     lines += [f"| {m} | {_fmt(overall.get(m))} |" for m in _TABLE_METRICS]
+    per_split = report["metrics"].get("per_split") or {}
+    if per_split:
+        names = list(per_split)
+        lines += ["", "## Per split (thresholds tuned on dev; floors apply to test)", "",
+                  "| metric | " + " | ".join(f"{n} (n={per_split[n]['n']})" for n in names) + " |",
+                  "|---" * (len(names) + 1) + "|"]
+        lines += [f"| {m} | " + " | ".join(_fmt(per_split[n].get(m)) for n in names) + " |"
+                  for m in _TABLE_METRICS]
     per_tag = report["metrics"]["per_tag"]
     cols = ["n", "recall@k", "recall@budget", "mrr@10", "citation_precision", "citation_recall",
             "all_facts", "refusal", "false_refusal", "latency_p50_ms"]

@@ -1,15 +1,16 @@
 """Follow-up questions (“那杭州呢？”, “牵头单位是谁？”) made standalone from the conversation.
 
 A rule-based rewrite that needs no language model: a follow-up that names a new place takes
-the previous question with that place swapped in; one that names nothing keeps the previous
-question as its context.
+the previous question with the new place in and every old place out (“那成都呢？” after a
+question about 浙江 asks about 成都 alone); one that names nothing keeps the previous question
+as its context. Places are read by :mod:`assistant.questions`, as the composers read them.
 """
 
 from __future__ import annotations
 
 import re
 
-from .retrieval import place_names
+from . import questions
 
 _FOLLOWUP_START = re.compile(r"^(那|那么|那这|它|其|该|这|此|还有|另外|以及|and |what about|how about)", re.I)
 _FOLLOWUP_END = re.compile(r"(呢|吗)[？?]?$")
@@ -34,12 +35,9 @@ def rewrite(question: str, history: list[dict] | None) -> str:
     previous = last_user_question(history)
     if not previous or not is_followup(question):
         return question
-    new_places = place_names(question)
-    old_places = place_names(previous)
-    if new_places and old_places:
-        rewritten = previous
-        for old, new in zip(old_places, new_places, strict=False):
-            rewritten = rewritten.replace(old, new)
-        if rewritten != previous:
+    new_places = questions.places(question)
+    if new_places:
+        rewritten = questions.replace_places(previous, new_places)
+        if rewritten:
             return rewritten
     return f"{previous} {question}"

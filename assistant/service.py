@@ -16,6 +16,7 @@ from . import crosslingual, followup
 from .answer import Composer, ExtractiveComposer, build_chain
 from .chunking import chunk_document, window_chunks
 from .embeddings import get_embeddings
+from .injection import flag_clauses
 from .parsing import SUPPORTED_SUFFIXES, ParseError, file_hash, parse_file
 from .retrieval import Filters, HybridRetriever
 from .settings import Settings
@@ -85,10 +86,10 @@ class Assistant:
         """Cut a parsed document into chunks as the settings say."""
         s = self.settings
         if s.chunking == "window":
-            return window_chunks(doc, s.window_chars, s.window_overlap)
+            return flag_clauses(window_chunks(doc, s.window_chars, s.window_overlap))
         if s.chunking != "clause":
             raise ValueError(f"unknown chunking {s.chunking!r}: use clause or window")
-        return chunk_document(doc, s.max_clause_chars)
+        return flag_clauses(chunk_document(doc, s.max_clause_chars))
 
     @property
     def retriever(self) -> HybridRetriever:

@@ -69,6 +69,8 @@ class Clause(BaseModel):
     lead_units: list[str] = Field(default_factory=list)
     children: list[str] = Field(default_factory=list)
     meta: DocumentMeta | None = None
+    #: Warnings set at ingest, e.g. ``addresses_assistant`` (a line instructing an AI system).
+    flags: list[str] = Field(default_factory=list)
 
     def embed_text(self) -> str:
         """The text that is embedded and indexed: the path gives a clause its context.

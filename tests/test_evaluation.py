@@ -67,3 +67,75 @@ def test_aggregate_and_floors():
     assert overall["recall@k"] == 0.75 and overall["refusal"] is None
     assert check_floors(overall, {"recall@k": 0.8})
     assert not check_floors(overall, {"recall@k": 0.7, "latency_p50_ms": 100})
+
+
+FIELD_DOCS = ROOT.parent / "shared" / "field-docs"
+
+
+def test_field_gold_is_grounded_in_the_documents_as_read():
+    """Evidence and facts of the field gold are in the text the reader extracts from each file."""
+    import pytest
+
+    from assistant.service import chunk_file
+
+    if not FIELD_DOCS.is_dir():
+        pytest.skip("the field documents are not available")
+    items = load_gold(ROOT / "evals" / "field_gold.jsonl")
+    assert len(items) >= 60 and len({i.doc for i in items}) >= 10
+    assert sum(not i.answerable for i in items) >= 15
+    texts: dict[str, str] = {}
+    for item in items:
+        assert item.doc, item.id
+        if item.doc not in texts:
+            texts[item.doc] = normalize(" ".join(c.text for c in chunk_file(FIELD_DOCS / item.doc)[1]))
+        if not item.answerable:
+            assert not item.expected and not item.evidence, item.id
+            continue
+        assert item.evidence, item.id
+        for span in item.evidence:
+            assert normalize(span) in texts[item.doc], (item.id, span)
+        for group in item.expected:
+            assert any(normalize(alt) in texts[item.doc] for alt in group), (item.id, group)
+
+
+def test_gold_split_keeps_paraphrases_of_a_clause_together(corpus_dir):
+    """Every item is dev or test; items whose evidence lies in one section share a split."""
+    import importlib.util
+
+    from assistant.service import chunk_file
+
+    spec = importlib.util.spec_from_file_location("split_gold", ROOT / "evals" / "split_gold.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    section_key, split_of = module.section_key, module.split_of
+    items = load_gold(ROOT / "evals" / "gold.jsonl")
+    assert {i.split for i in items} == {"dev", "test"}
+    clauses = [c for p in sorted(corpus_dir.glob("*.txt")) for c in chunk_file(p)[1]]
+    by_section: dict[str, set[str]] = {}
+    for item in items:
+        key = section_key(item.evidence, clauses)
+        if key is not None:
+            assert item.split == split_of(key), item.id
+            by_section.setdefault(key, set()).add(item.split)
+    assert all(len(s) == 1 for s in by_section.values())
+    assert sum("place-swap" in i.tags for i in items) >= 10
+    for split in ("dev", "test"):
+        assert sum(not i.answerable and i.split == split for i in items) >= 10
+
+
+def test_floors_apply_to_the_test_split_and_docs_are_the_named_files(tmp_path):
+    import pytest
+
+    from assistant.evaluation import GoldItem, doc_paths, floor_metrics
+
+    report = {"metrics": {"overall": {"refusal": 0.5},
+                          "per_split": {"dev": {"refusal": 0.4}, "test": {"refusal": 0.95}}}}
+    assert floor_metrics(report) == ("test", {"refusal": 0.95})
+    assert floor_metrics({"metrics": {"overall": {"refusal": 0.5}}}) == ("overall", {"refusal": 0.5})
+    (tmp_path / "a.md").write_text("甲", encoding="utf-8")
+    (tmp_path / "b.md").write_text("乙", encoding="utf-8")
+    items = [GoldItem(id="1", question="q", doc="a.md"), GoldItem(id="2", question="q", doc="a.md")]
+    assert doc_paths(items, tmp_path) == [tmp_path / "a.md"]
+    assert doc_paths([GoldItem(id="3", question="q")], tmp_path) == [tmp_path]
+    with pytest.raises(FileNotFoundError, match="c.md"):
+        doc_paths([GoldItem(id="4", question="q", doc="c.md")], tmp_path)

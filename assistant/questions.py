@@ -1,0 +1,289 @@
+"""Question analysis: what a question asks for and where it may be answered from.
+
+Shared by the extractive composer, the language-model composer and the follow-up rewriter.
+Everything here is general Chinese question structure and unit vocabulary, not the wording of
+any particular question:
+
+- :func:`answer_type`: the kind of fact asked for (amount, rate, count, duration, date, who,
+  list, yes/no, definition, or ``other``), read from interrogatives and the measure words
+  around them (多少元, 几年, 比例, 哪些部门, 是否…, 什么是…).
+- :func:`states_type`: whether a sentence states a value of that kind (30万元, 15%, 3年, 5家…).
+- :func:`places` / :func:`named_titles` / :func:`is_comparison`: the places, document names and
+  comparison wording of a question, which scope the clauses an answer may quote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .retrieval import place_names
+from .text import normalize
+
+# --- answer types ------------------------------------------------------------------------------
+
+AMOUNT, RATE, COUNT, DURATION, DATE, WHO, LIST, YESNO, DEFINITION, OTHER = (
+    "amount", "rate", "count", "duration", "date", "who", "list", "yesno", "definition", "other")
+#: A bare 多少/几 with no measure word: some number (an amount, share, count or period).
+QUANTITY = "quantity"
+
+#: Numerals as policy documents write them: digits (full or half width) or Chinese numerals.
+#: Chinese numerals count only where they are not part of a word (单一, 统一, 进一步, 之一).
+_NUM = (r"(?:[0-9０-９]+(?:[.．][0-9０-９]+)?|"
+        r"(?<![单统唯同进之专逐整划归合独若初万])"
+        r"[零一二两三四五六七八九十百千万亿半]+(?:点[零一二三四五六七八九]+)?)")
+_MONEY_UNIT = r"(?:元|万元|亿元|千元|百元|美元|万美元|亿美元)"
+_CLASSIFIER = r"(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支|只|张|种|类|级|层|位|辆|艘|间|床|件|篇|期|场|轮|部|栋)"
+#: Units of measure (length, area, weight, energy, age): a measured quantity counts as a count.
+_MEASURE = (r"(?:平方公里|平方千米|平方米|立方米|公里|千米|厘米|毫米|米|㎡|m2|亩|公顷|吨|千克|公斤|千瓦|兆瓦|"
+            r"千瓦时|度|周岁|岁|分钟|人次|GB|MB)")
+_TIME_UNIT = r"(?:年|个月|月|周|星期|日|天|小时|个工作日|工作日|个自然日|自然日)"
+
+# Interrogatives that ask for a quantity, followed (or preceded) by what is measured.
+_ASK_QTY = r"(?:多少|几|多大|多高|多长|多久|若干|何种标准)"
+_TYPE_PATTERNS: list[tuple[str, re.Pattern]] = [
+    # How long: 几年, 多少天, 多长时间, 期限是多久.
+    (DURATION, re.compile(r"(?:多少|(?<!哪)几)(?:个)?(?:年|月|周|天|日|小时|工作日)(?!的|底|初|末)|多长时间|多久|多长(?:期限|时间)?"
+                          r"|(?:期限|时限|年限|有效期|期间)(?:是|为)?(?:多少|多长|几)|how long|how many (?:years|months|days)")),
+    # When: 什么时候, 何时, 哪年, 截止日期.
+    (DATE, re.compile(r"什么时候|何时|哪一?年|哪一?天|几月|(?:什么|哪个)(?:时间|日期)|(?:起|开始)?(?:施行|实施|生效)(?:日期|时间)"
+                      r"|截止(?:日期|时间)?(?:是|为)?(?:什么|哪)|\bwhen\b|what date|which year")),
+    # Share: 比例, 比重, 费率, 百分之几, 占…多少.
+    (RATE, re.compile(r"(?:多少|几)倍|比例|比重|百分之|百分比|[费利税汇增][率]|(?:率|占比).{0,4}(?:多少|几)"
+                      r"|占.{1,12}(?:多少|几成)|几成|percentage|\brate\b|share of|\bratio\b")),
+    # Money: 多少钱, 补贴多少, 金额, 标准(是)多少 with a money word nearby.
+    (AMOUNT, re.compile(r"多少钱|多少(?:万|亿|千)?元|金额|(?:补贴|补助|奖励|资助|津贴|奖补|贴息|补偿|罚款|收费|缴费|费用|工资|"
+                        r"资金|经费|租金|价格|额度|上限|最高|标准|金)(?:是|为|有)?(?:多少|几)|(?:多少|几)(?:万|亿)?(?:的)?[\u4e00-\u9fff]{0,6}?"
+                        r"(?:补贴|补助|奖励|资助|资金|经费|罚款|费用|津贴|奖金)|罚款.{0,6}(?:多少|几)|how much|amount|subsid|prize|fine of")),
+    # How many: 多少个/家/项, 几个, 数量.
+    (COUNT, re.compile(r"(?:多少|(?<!哪)几)(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支|种|类|级|位|辆|件|期|部)|数量|how many")),
+    # Who: 哪个部门, 由谁, 牵头单位, 负责.
+    (WHO, re.compile(r"哪(?:个|些|一个|一些|家)?(?:部门|单位|机关|机构|主体)|由谁|谁(?:来)?(?:负责|牵头|主管|审批|发放|办理|组织|承担|制定|实施)"
+                     r"|是谁|(?:牵头|责任|主管|实施|承办|受理|审批)(?:单位|部门|机关|机构)|负责|牵头|\bwho\b|which (?:department|agency|body|unit)"
+                     r"|responsib|lead unit")),
+    # Which things: 哪些, 包括什么, 有什么.
+    (LIST, re.compile(r"哪些|哪几|哪[一二三四五六七八九十两]|包括(?:什么|哪)|有什么|有哪|列举|几大|\bwhich\b|what are|\blist\b")),
+    # Whether: 是否, 能否, 可不可以, 有没有, …吗.
+    (YESNO, re.compile(r"是否|能否|可否|可不可以|能不能|会不会|有没有|是不是|需不需要|要不要|(?<!什)[吗么][？?]?$|^(?:is|are|can|does|do|will|must) ")),
+    # What is: 什么是, 是指什么, 含义, 定义.
+    (DEFINITION, re.compile(r"什么是|是指什么|指的是什么|指什么|何谓|含义|定义|是什么意思|what is meant|definition")),
+]
+
+
+def answer_type(question: str) -> str:
+    """The kind of fact a question asks for (one of the module's type names)."""
+    q = normalize_question(question)
+    for name, pattern in _TYPE_PATTERNS:
+        if pattern.search(q):
+            return name
+    # A bare 多少/几 asks for a quantity of the thing named around it: any number will do.
+    if re.search(_ASK_QTY, q):
+        return QUANTITY
+    return OTHER
+
+
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def listed_count(question: str) -> int | None:
+    """How many items a question says the list has (哪六大计划, 10个领域, 五个产业), if it says."""
+    m = re.search(r"(?<![0-9零一二两三四五六七八九十])([0-9]{1,2}|[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])"
+                  r"(?:大|个|项|类|种|方面|条|家|件)", normalize_question(question))
+    if not m:
+        return None
+    text = m.group(1)
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0)
+    return _CN_DIGITS[text]
+
+
+def enumerated(sentence: str) -> list[list[str]]:
+    """The 、-separated lists of a sentence (“甲、乙、丙等”), each as its items."""
+    out = []
+    for part in re.split(r"[，,；;。：:]", sentence):
+        if part.count("、") >= 1:
+            items = [i for i in re.split(r"、", re.sub(r"等[^、]*$", "", part)) if i]
+            out.append(items)
+    return out
+
+
+def normalize_question(question: str) -> str:
+    """The question in lower case with full-width ASCII folded (the form the patterns expect)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", question).strip().lower()
+
+
+_VALUE_PATTERNS: dict[str, re.Pattern] = {
+    AMOUNT: re.compile(rf"{_NUM}\s*{_MONEY_UNIT}|{_NUM}\s*(?:万|亿)(?=以上|以下|左右|内|/|每)"),
+    RATE: re.compile(rf"{_NUM}\s*[%％‰]|百分之{_NUM}|{_NUM}成(?![为本立员果功])|{_NUM}\s*倍|千分之{_NUM}"),
+    COUNT: re.compile(rf"{_NUM}\s*(?:余|多)?(?:{_CLASSIFIER}|{_MEASURE})"),
+    DURATION: re.compile(rf"{_NUM}\s*(?:个)?(?:年|个月|月|周|日|天|小时|工作日|自然日)(?:内|以上|以下|以内|起|后|期|为限)?|"
+                         rf"(?:每年|每月|每季度|长期|永久|一次性)"),
+    DATE: re.compile(rf"(?:19|20)[0-9]{{2}}\s*年|{_NUM}\s*月\s*{_NUM}\s*日|{_NUM}月(?:底|末|前|份)|年底|年末|年初|上半年|下半年|"
+                     r"之日起|起施行|起实施|起执行|前完成"),
+    WHO: re.compile(r"[\u4e00-\u9fff]{1,20}?(?:局|委员会|委|厅|部|办公室|办|院|会|中心|政府|公司|银行|机构|机关|单位|部门|街道|镇|所|站|队|组)"
+                    r"(?:负责|牵头|主管|会同|组织|审核|审批|受理|发放|办理|承担|实施|制定|核定|确定|指导|管理|监督|按|应当|可以|对|向|等|是|为)"
+                    r"|(?:由|经|向|报)[\u4e00-\u9fff]{2,20}?(?:局|委员会|委|厅|部|办公室|办|院|中心|政府|机构|机关|部门|单位)"
+                    r"|(?:责任单位|牵头单位|主管部门|负责部门|配合单位)"),
+}
+
+
+def states_type(sentence: str, kind: str) -> bool:
+    """Whether ``sentence`` states a value of kind ``kind``.
+
+    Types without a value form (list, yes/no, definition, other) are stated by any sentence;
+    the composer judges them by topic coverage alone.
+    """
+    if kind == QUANTITY:
+        return any(states_type(sentence, k) for k in (AMOUNT, RATE, COUNT, DURATION))
+    pattern = _VALUE_PATTERNS.get(kind)
+    if pattern is None:
+        return True
+    # Vague quantities (一批, 一系列) state no number.
+    text = re.sub(r"一(?:批|些|系列|大批|揽子|流|体化)", "", sentence)
+    if kind == DURATION:
+        # 2030年 is a date, not a duration: drop four-digit years first.
+        text = re.sub(r"(?:19|20)[0-9]{2}\s*年", "", text)
+    return bool(pattern.search(text))
+
+
+_PER = re.compile(r"每(人|户|家|月|年|天|日|晚|次|周|季度|小时|平方米|亩|项|个|条|批|辆|床)")
+
+
+def same_basis(question: str, sentence: str) -> bool:
+    """False when the question asks for a value per one unit (每晚) and the sentence states
+    values only per other units (每人每月): then it states a different measure."""
+    asked = set(_PER.findall(question))
+    stated = set(_PER.findall(sentence))
+    return not asked or not stated or bool(asked & stated)
+
+
+#: Types whose answer is a value a sentence must state.
+VALUE_TYPES = {AMOUNT, RATE, COUNT, DURATION, DATE, WHO, QUANTITY}
+
+#: Words that make up the request for a type rather than its topic (多少, 比例, 几年…); they do
+#: not count as the question's key terms.
+TYPE_WORDS = re.compile(
+    r"^(?:多少|几|多|比例|比重|百分比|金额|数量|标准|时间|日期|期限|年限|时候|何时|哪年|单位|部门|机关|机构|负责|牵头|"
+    r"是否|能否|可以|什么|哪些|哪个|包括|目标|规定|要求|分别|具体|一般|多长|多久|最高|最多|最少|上限|下限|额度|"
+    r"年|月|日|天|元|万元|个|家|项|名|次|一次|每次|提出|明确|政策|措施|文件|这份|这个|这项|这些|该|此|本|其)$"
+)
+
+#: Interrogatives and their fragments as jieba cuts them (哪几个, 多少钱): never a topic.
+INTERROGATIVE = re.compile(r"^(?:哪|几|多少|什么|怎么|怎样|如何|是否|能否|谁|何)")
+
+
+#: Phrases that ask, compare or point (哪一年, 多少个, 有何不同, 分别, 这份) rather than name a topic.
+_ASKING = re.compile(
+    r"哪[一几]?[个些年天种类项家位份条]?|(?:多少|几)[个家项名人年月天万亿元倍次]?|什么时候|什么|何时|何种|是否|能否|可否|"
+    r"有何|如何|怎么样|怎么|怎样|有没有|是不是|分别|各自|有什么|不同|区别|异同|差异|相比|比较|对比|两份|两地|这份|该份")
+
+
+def topic_text(question: str) -> str:
+    """The question without its asking and comparing phrases: what is left names the topic."""
+    return _ASKING.sub(" ", question)
+
+
+def is_topic_term(term: str) -> bool:
+    """Whether a question term can name its topic: two characters or more (or Latin/digits),
+    not an interrogative and not a word that asks for the answer type."""
+    if term.isascii():
+        return len(term) >= 2
+    return len(term) >= 2 and not INTERROGATIVE.match(term) and not TYPE_WORDS.match(term)
+
+
+# --- places, documents, comparison ---------------------------------------------------------------
+
+#: Words jieba tags as places that name no particular place, or the whole country (the scope of
+#: national documents, which every place shares).
+GENERIC_PLACES = {"城市", "地区", "全省", "全市", "全县", "全区", "省级", "市级", "县级", "区级", "地方", "区域",
+                  "中国", "全国", "我国", "国家", "国内", "境内", "境外", "国外", "海外", "中华人民共和国",
+                  "本省", "本市", "本县", "本区", "各地", "当地", "城乡", "农村", "城镇", "乡镇", "社区"}
+
+_COMPARE = re.compile(r"区别|不同|异同|分别|比较|相比|对比|两份|两地|各自|哪个更|谁更|一样吗|相同|差异|compare|differ|versus|\bvs\b")
+_TITLE = re.compile(r"《([^》]{2,80})》")
+_QUOTED = re.compile(r"[“\"「]([^”\"」]{2,30})[”\"」]")
+
+
+def place_stem(place: str) -> str:
+    """A place without its administrative suffix (成都市 → 成都, 浙江省 → 浙江)."""
+    stem = re.sub(r"(?:特别行政区|自治区|自治州|自治县|省|市|县|区|镇|乡)$", "", place)
+    return stem if len(stem) >= 2 else place
+
+
+def places(question: str) -> list[str]:
+    """The places a question names (stems, in order, no duplicates, no generic words)."""
+    out: list[str] = []
+    for word in place_names(question):
+        if word in GENERIC_PLACES:
+            continue
+        stem = place_stem(word)
+        if stem in GENERIC_PLACES or stem in out:
+            continue
+        out.append(stem)
+    # 成都市 and 成都 are one place; 浙江 and 浙江省杭州 are two (the narrower decides later).
+    return out
+
+
+def named_titles(question: str) -> list[str]:
+    """Document names the question gives in 《…》 or quotes, normalised."""
+    names = [normalize(t) for t in _TITLE.findall(question)]
+    names += [normalize(t) for t in _QUOTED.findall(question)]
+    return [n for n in names if n]
+
+
+def is_comparison(question: str) -> bool:
+    """Whether the question compares places or documents (区别, 相比, 分别…)."""
+    return bool(_COMPARE.search(normalize_question(question)))
+
+
+@dataclass
+class QuestionAnalysis:
+    """Everything the composers read from a question before looking at the clauses."""
+
+    question: str
+    kind: str
+    places: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    years: list[str] = field(default_factory=list)
+    compare: bool = False
+    #: The place words as written (杭州市): their fragments (州市) are not topic terms either.
+    place_words: list[str] = field(default_factory=list)
+    #: What qualifies a named document (《…》（二次征求意见稿）): part of its name, not the topic.
+    qualifiers: list[str] = field(default_factory=list)
+
+
+def analyse(question: str) -> QuestionAnalysis:
+    """The answer type, places, document names, years and comparison of a question."""
+    return QuestionAnalysis(
+        question=question,
+        kind=answer_type(question),
+        places=places(question),
+        titles=named_titles(question),
+        years=re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize_question(question)),
+        compare=is_comparison(question),
+        place_words=[w for w in place_names(question) if w not in GENERIC_PLACES],
+        qualifiers=[normalize(x) for x in re.findall(r"》\s*[（(]([^）)]{1,20})[）)]", question)],
+    )
+
+
+def replace_places(previous: str, new: list[str]) -> str | None:
+    """``previous`` with its places replaced by ``new`` (the follow-up's places), or None.
+
+    Every old place is dropped: the first takes the first new place, further old places are
+    removed (or take further new places), so “浙江和杭州…” followed by “那成都呢？” becomes a
+    question about 成都 alone.
+    """
+    old = [w for w in place_names(previous) if w not in GENERIC_PLACES]
+    if not old or not new:
+        return None
+    out = previous
+    for i, word in enumerate(dict.fromkeys(old)):
+        replacement = new[i] if i < len(new) else ""
+        out = out.replace(word, replacement)
+    out = re.sub(r"^(?:和|与|及|、)+|(?:和|与|及|、)+(?=[的，,？?])", "", out)
+    return out if out != previous else None

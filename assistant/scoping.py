@@ -1,0 +1,179 @@
+"""Which clauses an answer may quote: the places and documents a question names.
+
+A question about 成都 is answered from 成都's documents or not at all; a question naming
+《…》 from that document. A place with documents of its own (its name in their title, region
+or issuer) scopes to them; a place that only appears inside documents (丽水 in a provincial
+plan) scopes to the clauses that mention it. When neither exists the question is refused for
+that place rather than answered from another one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .questions import QuestionAnalysis
+from .retrieval import Filters, HybridRetriever
+from .text import normalize
+from .types import Clause, RetrievedClause
+
+
+@dataclass
+class Scope:
+    """The outcome of scoping: the clauses to answer from, or why there are none."""
+
+    retrieved: list[RetrievedClause]
+    #: The place or document the answer is limited to (for labels and refusals), if any.
+    subject: str | None = None
+    #: Set when the named place or document has nothing in the index: the refusal's subject.
+    missing: str | None = None
+    doc_ids: list[str] = field(default_factory=list)
+
+
+class Scoper:
+    """Scopes retrieved clauses to the places and documents a question names."""
+
+    def __init__(self, retriever: HybridRetriever) -> None:
+        self.retriever = retriever
+
+    def _identities(self) -> dict[str, tuple[str, str]]:
+        """doc_id → (normalised title, normalised title + region + issuer), cached per index."""
+        bm25 = self.retriever.bm25
+        if getattr(self, "_for", None) is not bm25:
+            ids: dict[str, tuple[str, str]] = {}
+            for c in bm25.clauses:
+                if c.doc_id not in ids:
+                    meta = c.meta
+                    extra = f"{meta.region or ''}{meta.issuer or ''}{meta.title or ''}" if meta else ""
+                    ids[c.doc_id] = (normalize(c.doc_title), normalize(c.doc_title + extra))
+            self._ids, self._for = ids, bm25
+        return self._ids
+
+    def docs_of_place(self, place: str) -> list[str]:
+        """Documents issued for or by ``place`` (its name in their title, region or issuer)."""
+        stem = normalize(place)
+        return [d for d, (_, ident) in self._identities().items() if stem in ident]
+
+    def docs_titled(self, name: str) -> list[str]:
+        """Documents whose title contains ``name`` (a 《…》 or quoted name of the question)."""
+        return [d for d, (title, _) in self._identities().items() if name and name in title]
+
+    def short_names(self) -> dict[str, list[str]]:
+        """Names a document's title quotes for itself (“星火计划”) → the documents, per index.
+
+        Users call a document by the short name its title puts in quotes, without the quotes.
+        """
+        bm25 = self.retriever.bm25
+        if getattr(self, "_names_for", None) is not bm25:
+            names: dict[str, list[str]] = {}
+            titles = {c.doc_id: c.doc_title for c in reversed(bm25.clauses)}
+            for doc_id, title in titles.items():
+                for name in re.findall(r"[“\"「]([^”\"」]{2,12})[”\"」]", title):
+                    names.setdefault(normalize(name), []).append(doc_id)
+            self._names, self._names_for = names, bm25
+        return self._names
+
+    def named_docs(self, analysis: QuestionAnalysis) -> list[str]:
+        """Documents the question names: by a 《…》/quoted part of the title, or a short name."""
+        docs = {d for t in analysis.titles for d in self.docs_titled(t)}
+        text = normalize(analysis.question)
+        for name, ids in self.short_names().items():
+            if name in text:
+                docs.update(ids)
+        return sorted(docs)
+
+    def scope(self, analysis: QuestionAnalysis, retrieved: list[RetrievedClause],
+              places: list[str] | None = None) -> Scope:
+        """The retrieved clauses an answer to ``analysis`` may quote (re-retrieved within scope).
+
+        ``places`` overrides the question's places (a comparison scopes one place at a time).
+        """
+        names = analysis.places if places is None else places
+        titled = self.named_docs(analysis)
+        own = {p: self.docs_of_place(p) for p in names}
+        with_docs = [p for p in names if own[p]]
+        doc_ids: list[str] = []
+        subject = None
+        if titled:
+            doc_ids = titled
+            subject = "《" + self._title_of(titled[0]) + "》"
+            # Places that do not issue these documents must be mentioned in their clauses.
+            mention = [p for p in names if not set(own[p]) & set(titled)]
+        elif with_docs:
+            doc_ids = sorted({d for p in with_docs for d in own[p]})
+            subject = "、".join(with_docs)
+            mention = [p for p in names if p not in with_docs]
+        else:
+            mention = list(names)
+            subject = "、".join(names) or None
+        pool = retrieved
+        if doc_ids and not titled:
+            # A place is also a subject where a heading names it (“1.杭州” in a provincial plan).
+            headed = self._headed(names)
+            doc_ids = sorted(set(doc_ids) | {c.doc_id for c in headed})
+        if doc_ids:
+            inside = [r for r in retrieved if r.clause.doc_id in doc_ids and self._in_scope(r.clause, names, own, titled)]
+            if len(inside) < min(3, len(retrieved)):
+                # The place's own clauses may rank below other places' ones: ask again, within.
+                k = max(len(retrieved), 5)
+                again = self.retriever.retrieve(analysis.question, k=k, filters=Filters(doc_ids=doc_ids))
+                seen = {r.clause.chunk_id for r in inside}
+                inside += [r for r in again if r.clause.chunk_id not in seen
+                           and self._in_scope(r.clause, names, own, titled)]
+            pool = inside
+        for place in mention:
+            stem = normalize(place)
+            # Clauses headed by the place (“3.湖州”) speak about it; others may name it in passing.
+            headed = [c for c in self._headed([place]) if not doc_ids or c.doc_id in doc_ids]
+            known = {r.clause.chunk_id for r in pool}
+            first = [r for r in pool if r.clause in headed]
+            first += [RetrievedClause(clause=c, score=0.0) for c in headed if c.chunk_id not in known]
+            rest = [r for r in pool if stem in normalize(_context(r.clause)) and r.clause not in headed]
+            pool = first + rest
+            if not pool:
+                return Scope(retrieved=[], subject=place, missing=place, doc_ids=doc_ids)
+        if names and not pool:
+            return Scope(retrieved=[], subject=subject, missing=subject, doc_ids=doc_ids)
+        return Scope(retrieved=pool, subject=subject if (names or titled) else None, doc_ids=doc_ids)
+
+    def scope_docs(self, analysis: QuestionAnalysis, retrieved: list[RetrievedClause],
+                   doc_ids: list[str]) -> Scope:
+        """The retrieved clauses of ``doc_ids`` (asked again within them when few are)."""
+        inside = [r for r in retrieved if r.clause.doc_id in doc_ids]
+        if len(inside) < 3:
+            again = self.retriever.retrieve(analysis.question, k=max(len(retrieved), 5),
+                                            filters=Filters(doc_ids=doc_ids))
+            seen = {r.clause.chunk_id for r in inside}
+            inside += [r for r in again if r.clause.chunk_id not in seen]
+        label = self.short_label(doc_ids[0])
+        return Scope(retrieved=inside, subject=label, missing=None if inside else label, doc_ids=doc_ids)
+
+    def short_label(self, doc_id: str) -> str:
+        """How an answer names a document: the short name its title quotes, else 《title》."""
+        for name, ids in self.short_names().items():
+            if doc_id in ids and len(ids) == 1:
+                return f"《{self._title_of(doc_id)}》" if len(name) < 2 else f"“{name}”"
+        return f"《{self._title_of(doc_id)}》"
+
+    def _headed(self, names: list[str]) -> list[Clause]:
+        stems = [normalize(p) for p in names]
+        return [c for c in self.retriever.bm25.clauses
+                if any(s in normalize(" ".join(c.section_path)) for s in stems)]
+
+    @staticmethod
+    def _in_scope(clause: Clause, names: list[str], own: dict[str, list[str]], titled: list[str]) -> bool:
+        """A clause of a named document, or of a named place's document, or under its heading."""
+        if titled or clause.doc_id in {d for p in names for d in own.get(p, [])}:
+            return True
+        return any(normalize(p) in normalize(" ".join(clause.section_path)) for p in names)
+
+    def _title_of(self, doc_id: str) -> str:
+        for c in self.retriever.bm25.clauses:
+            if c.doc_id == doc_id:
+                return c.doc_title.strip("《》")
+        return doc_id
+
+
+def _context(clause: Clause) -> str:
+    """A clause's text with its section path and document title: where a place may be named."""
+    return f"{clause.doc_title} {' '.join(clause.section_path)} {clause.text}"
