@@ -148,7 +148,10 @@ def extract_meta(paragraphs: list[str], doc_id: str, source: str = "", file_hash
         status = "final"
     else:
         status = "unknown"
-    region = place_of(title) or place_of(issuer or "") or _main_province(paragraphs)
+    # A page that names no place in its title or issuer is placed by who publishes it.
+    publisher = hints.get("publisher") or _site_name(hints.get("html_title"))
+    region = (place_of(title) or place_of(issuer or "") or place_of(publisher or "")
+              or _main_province(paragraphs))
     level = _level(region, title, issuer, paragraphs)
     return DocumentMeta(
         doc_id=doc_id,
@@ -192,6 +195,14 @@ def _order(head: list[str]) -> tuple[str, str, str | None] | None:
             issuer = re.sub(r"^中华人民共和国", "", issuer)
             return f"{issuer}令第{nfkc(m.group(2))}号", issuer, find_date(s)
     return None
+
+
+def _site_name(title: str | None) -> str | None:
+    """The site's own name in a page's ``<title>`` (``…-广州市人力资源和社会保障局网站``)."""
+    if not title:
+        return None
+    parts = re.split(r"\s*[-|_—]\s*", title)
+    return next((p for p in reversed(parts) if re.search(r"(网站|门户网|政府网)$", p)), None)
 
 
 def _site_title(title: str | None) -> str | None:

@@ -274,3 +274,12 @@ def test_decimal_headings_and_a_table_of_contents():
                      ["2组织机构", "2.1指挥部"], ["2组织机构", "2.1指挥部", "（1）统筹协调应急工作"]]
     scope = next(c for c in clauses if c.section_path == ["1总则", "1.2适用范围"])
     assert scope.text == "1.2适用范围\n本预案适用于全市。\n1.2.1市级响应：由市政府组织。"
+
+
+def test_a_page_without_a_place_in_its_title_is_placed_by_its_publisher(tmp_path):
+    page = tmp_path / "faq.html"
+    page.write_text("<html><head><title>创业担保贷款常见问题-示范市人力资源和社会保障局网站</title></head>"
+                    "<body><div><p>一、申请对象有哪些？</p><p>在本市创业的人员可以申请，贷款额度最高30万元。</p>"
+                    "</div></body></html>", encoding="utf-8")
+    meta = parse_file(page).meta
+    assert (meta.title, meta.region, meta.level) == ("创业担保贷款常见问题", "示范市", "city")
