@@ -39,8 +39,9 @@ _TYPE_NAMES = {q.AMOUNT: "金额", q.RATE: "比例", q.COUNT: "数量", q.DURATI
 class Composer(Protocol):
     """Turns a question and its retrieved clauses into a cited answer."""
 
-    def compose(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
-        """Compose the answer."""
+    def compose(self, question: str, retrieved: list[RetrievedClause],
+                filters: Filters | None = None) -> Answer:
+        """Compose the answer; ``filters`` are the limits the clauses were retrieved under."""
         ...
 
 
@@ -134,14 +135,15 @@ class ExtractiveComposer:
                 and not any(normalize(t) in n or n in normalize(t) for n in names)}
         return keys or terms
 
-    def missing_specifics(self, question: str, retrieved: list[RetrievedClause]) -> str | None:
+    def missing_specifics(self, question: str, retrieved: list[RetrievedClause],
+                          filters: Filters | None = None) -> str | None:
         """What the question names or asks for that the clauses in its scope do not state.
 
         A year the question names must occur in the clauses that would answer it; a value of
         the asked type (amount, rate, count, duration, date, unit) must be stated by a
         sentence next to the question's key terms (:meth:`typed_sentence`).
         """
-        analysis = q.analyse(question)
+        analysis = replace(q.analyse(question), filters=filters)
         scope = self.scoper.scope(analysis, retrieved)
         if scope.missing:
             return scope.missing
@@ -195,9 +197,14 @@ class ExtractiveComposer:
                     best = (score, clause, sentence)
         return (best[1], best[2]) if best else None
 
-    def compose(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
-        """Quote the best-covering sentences of the question's scope with markers, or refuse."""
-        analysis = q.analyse(question)
+    def compose(self, question: str, retrieved: list[RetrievedClause],
+                filters: Filters | None = None) -> Answer:
+        """Quote the best-covering sentences of the question's scope with markers, or refuse.
+
+        ``filters`` are the limits the clauses were retrieved under; clauses asked for again
+        within a place's or document's scope stay within them.
+        """
+        analysis = replace(q.analyse(question), filters=filters)
         if analysis.compare:
             groups = self._compare_groups(analysis, retrieved)
             if groups:
@@ -547,6 +554,6 @@ def build_chain(retriever: HybridRetriever, composer: Composer, k: int = 5,
         return {"question": question, "retrieved": retriever.retrieve(question, k=k, filters=filters)}
 
     def compose(state: dict) -> Answer:
-        return composer.compose(state["question"], state["retrieved"])
+        return composer.compose(state["question"], state["retrieved"], filters=filters)
 
     return RunnableLambda(retrieve) | RunnableLambda(compose)

@@ -17,7 +17,7 @@ import logging
 import re
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from . import followup, injection
 from . import questions as qa
 from .answer import Composer, refusal_answer
+from .retrieval import Filters
 from .settings import Settings
 from .types import Answer, RetrievedClause
 from .verify import NO_ANSWER, StreamVerifier
@@ -200,16 +201,17 @@ class LLMComposer:
         ]
 
     def _fallback(self, question: str, retrieved: list[RetrievedClause],
-                  why: BaseException | str) -> Answer:
-        answer = self.fallback.compose(question, retrieved)
+                  why: BaseException | str, filters: Filters | None = None) -> Answer:
+        answer = self.fallback.compose(question, retrieved, filters=filters)
         answer.notice = f"大模型未能回答（{_failure(why)}），以下为从条款中摘录的回答。"
         return answer
 
-    def _scoped(self, question: str, retrieved: list[RetrievedClause]) -> tuple[list[RetrievedClause], Answer | None]:
+    def _scoped(self, question: str, retrieved: list[RetrievedClause],
+                filters: Filters | None = None) -> tuple[list[RetrievedClause], Answer | None]:
         """The clauses of the places and documents the question names (as the extractive
         composer scopes them), or the refusal when that place or document has none."""
         scoper = getattr(self.fallback, "scoper", None)
-        analysis = qa.analyse(question)
+        analysis = replace(qa.analyse(question), filters=filters)
         if scoper is None or analysis.compare:
             return retrieved, None
         scope = scoper.scope(analysis, retrieved)
@@ -219,11 +221,12 @@ class LLMComposer:
             return [], refusal_answer(question, retrieved, text)
         return scope.retrieved, None
 
-    def compose(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
+    def compose(self, question: str, retrieved: list[RetrievedClause],
+                filters: Filters | None = None) -> Answer:
         """The model's answer, verified; the extractive answer when the model fails."""
         if not retrieved:
             return refusal_answer(question, retrieved)
-        retrieved, refusal = self._scoped(question, retrieved)
+        retrieved, refusal = self._scoped(question, retrieved, filters)
         if refusal is not None:
             return refusal
         try:
@@ -231,20 +234,21 @@ class LLMComposer:
         except Exception as exc:
             log.warning("the language model failed (%s: %s); answering extractively",
                         exc.__class__.__name__, exc)
-            return self._fallback(question, retrieved, exc)
+            return self._fallback(question, retrieved, exc, filters)
         reply = _THINK.sub("", reply)
         if not reply.strip():
-            return self._fallback(question, retrieved, "空回复")
+            return self._fallback(question, retrieved, "空回复", filters)
         verifier = StreamVerifier(question, retrieved)
         verifier.feed(reply)
         return _with_notice(verifier.finish())
 
-    def stream(self, question: str, retrieved: list[RetrievedClause]) -> Iterator[str | Answer]:
+    def stream(self, question: str, retrieved: list[RetrievedClause],
+               filters: Filters | None = None) -> Iterator[str | Answer]:
         """Verified sentences as the model writes them, then the verified :class:`Answer`."""
         if not retrieved:
             yield refusal_answer(question, retrieved)
             return
-        retrieved, refusal = self._scoped(question, retrieved)
+        retrieved, refusal = self._scoped(question, retrieved, filters)
         if refusal is not None:
             yield refusal
             return
@@ -266,14 +270,14 @@ class LLMComposer:
             log.warning("the language model failed while streaming (%s: %s)",
                         exc.__class__.__name__, exc)
             if not emitted:
-                yield self._fallback(question, retrieved, exc)
+                yield self._fallback(question, retrieved, exc, filters)
                 return
             answer = verifier.finish()
             answer.notice = "大模型回答中断，回答可能不完整。"
             yield answer
             return
         if not verifier.raw.strip():
-            yield self._fallback(question, retrieved, "空回复")
+            yield self._fallback(question, retrieved, "空回复", filters)
             return
         yield _with_notice(verifier.finish())
 

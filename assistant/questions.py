@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .retrieval import place_names
+from .retrieval import Filters, place_names
 from .text import normalize
 
 # --- answer types ------------------------------------------------------------------------------
@@ -255,6 +255,9 @@ class QuestionAnalysis:
     place_words: list[str] = field(default_factory=list)
     #: What qualifies a named document (《…》（二次征求意见稿）): part of its name, not the topic.
     qualifiers: list[str] = field(default_factory=list)
+    #: The limits the asker set (documents, level, status): every clause an answer quotes,
+    #: including those asked for again within a scope, must pass them.
+    filters: Filters | None = None
 
 
 def analyse(question: str) -> QuestionAnalysis:

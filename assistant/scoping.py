@@ -109,14 +109,14 @@ class Scoper:
         pool = retrieved
         if doc_ids and not titled:
             # A place is also a subject where a heading names it (“1.杭州” in a provincial plan).
-            headed = self._headed(names)
+            headed = self._headed(names, analysis.filters)
             doc_ids = sorted(set(doc_ids) | {c.doc_id for c in headed})
         if doc_ids:
             inside = [r for r in retrieved if r.clause.doc_id in doc_ids and self._in_scope(r.clause, names, own, titled)]
             if len(inside) < min(3, len(retrieved)):
                 # The place's own clauses may rank below other places' ones: ask again, within.
                 k = max(len(retrieved), 5)
-                again = self.retriever.retrieve(analysis.question, k=k, filters=Filters(doc_ids=doc_ids))
+                again = self._again(analysis, k, doc_ids)
                 seen = {r.clause.chunk_id for r in inside}
                 inside += [r for r in again if r.clause.chunk_id not in seen
                            and self._in_scope(r.clause, names, own, titled)]
@@ -124,7 +124,8 @@ class Scoper:
         for place in mention:
             stem = normalize(place)
             # Clauses headed by the place (“3.湖州”) speak about it; others may name it in passing.
-            headed = [c for c in self._headed([place]) if not doc_ids or c.doc_id in doc_ids]
+            headed = [c for c in self._headed([place], analysis.filters)
+                      if not doc_ids or c.doc_id in doc_ids]
             known = {r.clause.chunk_id for r in pool}
             first = [r for r in pool if r.clause in headed]
             first += [RetrievedClause(clause=c, score=0.0) for c in headed if c.chunk_id not in known]
@@ -141,8 +142,7 @@ class Scoper:
         """The retrieved clauses of ``doc_ids`` (asked again within them when few are)."""
         inside = [r for r in retrieved if r.clause.doc_id in doc_ids]
         if len(inside) < 3:
-            again = self.retriever.retrieve(analysis.question, k=max(len(retrieved), 5),
-                                            filters=Filters(doc_ids=doc_ids))
+            again = self._again(analysis, max(len(retrieved), 5), doc_ids)
             seen = {r.clause.chunk_id for r in inside}
             inside += [r for r in again if r.clause.chunk_id not in seen]
         label = self.short_label(doc_ids[0])
@@ -155,10 +155,20 @@ class Scoper:
                 return f"《{self._title_of(doc_id)}》" if len(name) < 2 else f"“{name}”"
         return f"《{self._title_of(doc_id)}》"
 
-    def _headed(self, names: list[str]) -> list[Clause]:
+    def _again(self, analysis: QuestionAnalysis, k: int, doc_ids: list[str]) -> list[RetrievedClause]:
+        """Retrieve again within ``doc_ids`` and within the limits the asker set."""
+        limits = analysis.filters or Filters()
+        ids = [d for d in doc_ids if not limits.doc_ids or d in limits.doc_ids]
+        if not ids:
+            return []
+        return self.retriever.retrieve(analysis.question, k=k, filters=Filters(
+            doc_ids=ids, level=limits.level, status=limits.status))
+
+    def _headed(self, names: list[str], filters: Filters | None = None) -> list[Clause]:
         stems = [normalize(p) for p in names]
         return [c for c in self.retriever.bm25.clauses
-                if any(s in normalize(" ".join(c.section_path)) for s in stems)]
+                if any(s in normalize(" ".join(c.section_path)) for s in stems)
+                and (filters is None or filters.accepts(c))]
 
     @staticmethod
     def _in_scope(clause: Clause, names: list[str], own: dict[str, list[str]], titled: list[str]) -> bool:

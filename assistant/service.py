@@ -348,14 +348,14 @@ class Assistant:
         emitted = ""
         answer: Answer | None = None
         if hasattr(chosen, "stream"):
-            for item in chosen.stream(standalone, retrieved):
+            for item in chosen.stream(standalone, retrieved, filters=filters):
                 if isinstance(item, Answer):
                     answer = item
                 else:
                     emitted += item
                     yield item
         if answer is None:
-            answer = chosen.compose(standalone, retrieved)
+            answer = chosen.compose(standalone, retrieved, filters=filters)
         if answer.answer.startswith(emitted):
             yield from text_pieces(answer.answer[len(emitted):])
         yield self._finish(answer, q, standalone, started)

@@ -136,3 +136,15 @@ def test_english_question_is_answered_from_chinese_text(real_assistant):
 def test_missing_document_detail_is_said_plainly(real_assistant):
     ans = real_assistant.ask("浙江《关于加快培育未来产业的实施意见》的文号是什么？")
     assert not ans.answered and "未载明文号" in ans.answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["浙江星火计划到2030年要培育多少个未来产业先导区？",
+                                      "杭州重点发展哪些未来产业？"])
+def test_scoping_never_leaves_the_askers_filters(real_assistant, question):
+    from assistant.retrieval import Filters
+
+    answer = real_assistant.ask(question, filters=Filters(status="final"))
+    quoted = [c.doc_id for c in answer.citations] + [r.clause.doc_id for r in answer.retrieved]
+    statuses = {d: m.status for d, m in ((c.doc_id, c.meta) for c in real_assistant.store.all_clauses())}
+    assert quoted and all(statuses[d] == "final" for d in quoted)

@@ -48,7 +48,7 @@ CLAUSES = [
 class Fallback:
     """Stands in for the extractive composer."""
 
-    def compose(self, question: str, retrieved: list[RetrievedClause]) -> Answer:
+    def compose(self, question: str, retrieved: list[RetrievedClause], filters=None) -> Answer:
         return Answer(question=question, answer="摘录回答[1]", answered=True)
 
 
