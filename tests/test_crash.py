@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import free_port
 
 from assistant.parsing import parse_file
 from assistant.service import Assistant
@@ -179,17 +179,11 @@ def test_cli_killed_from_outside_at_any_moment(corpus_versions, tmp_path):
 # --- the server during an upload ------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """``assistant serve`` through the crash runner, on a free port."""
 
     def __init__(self, env: dict, cwd: Path, step: str = "none", n: int = 0) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, str(RUNNER), step, str(n), "--", "serve", "--port", str(self.port)],

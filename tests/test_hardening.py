@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from helpers import chroma_server, free_port
 from typer.testing import CliRunner
 
 from assistant.api import MAX_NAME_BYTES, create_app
@@ -132,31 +131,13 @@ def test_the_key_is_checked_before_the_body_is_read(shared, monkeypatch):
 # --- a Chroma server that stops under the running app ------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.integration
 def test_a_stopped_chroma_server_is_503_json(tmp_path, monkeypatch):
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = _free_port()
-    proc = subprocess.Popen([chroma, "run", "--host", "127.0.0.1", "--port", str(port),
-                             "--path", str(tmp_path / "srv")], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.3)
+    with chroma_server(tmp_path / "srv") as (url, proc):
         corpus = tmp_path / "corpus"
         corpus.mkdir()
         (corpus / "a.txt").write_text(DOC, encoding="utf-8")
-        assistant = Assistant(Settings(chroma_url=f"http://127.0.0.1:{port}", corpus_dir=corpus,
+        assistant = Assistant(Settings(chroma_url=url, corpus_dir=corpus,
                                        index_dir=tmp_path / "index", embedding_model="hash"))
         _clean_env(monkeypatch)
         with TestClient(create_app(assistant)) as client:
@@ -171,10 +152,6 @@ def test_a_stopped_chroma_server_is_503_json(tmp_path, monkeypatch):
             r = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "产值目标？"}]})
             assert r.status_code == 503 and r.json()["error"]["type"] == "server_error"
             assert client.get("/readyz").status_code == 503
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=30)
 
 
 # --- question text limits ----------------------------------------------------------------------
@@ -249,7 +226,7 @@ def assert_one_line(result, errors, code: int, *words: str) -> None:
 
 
 def test_run_outside_the_checkout_says_the_corpus_is_missing(cli_env):
-    for args in (["ask", QUESTION], ["serve", "--port", str(_free_port())], ["docs"]):
+    for args in (["ask", QUESTION], ["serve", "--port", str(free_port())], ["docs"]):
         result, errors = invoke(*args)
         assert_one_line(result, errors, 2, "corpus folder", "does not exist", "ASSISTANT_CORPUS_DIR")
 
@@ -261,8 +238,8 @@ def test_run_outside_the_checkout_says_the_corpus_is_missing(cli_env):
 ])
 def test_llm_misconfiguration_is_one_line(cli_env, env, words):
     slack = {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s"}
-    for args, extra in ((["ask", QUESTION], {}), (["serve", "--port", str(_free_port())], {}),
-                        (["slack", "--http", "--port", str(_free_port())], slack)):
+    for args, extra in ((["ask", QUESTION], {}), (["serve", "--port", str(free_port())], {}),
+                        (["slack", "--http", "--port", str(free_port())], slack)):
         result, errors = invoke(*args, env={**env, **extra})
         assert_one_line(result, errors, 2, *words)
 

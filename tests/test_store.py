@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from helpers import chroma_server
 
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -113,37 +111,16 @@ def test_another_embedding_model_never_mixes_vectors(tmp_path):
     assert second.collection.metadata["embedding_model"] == "hash:other"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.integration
 def test_chroma_server(tmp_path):
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = _free_port()
-    proc = subprocess.Popen([chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "srv")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.3)
+    with chroma_server(tmp_path / "srv") as (url, _):
         corpus = tmp_path / "corpus"
         _write(corpus, "a.txt", DOC_A)
-        settings = Settings(chroma_url=f"http://127.0.0.1:{port}", corpus_dir=corpus, embedding_model="hash")
+        settings = Settings(chroma_url=url, corpus_dir=corpus, embedding_model="hash")
         assistant = Assistant(settings)
         assert assistant.ingest([corpus]).count("indexed") == 1
         assert Assistant(settings).store.count() == assistant.store.count() > 0
         assert assistant.ask("储能基地由哪些单位负责？").citations
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_sentence_transformers_model_from_a_package(tmp_path):

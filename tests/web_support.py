@@ -4,7 +4,6 @@ index, Debian's Chromium through Playwright, and axe-core for accessibility chec
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from helpers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -25,12 +25,6 @@ SPARK = "zhejiang-spark-plan-2026-2030-draft"
 AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 #: Screenshots are kept here after a run, to be looked at.
 SHOTS = Path("/tmp/web-screenshots")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -64,7 +58,7 @@ def live_server(root: Path, api_key: str | None = None,
             mp.delenv("ASSISTANT_API_KEY", raising=False)
         mp.delenv("ASSISTANT_CORS_ORIGINS", raising=False)
         app = create_app(assistant)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
