@@ -1,4 +1,4 @@
-"""Small builders shared by tests: hand-made clauses, free ports, a real Chroma server."""
+"""Shared by tests: hand-made clauses, the text-kept-once check, free ports, a Chroma server."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from assistant.types import Clause, RetrievedClause
+from assistant.chunking import body_lines
+from assistant.tables import HEADER_ROW
+from assistant.text import normalize
+from assistant.types import Clause, PolicyDocument, RetrievedClause
 
 
 def retrieved_clause(n: int, title: str, path: list[str], text: str) -> RetrievedClause:
@@ -20,6 +24,20 @@ def retrieved_clause(n: int, title: str, path: list[str], text: str) -> Retrieve
     c = Clause(chunk_id=f"c{n}", doc_id=f"d{n}", doc_title=title, section_path=path,
                label=f"《{title}》{' '.join(path)}", text=text)
     return RetrievedClause(clause=c, score=1.0 / n)
+
+
+def assert_text_kept_once(doc: PolicyDocument, clauses: list[Clause], name: str = "") -> None:
+    """Every character of the document's body lands in exactly one clause, each paragraph whole.
+
+    A table's header row is carried into its rows rather than kept as a line of its own, and
+    generated lines (lists of children, the metadata summary) are not document text.
+    """
+    body = [p for i, p in enumerate(doc.paragraphs) if doc.kind(i) != HEADER_ROW]
+    got = [line for c in clauses for line in body_lines(c)]
+    assert Counter("".join(map(normalize, got))) == Counter("".join(map(normalize, body))), name
+    joined = normalize("".join(got))
+    for p in body:
+        assert normalize(p) in joined, (name, p[:60])
 
 
 def free_port() -> int:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers import assert_text_kept_once
 
 from assistant.chunking import body_lines, chunk_document
 from assistant.parsing import parse_file
-from assistant.tables import HEADER_ROW
 from assistant.text import normalize
 
 FIELD = Path(__file__).resolve().parents[2] / "shared" / "field-docs"
@@ -85,18 +84,9 @@ def test_body_sentences_are_kept(field_docs):
     assert sum(kept.values()) / len(kept) >= 0.99
 
 
-def _chars(texts) -> Counter:
-    return Counter(ch for t in texts for ch in normalize(t))
-
-
 def test_every_character_lands_in_exactly_one_clause(field_docs):
     for name, (_, doc, clauses) in field_docs.items():
-        body = [p for i, p in enumerate(doc.paragraphs) if doc.kind(i) != HEADER_ROW]
-        got = [line for c in clauses for line in body_lines(c)]
-        assert _chars(got) == _chars(body), name
-        joined = normalize("".join(got))
-        for p in body:
-            assert normalize(p) in joined, (name, p[:60])
+        assert_text_kept_once(doc, clauses, name)
 
 
 def test_no_site_chrome_in_any_clause(field_docs):
