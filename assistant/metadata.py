@@ -197,12 +197,16 @@ def _order(head: list[str]) -> tuple[str, str, str | None] | None:
     return None
 
 
+# How a site's own name ends in a page's <title>: …网站, …门户网, …政府网.
+_SITE_NAME_END = r"(?:网站|门户网|政府网)$"
+
+
 def _site_name(title: str | None) -> str | None:
     """The site's own name in a page's ``<title>`` (``…-广州市人力资源和社会保障局网站``)."""
     if not title:
         return None
     parts = re.split(r"\s*[-|_—]\s*", title)
-    return next((p for p in reversed(parts) if re.search(r"(网站|门户网|政府网)$", p)), None)
+    return next((p for p in reversed(parts) if re.search(_SITE_NAME_END, p)), None)
 
 
 def _site_title(title: str | None) -> str | None:
@@ -210,7 +214,7 @@ def _site_title(title: str | None) -> str | None:
     if not title:
         return None
     parts = [p.strip() for p in re.split(r"\s+[-|_—]\s+|\s*[|_]\s*|-(?=[^-]*(?:网站|门户|政府网)$)", title) if p.strip()]
-    parts = [p for p in parts if not re.search(r"(网站|门户网|政府网|首页)$", p)] or parts
+    parts = [p for p in parts if not re.search(_SITE_NAME_END, p) and not p.endswith("首页")] or parts
     return max(parts, key=len) if parts else None
 
 
