@@ -36,27 +36,29 @@ class Scoper:
     def __init__(self, retriever: HybridRetriever) -> None:
         self.retriever = retriever
 
-    def _identities(self) -> dict[str, tuple[str, str]]:
-        """doc_id → (normalised title, normalised title + region + issuer), cached per index."""
+    def _identities(self) -> dict[str, tuple[str, str, str]]:
+        """doc_id → (normalised title, normalised title + region + issuer, title as written),
+        cached per index."""
         bm25 = self.retriever.bm25
         if getattr(self, "_for", None) is not bm25:
-            ids: dict[str, tuple[str, str]] = {}
+            ids: dict[str, tuple[str, str, str]] = {}
             for c in bm25.clauses:
                 if c.doc_id not in ids:
                     meta = c.meta
                     extra = f"{meta.region or ''}{meta.issuer or ''}{meta.title or ''}" if meta else ""
-                    ids[c.doc_id] = (normalize(c.doc_title), normalize(c.doc_title + extra))
+                    ids[c.doc_id] = (normalize(c.doc_title), normalize(c.doc_title + extra),
+                                     c.doc_title.strip("《》"))
             self._ids, self._for = ids, bm25
         return self._ids
 
     def docs_of_place(self, place: str) -> list[str]:
         """Documents issued for or by ``place`` (its name in their title, region or issuer)."""
         stem = normalize(place)
-        return [d for d, (_, ident) in self._identities().items() if stem in ident]
+        return [d for d, (_, ident, _) in self._identities().items() if stem in ident]
 
     def docs_titled(self, name: str) -> list[str]:
         """Documents whose title contains ``name`` (a 《…》 or quoted name of the question)."""
-        return [d for d, (title, _) in self._identities().items() if name and name in title]
+        return [d for d, (title, _, _) in self._identities().items() if name and name in title]
 
     def short_names(self) -> dict[str, list[str]]:
         """Names a document's title quotes for itself (“星火计划”) → the documents, per index.
@@ -178,10 +180,8 @@ class Scoper:
         return any(normalize(p) in normalize(" ".join(clause.section_path)) for p in names)
 
     def _title_of(self, doc_id: str) -> str:
-        for c in self.retriever.bm25.clauses:
-            if c.doc_id == doc_id:
-                return c.doc_title.strip("《》")
-        return doc_id
+        known = self._identities().get(doc_id)
+        return known[2] if known else doc_id
 
 
 def _context(clause: Clause) -> str:
