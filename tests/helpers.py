@@ -71,3 +71,26 @@ def chroma_server(folder: Path) -> Iterator[tuple[str, subprocess.Popen]]:
         if proc.poll() is None:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+def finish_job(client, response, timeout: float = 60.0) -> dict:
+    """Follow a ``202`` upload to its job (``client`` is a TestClient or an httpx client) and
+    return the finished job: ``state`` is ``done`` (``result``) or ``failed`` (``error``)."""
+    assert response.status_code == 202, response.text
+    accepted = response.json()
+    assert response.headers["location"] == accepted["status_url"] == f"/api/jobs/{accepted['id']}"
+    assert accepted["state"] in ("queued", "running", "done", "failed")
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.get(accepted["status_url"]).json()
+        if job["state"] in ("done", "failed"):
+            assert job["id"] == accepted["id"] and job["finished_at"]
+            assert (job["result"] is None) == (job["state"] == "failed")
+            return job
+        assert time.monotonic() < deadline, f"job still {job['state']} after {timeout} s"
+        time.sleep(0.02)
+
+
+def upload_file(client, name: str, data: bytes, path: str = "/api/documents") -> dict:
+    """Upload a file and wait for its job; the finished job."""
+    return finish_job(client, client.post(path, files={"file": (name, data, "application/octet-stream")}))

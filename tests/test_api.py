@@ -12,6 +12,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
+from helpers import finish_job, upload_file  # noqa: E402
 
 from assistant.api import MAX_JSON_BYTES, answer_pieces, create_app, safe_file_name  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
@@ -259,8 +260,12 @@ def test_upload_of_a_text_file_is_indexed_and_answerable(upload_app, tmp_path):
     assistant, client = upload_app
     before = assistant.store.count()
     r = _upload(client, "测试县 量子计算措施.txt", UPLOAD_TEXT.encode("utf-8"))
-    assert r.status_code == 201, r.text
-    body = r.json()
+    assert r.status_code == 202, r.text
+    assert r.json()["kind"] == "upload" and r.json()["file_name"] == "测试县-量子计算措施.txt"
+    job = finish_job(client, r)
+    assert job["state"] == "done" and job["error"] is None, job
+    assert job["progress"]["stage"] and job["progress"]["done"] == job["progress"]["total"] > 0
+    body = job["result"]
     assert body["status"] == "indexed" and body["clauses"] > 0
     assert body["document"]["title"] == "测试县关于促进量子计算产业发展的若干措施"
     stored = tmp_path / "data" / "index" / "uploads" / body["file_name"]
@@ -272,12 +277,32 @@ def test_upload_of_a_text_file_is_indexed_and_answerable(upload_app, tmp_path):
     assert answer["answered"] and "15家" in answer["answer"]
     assert answer["citations"][0]["doc_id"] == body["doc_id"]
     # The same file again changes nothing.
-    again = _upload(client, "测试县 量子计算措施.txt", UPLOAD_TEXT.encode("utf-8")).json()
-    assert again["status"] == "unchanged"
+    again = upload_file(client, "测试县 量子计算措施.txt", UPLOAD_TEXT.encode("utf-8"))
+    assert again["result"]["status"] == "unchanged"
+    listed = client.get("/api/jobs").json()["jobs"]
+    assert [j["id"] for j in listed[:2]] == [again["id"], job["id"]]  # newest first
+
+
+def test_unknown_job_is_404(upload_app):
+    _, client = upload_app
+    r = client.get("/api/jobs/no-such-job")
+    assert r.status_code == 404 and "no job with id" in r.json()["detail"]
+
+
+def test_an_upload_that_cannot_be_parsed_fails_its_job_and_leaves_nothing(upload_app, tmp_path):
+    """The content passes the checks made while it is received, then fails to parse."""
+    assistant, client = upload_app
+    before = assistant.store.count()
+    job = upload_file(client, "report.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n garbage \x00\x01 no xref")
+    assert job["state"] == "failed" and "report.pdf" in job["error"] and "PDF" in job["error"]
+    assert assistant.store.count() == before
+    uploads = tmp_path / "data" / "index" / "uploads"
+    assert list(uploads.iterdir()) == []
+    # The worker goes on: the next upload is indexed.
+    assert upload_file(client, "q.txt", UPLOAD_TEXT.encode("utf-8"))["state"] == "done"
 
 
 @pytest.mark.parametrize(("name", "data", "reason"), [
-    ("report.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n garbage \x00\x01 no xref", "PDF"),
     ("setup.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" * 20, "not a PDF"),
     ("notes.docx", b"PK\x03\x04 this is no zip", "not a Word"),
     ("tool.txt", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" * 30, "binary"),
@@ -424,7 +449,9 @@ def test_cors_when_origins_are_set(shared, monkeypatch):
 
 
 def test_health_and_readiness(client, tmp_path, monkeypatch):
-    assert client.get("/healthz").json() == {"status": "ok"}
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["jobs"] == {"queued": 0, "running": 0}
+    assert health["index"]["clauses"] > 0
     r = client.get("/readyz")
     assert r.status_code == 200 and r.json()["clauses"] > 0
     empty = Assistant(Settings(embedding_model="hash", index_dir=tmp_path / "index",

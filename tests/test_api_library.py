@@ -9,6 +9,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
+from helpers import upload_file  # noqa: E402
 
 from assistant.api import create_app  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
@@ -40,8 +41,11 @@ def library(tmp_path, monkeypatch):
         yield assistant, client, app.state.uploads.folder
 
 
-def _upload(client, name: str, text: str, path: str = "/api/documents"):
-    return client.post(path, files={"file": (name, text.encode("utf-8"), "text/plain")})
+def _upload(client, name: str, text: str, path: str = "/api/documents") -> dict:
+    """Upload (or replace) and wait for the job; the finished job's report."""
+    job = upload_file(client, name, text.encode("utf-8"), path)
+    assert job["state"] == "done", job
+    return job["result"]
 
 
 def _ask(client) -> dict:
@@ -51,7 +55,7 @@ def _ask(client) -> dict:
 def test_uploads_are_listed_and_deleted_with_their_clauses(library):
     assistant, client, folder = library
     before = assistant.store.count()
-    doc_id = _upload(client, "quantum.txt", QUANTUM).json()["doc_id"]
+    doc_id = _upload(client, "quantum.txt", QUANTUM)["doc_id"]
     listed = client.get("/api/uploads").json()
     assert listed["doc_ids"] == [doc_id] and {".txt", ".pdf", ".docx"} <= set(listed["suffixes"])
     assert "15家" in _ask(client)["answer"]
@@ -77,7 +81,7 @@ def test_corpus_documents_and_unknown_ids_cannot_be_deleted(library):
 
 def test_the_routes_need_the_key_when_one_is_set(library):
     _, client, _ = library
-    doc_id = _upload(client, "quantum.txt", QUANTUM).json()["doc_id"]
+    doc_id = _upload(client, "quantum.txt", QUANTUM)["doc_id"]
     for method, path in (("GET", "/api/uploads"), ("DELETE", f"/api/documents/{doc_id}")):
         r = client.request(method, path, headers={"Authorization": "Bearer wrong"})
         assert r.status_code == 401
@@ -86,10 +90,8 @@ def test_the_routes_need_the_key_when_one_is_set(library):
 
 def test_replace_under_another_name_swaps_the_document(library):
     assistant, client, folder = library
-    old_id = _upload(client, "quantum.txt", QUANTUM).json()["doc_id"]
-    r = _upload(client, "quantum-v2.txt", QUANTUM_V2, f"/api/documents/{old_id}/replace")
-    assert r.status_code == 200, r.text
-    body = r.json()
+    old_id = _upload(client, "quantum.txt", QUANTUM)["doc_id"]
+    body = _upload(client, "quantum-v2.txt", QUANTUM_V2, f"/api/documents/{old_id}/replace")
     assert body["replaced"] == old_id and body["status"] == "indexed"
     assert body["document"]["title"] == "测试县关于促进量子计算产业发展的若干措施"
     assert sorted(p.name for p in folder.iterdir()) == ["quantum-v2.txt"]
@@ -100,7 +102,7 @@ def test_replace_under_another_name_swaps_the_document(library):
 
 def test_a_bad_replacement_keeps_the_old_document(library):
     _, client, folder = library
-    old_id = _upload(client, "quantum.txt", QUANTUM).json()["doc_id"]
+    old_id = _upload(client, "quantum.txt", QUANTUM)["doc_id"]
     r = client.post(f"/api/documents/{old_id}/replace",
                     files={"file": ("new.exe", b"MZ\x90\x00", "application/octet-stream")})
     assert r.status_code == 400 and "unsupported file type" in r.json()["detail"]
@@ -111,9 +113,21 @@ def test_a_bad_replacement_keeps_the_old_document(library):
 def test_a_replacement_may_be_as_large_as_an_upload(library):
     """The replace route has the upload body limit, not the small limit of JSON routes."""
     _, client, folder = library
-    old_id = _upload(client, "quantum.txt", QUANTUM).json()["doc_id"]
+    old_id = _upload(client, "quantum.txt", QUANTUM)["doc_id"]
     big = QUANTUM_V2 + "\n二、附则\n" + "".join(f"第{i}项措施由县科技局负责解释。" for i in range(5000))
     assert len(big.encode("utf-8")) > 200_000
-    r = _upload(client, "quantum.txt", big, f"/api/documents/{old_id}/replace")
-    assert r.status_code == 200, r.text[:300]
+    body = _upload(client, "quantum.txt", big, f"/api/documents/{old_id}/replace")
+    assert body["replaced"] == old_id and body["status"] == "indexed"
     assert "25家" in _ask(client)["answer"]
+
+
+def test_a_replacement_that_fails_to_index_keeps_the_old_document(library):
+    """Received (it looks like a PDF) but unreadable: the job fails, the old file stays."""
+    _, client, folder = library
+    old_id = _upload(client, "quantum.txt", QUANTUM)["doc_id"]
+    job = upload_file(client, "new.pdf", b"%PDF-1.7\n garbage \x00\x01 no xref",
+                      f"/api/documents/{old_id}/replace")
+    assert job["state"] == "failed" and job["kind"] == "replace" and "new.pdf" in job["error"]
+    assert sorted(p.name for p in folder.iterdir()) == ["quantum.txt"]
+    assert client.get("/api/uploads").json()["doc_ids"] == [old_id]
+    assert "15家" in _ask(client)["answer"]

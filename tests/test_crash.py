@@ -204,6 +204,20 @@ class Server:
         return httpx.post(self.url + "/api/documents", files={"file": (name, data, "text/plain")},
                           timeout=60)
 
+    def upload_until_killed(self, name: str, data: bytes) -> str | None:
+        """Upload and follow the job until the server dies in it; the job id, if it was sent."""
+        try:
+            r = self.upload(name, data)
+        except httpx.HTTPError:
+            return None  # killed before the 202 went out
+        assert r.status_code == 202, r.text
+        with pytest.raises(httpx.HTTPError):
+            while True:  # the job never finishes: the server is killed inside it
+                job = httpx.get(self.url + r.headers["location"], timeout=10).json()
+                assert job["state"] in ("queued", "running"), job
+                time.sleep(0.05)
+        return r.json()["id"]
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -222,13 +236,11 @@ def test_server_killed_during_uploads(tmp_path):
 
     # A new file: killed after its clauses are written, before they are committed.
     server = Server(env, tmp_path, "_write_clauses:after", 1)
-    with pytest.raises(httpx.HTTPError):
-        server.upload("b.txt", new)
+    jobs = [server.upload_until_killed("b.txt", new)]
     assert server.proc.wait(timeout=30) == -signal.SIGKILL
     # A replacement: killed after the new version is committed, before the old file is dropped.
     server = Server(env, tmp_path, "_commit:after", 1)
-    with pytest.raises(httpx.HTTPError):
-        server.upload("a.txt", second)
+    jobs.append(server.upload_until_killed("a.txt", second))
     assert server.proc.wait(timeout=30) == -signal.SIGKILL
     assert any(p.name.startswith(".backup-") for p in uploads.iterdir())
 
@@ -236,13 +248,16 @@ def test_server_killed_during_uploads(tmp_path):
     try:
         docs = httpx.get(server.url + "/api/documents").json()["documents"]
         assert {d["file_name"] for d in docs} == {"policy-01.txt", "a.txt"}
+        for job_id in filter(None, jobs):  # a client that polls again learns what happened
+            job = httpx.get(f"{server.url}/api/jobs/{job_id}").json()
+            assert job["state"] == "failed" and "upload the file again" in job["error"], job
     finally:
         server.stop()
 
     state = check(env, tmp_path, ask="第7类新能源产业产值达到多少亿元？")
     assert state["answered"]
     assert state["uploads"] == ["a.txt"], "leftover or unacknowledged files in uploads/"
-    assert (uploads / "a.txt").read_bytes() == first  # rolled back: the client never got a 201
+    assert (uploads / "a.txt").read_bytes() == first  # rolled back: its job never said done
     indexed = {Path(src).name: digest for src, (_, digest) in state["sources"].items()
                if src.startswith(state["upload_dir"])}
     assert indexed == {"a.txt": hashlib.sha256(first).hexdigest()}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import chroma_server, free_port
+from helpers import chroma_server, free_port, upload_file
 from typer.testing import CliRunner
 
 from assistant.api import MAX_NAME_BYTES, create_app
@@ -96,9 +96,9 @@ def test_a_lone_surrogate_in_an_openai_message_is_422(client):
 def test_a_300_character_chinese_file_name_is_stored(shared, tmp_path):
     assistant, client = shared
     name = "关于促进新能源产业发展的若干措施" * 19 + ".txt"  # 305 characters, 913 bytes
-    r = client.post("/api/documents", files={"file": (name, DOC.encode(), "text/plain")})
-    assert r.status_code == 201, r.text
-    stored = r.json()["file_name"]
+    job = upload_file(client, name, DOC.encode())
+    assert job["state"] == "done", job
+    stored = job["result"]["file_name"]
     assert stored.endswith(".txt") and len(stored.encode()) <= MAX_NAME_BYTES
     assert (assistant.settings.upload_folder / stored).read_bytes() == DOC.encode()
 
@@ -298,7 +298,6 @@ def test_uploads_go_to_the_upload_dir_when_it_is_set(tmp_path, monkeypatch):
     assistant = Assistant(Settings(embedding_model="hash", index_dir=tmp_path / "index",
                                    corpus_dir=tmp_path / "corpus", upload_dir=tmp_path / "files"))
     client = TestClient(create_app(assistant))
-    r = client.post("/api/documents", files={"file": ("a.txt", DOC.encode(), "text/plain")})
-    assert r.status_code == 201, r.text
+    assert upload_file(client, "a.txt", DOC.encode())["state"] == "done"
     assert (tmp_path / "files" / "a.txt").read_bytes() == DOC.encode()
     assert not (tmp_path / "index" / "uploads").exists()

@@ -30,6 +30,8 @@ from . import ask, documents, health, library, openai_compat
 from .ask import MAX_JSON_BYTES
 from .common import Catalog, is_openai_path, openai_error
 from .documents import UPLOAD_OVERHEAD_BYTES
+from .health import IndexState
+from .jobs import JobQueue
 from .middleware import ApiKeyMiddleware, BodyLimitMiddleware, SecurityHeadersMiddleware
 from .openai_compat import MAX_CHAT_BYTES
 from .uploads import Uploads
@@ -52,13 +54,17 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
     """
     assistant = assistant or Assistant()
     uploads = Uploads(assistant)
+    index_state = IndexState(assistant)
+    jobs = JobQueue(on_finish=lambda _job: index_state.refresh())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # A misconfigured model or prompt template stops the start, not a request.
         await run_in_threadpool(assistant.check_llm)
-        await run_in_threadpool(_warm_up, assistant, uploads)
+        await run_in_threadpool(_warm_up, assistant, uploads, jobs)
+        await run_in_threadpool(index_state.refresh)
         yield
+        await run_in_threadpool(jobs.close)
 
     app = FastAPI(
         title="Policy Q&A assistant",
@@ -71,6 +77,8 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
     app.state.assistant = assistant
     app.state.catalog = Catalog(assistant)
     app.state.uploads = uploads
+    app.state.jobs = jobs
+    app.state.index_state = index_state
     limits: dict[str, int] = {"/api/documents": uploads.max_bytes + UPLOAD_OVERHEAD_BYTES}
 
     def limit_for(path: str) -> int:
@@ -189,9 +197,9 @@ def _mount_offline_docs(app: FastAPI) -> None:
         )
 
 
-def _warm_up(assistant: Assistant, uploads: Uploads) -> None:
+def _warm_up(assistant: Assistant, uploads: Uploads, jobs: JobQueue) -> None:
     """Open the index (ingesting the corpus on a fresh one), reconcile the uploads folder with
-    it after a crash, and load the models once.
+    it after a crash (the jobs of uploads it rolls back report why), and load the models once.
 
     Each step is tried on its own and a failure is logged in one line: the server still
     starts, and /readyz reports whether it can answer.
@@ -200,7 +208,7 @@ def _warm_up(assistant: Assistant, uploads: Uploads) -> None:
     steps = (
         # The corpus first: uploads indexed before it would make the index look built.
         ("indexing the corpus", assistant.ensure_index),
-        ("reconciling the uploads folder", uploads.reconcile),
+        ("reconciling the uploads folder", lambda: _reconcile(uploads, jobs)),
         # With a language model, warm up the retrieval and the extractive fallback only.
         ("loading the models", lambda: assistant.ask(
             WARMUP_QUESTION, composer=getattr(assistant.composer, "fallback", None))),
@@ -213,6 +221,14 @@ def _warm_up(assistant: Assistant, uploads: Uploads) -> None:
     with contextlib.suppress(Exception):  # an index that cannot be opened was reported above
         log.info("warm-up done in %.1f s; %d clauses indexed",
                  time.perf_counter() - started, assistant.store.count())
+
+
+def _reconcile(uploads: Uploads, jobs: JobQueue) -> None:
+    uploads.reconcile()
+    for key, name in dict(uploads.interrupted).items():
+        jobs.record_failed(key, "upload", "the server stopped before this upload was indexed; "
+                           "it was rolled back and the index is unchanged: upload the file again",
+                           file_name=name)
 
 
 def _env_list(name: str) -> list[str]:

@@ -1,11 +1,20 @@
-"""Documents and clauses: list, clause tree, one clause with its neighbours, and uploads."""
+"""Documents and clauses: list, clause tree, one clause with its neighbours; uploads and jobs.
+
+An upload is checked and stored within its request and indexed by a background job: the
+answer is ``202`` with the job (its id, state and ``status_url``, also in ``Location``), and
+``GET /api/jobs/{id}`` tells how the indexing goes and, when done, the same report a
+synchronous upload gave (``status``, ``doc_id``, ``file_name``, ``clauses``, ``document``).
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi.responses import JSONResponse
 
+from ..types import FileReport
 from .common import Catalog, clause_public, clause_tree, document_summary, get_catalog
-from .uploads import UploadError, Uploads
+from .jobs import Job, JobFailed, JobQueue, Progress, status_url
+from .uploads import Received, UploadError, Uploads
 
 #: Room for the multipart boundaries and part headers around an uploaded file.
 UPLOAD_OVERHEAD_BYTES = 64 * 1024
@@ -16,6 +25,33 @@ router = APIRouter(prefix="/api", tags=["assistant"])
 def get_uploads(request: Request) -> Uploads:
     """The app's uploads folder (a FastAPI dependency)."""
     return request.app.state.uploads
+
+
+def get_jobs(request: Request) -> JobQueue:
+    """The app's background jobs (a FastAPI dependency)."""
+    return request.app.state.jobs
+
+
+def accepted(job: Job) -> JSONResponse:
+    """``202 Accepted`` with the job and where to follow it."""
+    return JSONResponse(job.public(), status_code=202, headers={"Location": status_url(job.id)})
+
+
+def index_upload(uploads: Uploads, received: Received, progress: Progress) -> FileReport:
+    """Index a received upload inside a job; a file that cannot be indexed fails the job."""
+    try:
+        return uploads.index(received, progress)
+    except UploadError as exc:
+        raise JobFailed(str(exc)) from exc
+
+
+def upload_report(catalog: Catalog, name: str, report: FileReport) -> dict:
+    """What a finished upload reports: its status, document id, stored name and clauses."""
+    catalog.invalidate()
+    clauses = catalog.snapshot().by_doc.get(report.doc_id or "", [])
+    return {"status": report.status, "doc_id": report.doc_id, "file_name": name,
+            "clauses": report.clauses or len(clauses),
+            "document": document_summary(clauses) if clauses else None}
 
 
 @router.get("/documents", summary="List the indexed documents")
@@ -52,21 +88,44 @@ def get_chunk(chunk_id: str, catalog: Catalog = Depends(get_catalog)) -> dict:
     }
 
 
-@router.post("/documents", status_code=201, summary="Upload a file to index")
+@router.post("/documents", status_code=202, summary="Upload a file to index",
+             responses={202: {"description": "Stored; indexed by the job at the Location URL"}})
 def upload_document(file: UploadFile = File(..., description="A .txt, .md, .pdf or .docx file."),
                     uploads: Uploads = Depends(get_uploads),
-                    catalog: Catalog = Depends(get_catalog)) -> dict:
-    """Store the file in the uploads folder and index it.
+                    catalog: Catalog = Depends(get_catalog),
+                    jobs: JobQueue = Depends(get_jobs)) -> JSONResponse:
+    """Store the file in the uploads folder; a background job indexes it.
 
-    400 for an unsupported, mislabelled or unreadable file (nothing is kept and the index
-    is unchanged); 413 for one over the size limit.
+    400 for an unsupported, mislabelled or unreadable file and 413 for one over the size
+    limit (nothing is kept). Otherwise 202 with the job: follow ``status_url`` (also the
+    ``Location`` header) until its state is ``done`` (``result`` holds the report) or
+    ``failed`` (``error`` says why; the index is unchanged).
     """
     try:
-        name, report = uploads.add(file.filename, file.file)
+        received = uploads.receive(file.filename, file.file)
     except UploadError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
-    catalog.invalidate()
-    clauses = catalog.snapshot().by_doc.get(report.doc_id or "", [])
-    return {"status": report.status, "doc_id": report.doc_id, "file_name": name,
-            "clauses": report.clauses or len(clauses),
-            "document": document_summary(clauses) if clauses else None}
+
+    def work(progress: Progress) -> dict:
+        return upload_report(catalog, received.name, index_upload(uploads, received, progress))
+
+    return accepted(jobs.submit("upload", work, file_name=received.name, job_id=received.key))
+
+
+@router.get("/jobs", summary="Recent background jobs")
+async def list_jobs(request: Request) -> dict:
+    """Every job still remembered (running, queued and recently finished), newest first."""
+    # Async and no dependency functions: the answer never waits for a thread of the pool,
+    # which questions may all be holding.
+    return {"jobs": request.app.state.jobs.recent()}
+
+
+@router.get("/jobs/{job_id}", summary="A background job's state, progress and result")
+async def get_job(job_id: str, request: Request) -> dict:
+    """``state`` (queued, running, done, failed), ``progress`` (stage, done, total), and when
+    finished the ``result`` or the ``error``. 404 for an unknown or long-finished job."""
+    job = request.app.state.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job with id {job_id!r}: it never existed, or finished "
+                            "long ago and was forgotten")
+    return job

@@ -7,8 +7,10 @@ Routes (under ``/api``, so they need the API key when one is set):
   an upload may have.
 - ``DELETE /api/documents/{doc_id}``: remove an uploaded document's file and its clauses.
 - ``POST /api/documents/{doc_id}/replace`` (multipart ``file``): index a new file in place of an
-  uploaded document; the old one goes only after the new one is indexed. Its body needs the
-  upload size limit (see :func:`is_replace_path`).
+  uploaded document; the old one goes only after the new one is indexed. The file is checked
+  within the request (400, 413) and indexed by a background job: ``202`` with the job, as for
+  an upload (see :mod:`.documents`). Its body needs the upload size limit
+  (see :func:`is_replace_path`).
 
 The routes read the app's catalogue and uploads folder from ``app.state``. Removal goes
 through the ordinary ingest with ``prune``: the file is deleted, then the uploads folder is
@@ -23,9 +25,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from fastapi.responses import JSONResponse
 
 from ..parsing import SUPPORTED_SUFFIXES
-from .common import document_summary
+from .documents import accepted, index_upload, upload_report
+from .jobs import Progress
 from .uploads import UploadError
 
 if TYPE_CHECKING:
@@ -94,22 +98,32 @@ def delete_document(doc_id: str, request: Request) -> dict:
     return {"status": "removed", "doc_id": doc_id}
 
 
-@router.post("/api/documents/{doc_id}/replace", summary="Replace an uploaded document")
+@router.post("/api/documents/{doc_id}/replace", status_code=202,
+             summary="Replace an uploaded document")
 def replace_document(doc_id: str, request: Request, file: UploadFile = File(
-        ..., description="The new .txt, .md, .pdf or .docx file.")) -> dict:
-    """Index the new file, then remove the old one; on a bad file nothing changes (400)."""
+        ..., description="The new .txt, .md, .pdf or .docx file.")) -> JSONResponse:
+    """Store the new file; a background job indexes it, then removes the old one (202).
+
+    A bad file is refused here (400, 413) and nothing changes; one that fails to index fails
+    the job and the old document stays.
+    """
     catalog, uploads = _state(request)
-    with _lock:
-        old = _require_upload(catalog, uploads, doc_id)
-        try:
-            name, report = uploads.add(file.filename, file.file)
-        except UploadError as exc:
-            raise HTTPException(exc.status, str(exc)) from exc
-        if name != old.name:  # under the same name the upload already took its place
-            old.unlink(missing_ok=True)
-            _prune(catalog, uploads)
-        catalog.invalidate()
-        clauses = catalog.snapshot().by_doc.get(report.doc_id or "", [])
-        return {"status": report.status, "replaced": doc_id, "doc_id": report.doc_id,
-                "file_name": name, "clauses": report.clauses or len(clauses),
-                "document": document_summary(clauses) if clauses else None}
+    _require_upload(catalog, uploads, doc_id)
+    try:
+        received = uploads.receive(file.filename, file.file)
+    except UploadError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+
+    def work(progress: Progress) -> dict:
+        with _lock:
+            # Looked up again: an earlier job or a delete may have changed it meanwhile.
+            old = upload_source(catalog, uploads, doc_id) if doc_id in catalog.snapshot().by_doc else None
+            report = index_upload(uploads, received, progress)
+            if old is not None and received.name != old.name:  # same name: already in its place
+                old.unlink(missing_ok=True)
+                _prune(catalog, uploads)
+            return {**upload_report(catalog, received.name, report), "replaced": doc_id}
+
+    job = request.app.state.jobs.submit("replace", work, file_name=received.name,
+                                        job_id=received.key)
+    return accepted(job)

@@ -3,12 +3,15 @@
 The uploads folder lives inside the index folder (``<index_dir>/uploads``) unless
 ``ASSISTANT_UPLOAD_DIR`` says otherwise, so the files travel with the index they were added to.
 
-Every upload is journalled: before any file is moved, ``.pending-<id>.json`` records the
-target name and whether an older file of that name is kept as ``.backup-<id>``. A finished
-upload removes its journal. After a crash, :meth:`Uploads.reconcile` (run when the server
-starts) rolls unfinished uploads back (the client never got an answer for them), removes
-leftover hidden files, and re-indexes the folder with pruning, so the folder and the index
-agree again.
+An upload is received first (read into a hidden ``.incoming-<key>`` file and checked, within
+the request) and indexed after (by a background job, :mod:`assistant.api.jobs`, whose id is
+the key). While it is indexed it is journalled: before any file is moved,
+``.pending-<key>.json`` records the target name and whether an older file of that name is kept
+as ``.backup-<key>``. A finished upload removes its journal. After a crash,
+:meth:`Uploads.reconcile` (run when the server starts) rolls unfinished uploads back (their
+job never reported done), removes leftover hidden files, and re-indexes the folder with
+pruning, so the folder and the index agree again; the keys it rolled back are kept in
+:attr:`Uploads.interrupted` so their jobs can report why they failed.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ import threading
 import unicodedata
 import uuid
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from ..parsing import SUPPORTED_SUFFIXES, ParseError, decode_text
-from ..service import Assistant
+from ..service import Assistant, Progress
 from ..types import FileReport
 
 log = logging.getLogger(__name__)
@@ -90,11 +94,26 @@ class UploadError(Exception):
         self.status = status
 
 
+@dataclass
+class Received:
+    """An upload saved under a hidden name and checked, waiting to be indexed.
+
+    ``key`` names its hidden files (and the job that indexes it), ``name`` is the name it
+    will be stored under.
+    """
+
+    key: str
+    name: str
+    path: Path
+
+
 class Uploads:
     """Uploaded files: checked while they are read, stored in one folder, then indexed.
 
     A file that cannot be used is removed again and leaves the index as it was; a file with
     the name of an earlier upload replaces it (and its clauses), or is put back on failure.
+    Receiving (:meth:`receive`) and indexing (:meth:`index`) are separate steps, so a request
+    can answer once the file is safely stored and leave the indexing to a background job.
     """
 
     def __init__(self, assistant: Assistant, folder: Path | None = None) -> None:
@@ -102,12 +121,23 @@ class Uploads:
         self.folder = folder or assistant.settings.upload_folder
         self.max_bytes = assistant.settings.max_upload_bytes
         self._lock = threading.Lock()
+        #: (key, file name or None) of uploads a restart found unfinished and rolled back.
+        self.interrupted: list[tuple[str, str | None]] = []
 
-    def add(self, file_name: str | None, stream: BinaryIO) -> tuple[str, FileReport]:
-        """Store and index one upload; its stored name and the ingest report.
+    def add(self, file_name: str | None, stream: BinaryIO,
+            progress: Progress | None = None) -> tuple[str, FileReport]:
+        """Store and index one upload now; its stored name and the ingest report.
+
+        Raises :class:`UploadError` as :meth:`receive` and :meth:`index` do.
+        """
+        received = self.receive(file_name, stream)
+        return received.name, self.index(received, progress)
+
+    def receive(self, file_name: str | None, stream: BinaryIO) -> Received:
+        """Read an upload into a hidden file of the folder and check it; nothing is indexed.
 
         Raises :class:`UploadError`: 413 over the size limit, 400 for an unsupported,
-        mislabelled or unreadable file.
+        mislabelled or unreadable file (nothing is kept).
         """
         try:
             name = safe_file_name(file_name)
@@ -115,8 +145,9 @@ class Uploads:
             raise UploadError(400, str(exc)) from exc
         self.folder.mkdir(parents=True, exist_ok=True)
         suffix = Path(name).suffix
+        key = uuid.uuid4().hex
         # A hidden name: a folder ingest of the uploads skips it until it is complete.
-        incoming = self.folder / f".incoming-{uuid.uuid4().hex}{suffix}"
+        incoming = self.folder / f".incoming-{key}{suffix}"
         try:
             size = 0
             with incoming.open("wb") as out:
@@ -130,13 +161,30 @@ class Uploads:
                 check_file_type(incoming, suffix)
             except ParseError as exc:
                 raise UploadError(400, f"{name}: {exc}") from exc
-            with self._lock:  # two uploads of one name must not swap files under each other
-                return name, self._ingest(incoming, self.folder / name)
-        finally:
+        except BaseException:
             incoming.unlink(missing_ok=True)
+            raise
+        return Received(key=key, name=name, path=incoming)
 
-    def _ingest(self, incoming: Path, target: Path) -> FileReport:
-        key = uuid.uuid4().hex
+    def index(self, received: Received, progress: Progress | None = None) -> FileReport:
+        """Index a received upload under its name; the ingest report.
+
+        Raises :class:`UploadError` (400) when the file cannot be indexed: it is removed
+        again, and an earlier file of that name is put back.
+        """
+        try:
+            with self._lock:  # two uploads of one name must not swap files under each other
+                return self._ingest(received.path, self.folder / received.name, received.key,
+                                    progress)
+        finally:
+            received.path.unlink(missing_ok=True)
+
+    def discard(self, received: Received) -> None:
+        """Forget a received upload that will not be indexed."""
+        received.path.unlink(missing_ok=True)
+
+    def _ingest(self, incoming: Path, target: Path, key: str,
+                progress: Progress | None) -> FileReport:
         backup = target.with_name(f".backup-{key}{target.suffix}")
         journal = target.with_name(f".pending-{key}.json")
         had_old = target.exists()
@@ -148,7 +196,7 @@ class Uploads:
         os.replace(incoming, target)
         ok = False
         try:
-            result = self.assistant.ingest([target]).files[0]
+            result = self.assistant.ingest([target], progress=progress).files[0]
             if result.status == "failed":
                 raise UploadError(400, f"{target.name}: {result.error}")
             ok = True
@@ -180,6 +228,8 @@ class Uploads:
                 self._roll_back(journal)
             for leftover in self.folder.iterdir():
                 if leftover.name.startswith(_HIDDEN_PREFIXES) and leftover.is_file():
+                    if leftover.name.startswith(".incoming-"):  # received, never indexed
+                        self.interrupted.append((_key_of(leftover.name), None))
                     log.info("removing %s left by an interrupted upload", leftover.name)
                     leftover.unlink(missing_ok=True)
             report = self.assistant.ingest([self.folder], prune=True)
@@ -204,4 +254,10 @@ class Uploads:
         else:
             target.unlink(missing_ok=True)
         log.info("rolled back the unfinished upload of %s", target.name)
+        self.interrupted.append((_key_of(journal.name), target.name))
         journal.unlink(missing_ok=True)
+
+
+def _key_of(hidden_name: str) -> str:
+    """The key in a hidden file's name (``.incoming-<key>.txt``, ``.pending-<key>.json``)."""
+    return hidden_name.split("-", 1)[-1].split(".", 1)[0]

@@ -100,6 +100,22 @@ export async function getJSON(path, options) {
   return (await apiFetch(path, options)).json();
 }
 
+/** Follow a background job (the 202 body of an upload) until it is done; resolves with its
+ * result, throws an ApiError with the job's error when it failed. onProgress(job) on each poll. */
+export async function waitForJob(job, onProgress = () => {}, interval = 400) {
+  for (;;) {
+    if (job.state === "done") return job.result;
+    if (job.state === "failed") {
+      const detail = job.error || "";
+      const status = /^internal error/.test(detail) ? 500 : 400;
+      throw new ApiError(status >= 500 ? "server" : "client", explain(detail, status), status, detail);
+    }
+    onProgress(job);
+    await new Promise((resolve) => setTimeout(resolve, interval));
+    job = await getJSON(job.status_url, { cache: "no-store" });
+  }
+}
+
 /** POST a question; onEvent(name, data) for each server-sent event. Abort with signal. */
 export async function streamAsk(body, onEvent, signal) {
   const res = await apiFetch("/api/ask/stream", {

@@ -1,7 +1,7 @@
 // 文件库: the indexed documents with search, each document's clause tree (an ARIA tree with
 // one tab stop, moved through with the arrow keys), uploads, and deleting or replacing uploads.
 
-import { apiFetch, getJSON, setFileTypes, setSummary } from "./api.js";
+import { apiFetch, getJSON, setFileTypes, setSummary, waitForJob } from "./api.js";
 import { openClause } from "./panel.js";
 import {
   $, bookTitle, docMetaLine, docPlace, el, levelBadge, rangeText, statusBadge,
@@ -257,13 +257,25 @@ function setStatus(kind, text) {
   status.textContent = text;
 }
 
+// What the server is doing with an upload, from its job's progress.
+const STAGES = { files: "解析", embed: "向量化" };
+
+function progressText(file, job) {
+  if (job.state === "queued") return file.name + " 已上传，排队等待索引…";
+  const p = job.progress || {};
+  const stage = STAGES[p.stage] || "索引";
+  const count = p.total ? "（" + p.done + "/" + p.total + "）" : "";
+  return "正在" + stage + " " + file.name + count + "…";
+}
+
 export async function upload(file, path = "/api/documents", verb = "收录") {
-  setStatus("", "正在上传并解析 " + file.name + "…");
+  setStatus("", "正在上传 " + file.name + "…");
   const form = new FormData();
   form.append("file", file);
   try {
     const res = await apiFetch(path, { method: "POST", body: form });
-    const data = await res.json();
+    // The server stores the file, answers 202 with a job and indexes it in the background.
+    const data = await waitForJob(await res.json(), (job) => setStatus("", progressText(file, job)));
     setStatus("ok", data.status === "unchanged"
       ? file.name + " 已收录，内容未变。"
       : "已" + verb + bookTitle(data.document ? data.document.title : file.name) + "，共 " + data.clauses + " 条。");
