@@ -401,6 +401,54 @@ def test_keyboard_only_upload_and_delete(page, tmp_path):
     expect(page.locator("#upload-status")).to_contain_text("不支持这种文件类型")
 
 
+def test_an_upload_shows_its_job_progress_and_a_failed_job_says_why(browser, tmp_path):
+    """The page follows the upload's job: its progress while it runs, then the result; a file
+    that is received but cannot be indexed fails its job, and the page says so."""
+    from playwright.sync_api import expect
+
+    with live_server(tmp_path) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        watched = Watched(page, url)
+        try:
+            page.goto(url + "/")
+            page.locator(".index-status.ready").wait_for()
+            page.click(".tab[data-view=docs]")
+            # The job's first polls are answered as "running" until the test lets them through.
+            polls: list[str] = []
+            released = False
+
+            def running(route) -> None:
+                polls.append(route.request.url)
+                if released:
+                    route.continue_()
+                else:
+                    route.fulfill(json={"state": "running", "status_url": route.request.url,
+                                        "progress": {"stage": "embed", "done": 3, "total": 9}})
+
+            page.route("**/api/jobs/*", running)
+            page.set_input_files("#upload-input", files=[{
+                "name": "量子.txt", "mimeType": "text/plain",
+                "buffer": "测试县关于促进量子计算产业发展的若干措施\n\n一、发展目标\n到2027年培育企业15家。\n"
+                          .encode()}])
+            expect(page.locator("#upload-status")).to_contain_text("正在向量化 量子.txt（3/9）")
+            released = True
+            expect(page.locator("#upload-status")).to_contain_text("已收录《测试县关于促进量子计算产业发展的若干措施》")
+            assert polls and all("/api/jobs/" in u for u in polls)
+            page.unroute("**/api/jobs/*")
+
+            # Looks like a PDF when received, cannot be read when indexed.
+            page.set_input_files("#upload-input", files=[{
+                "name": "扫描件.pdf", "mimeType": "application/pdf",
+                "buffer": b"%PDF-1.7\n garbage \x00\x01 no xref"}])
+            expect(page.locator("#upload-status")).to_contain_text("未能收录 扫描件.pdf")
+            expect(page.locator("#upload-status")).to_have_class(re.compile(r"\berror\b"))
+            expect(page.locator(".doc-item")).to_have_count(3)  # the two files and the upload
+            watched.check()
+        finally:
+            context.close()
+
+
 def test_the_key_is_asked_for_and_a_wrong_one_is_said_to_be_wrong(browser, tmp_path):
     from playwright.sync_api import expect
 
