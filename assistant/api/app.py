@@ -225,7 +225,10 @@ def _warm_up(assistant: Assistant, uploads: Uploads, jobs: JobQueue) -> None:
 
 def _reconcile(uploads: Uploads, jobs: JobQueue) -> None:
     uploads.reconcile()
-    for key, name in dict(uploads.interrupted).items():
+    names: dict[str, str | None] = {}
+    for key, name in uploads.interrupted:  # a key may be seen twice: keep the name it has
+        names[key] = names.get(key) or name
+    for key, name in names.items():
         jobs.record_failed(key, "upload", "the server stopped before this upload was indexed; "
                            "it was rolled back and the index is unchanged: upload the file again",
                            file_name=name)
