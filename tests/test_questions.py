@@ -32,6 +32,32 @@ def test_answer_types_from_general_patterns(question, kind):
     assert q.answer_type(question) == kind
 
 
+def test_a_modifier_with_lead_or_charge_does_not_ask_who():
+    assert q.answer_type("对龙头企业牵头的联合项目怎么给补助？") != q.WHO
+    assert q.answer_type("这项工作由谁牵头？") == q.WHO
+
+
+@pytest.mark.parametrize("question, attribute", [
+    ("担保费率是多少？", "费率"),
+    ("违规企业的罚款金额是多少？", "罚款"),
+    ("对入驻孵化器的企业免几年租金？", "租金"),
+    ("到2030年要培育多少个未来产业先导区？", "先导区"),
+    ("全县规上工业增加值的目标是多少？", "增加值"),
+    ("每年最少要立几个项？", None),
+])
+def test_the_attribute_a_number_is_asked_of(question, attribute):
+    assert q.asked_attribute(question) == attribute
+
+
+def test_counted_lists_and_what_their_items_are_called():
+    assert q.listed_count("重点培育的六大产业领域是什么？") == 6
+    assert q.listed_category("重点培育的六大产业领域是什么？") == "领域"
+    assert q.listed_category("主要任务由哪六大计划组成？") == "计划"
+    # A list ends at 等, also when what follows 等 has 、 of its own.
+    assert [len(i) for i in q.enumerated("发展甲、乙、丙等3个基础好、潜力大的领域")] == [3]
+    assert not q.is_topic_term("六大") and not q.is_topic_term("10个") and q.is_topic_term("先导区")
+
+
 @pytest.mark.parametrize("sentence, kind, stated", [
     ("对开通航线的企业，按每条航线给予30万元补助。", q.AMOUNT, True),
     ("给予一定的资金支持。", q.AMOUNT, False),
@@ -116,6 +142,16 @@ def test_a_heading_that_states_the_measure_is_quoted():
     ans = _composer(A, B).compose("南京市对开通低空物流航线的企业补助多少钱？", [A, B])
     assert ans.answered and "30万元" in ans.answer
     assert {c.doc_id for c in ans.citations} == {"d1"}
+
+
+def test_a_value_of_another_attribute_is_not_the_answer():
+    fee = retrieved_clause(4, "某市融资担保实施办法", ["三、支持措施", "（二）降低融资成本"],
+                           "（二）降低融资成本\n对小微企业贷款给予贴息，贴息后贷款利率不高于3.5%。")
+    rate = "某市小微企业融资担保的担保费率是多少？"
+    ans = _composer(fee).compose(rate, [fee])
+    assert not ans.answered and "3.5%" not in ans.answer
+    ans = _composer(fee).compose("某市小微企业贷款利率不高于多少？", [fee])
+    assert ans.answered and "3.5%" in ans.answer
 
 
 def test_another_place_is_never_the_answer():
