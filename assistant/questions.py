@@ -323,7 +323,8 @@ _ASK_NUMBER = re.compile(r"多少|(?<![哪])几(?=[个年月天日周家项名�
 _AFTER_UNIT = re.compile(r"^(?:个|万|亿|千|百)?(?:元|钱|年|个月|月|天|日|周|家|项|名|人|次|倍|成|条|批|所|座|岁)?(?:的)?")
 #: Verbs and qualifiers between the measured thing and the interrogative (补贴最高是多少).
 _BEFORE_VERB = re.compile(r"(?:是|为|有|要|能|可以|可|最高|最多|最少|至少|最长|最短|一共|共|总共|分别|达到|不超过|不低于|"
-                          r"给予|定为|设定|设为|了|将|应|需|需要|都|各|每年|每次)+$")
+                          r"给予|定为|设定|设为|了|将|应|需|需要|都|各|每[\u4e00-\u9fff]|"
+                          r"领取|申领|领|拿到|拿|获得|得到|享受|发放|发|给|罚)+$")
 
 
 def asked_attribute(question: str) -> str | None:
@@ -368,7 +369,7 @@ def asked_parts(question: str) -> list[tuple[str, str]]:
 
 
 #: jieba's tags of words that can head a noun phrase (nouns, verbal nouns, abbreviations).
-_NOUN_TAGS = re.compile(r"^(?:n[a-z]*|vn|an|j|l|eng)$")
+_NOUN_TAGS = re.compile(r"^(?:n[a-z]*|vn|an|j|eng)$")
 
 
 def _head(words) -> str | None:

@@ -14,6 +14,7 @@ import re
 from . import questions as q
 from .chunking import CHILDREN_PREFIX
 from .injection import addresses_assistant
+from .retrieval import tokenize
 from .text import normalize, split_sentences
 from .types import Clause, RetrievedClause
 
@@ -50,12 +51,18 @@ def states_measure(heading: str) -> bool:
 
 class ValueSentences:
     """The sentences that state the asked values, for a composer that provides ``key_terms``,
-    ``_terms``, ``_coverage`` and the shares ``key_sentence_share`` / ``key_sentence_near`` and
+    ``_terms``, ``_coverage``, ``_idf`` and the shares ``key_sentence_share`` / ``key_sentence_near`` and
     depth ``typed_depth`` it was tuned with."""
 
     key_sentence_share: float
     key_sentence_near: float
     typed_depth: int
+
+    def _used(self, word: str) -> bool:
+        """Whether the index uses ``word``: a word the documents never use may be the asker's
+        paraphrase (房租 for 租金), so it cannot be required of a sentence."""
+        idf, _ = self._idf()
+        return all(t in idf for t in tokenize(word))
 
     def typed_sentences(self, analysis: q.QuestionAnalysis, pool: list[RetrievedClause]) -> list[Quote]:
         """One sentence per number the question asks for (“多少个联合体、多少家中心”), in the
@@ -84,7 +91,7 @@ class ValueSentences:
         if part is None and analysis.kind in q.NUMBER_TYPES:
             parts = q.asked_parts(analysis.question)
             part = parts[0] if parts else None
-        attribute = normalize(part[0]) if part else None
+        attribute = normalize(part[0]) if part and self._used(part[0]) else None
         # The part's own words tell apart two numbers asked of one thing (多少家高新技术企业、
         # 多少家生态主导型企业).
         phrase = {t: w for t, w in self._terms(part[1]).items() if q.is_topic_term(t)} if part else {}
@@ -98,7 +105,11 @@ class ValueSentences:
                 continue
             # The document's title and the clause's headings are the sentence's context.
             heading = f"{clause.doc_title} {' '.join(clause.section_path[-2:])}"
+            previous = ""
             for sentence in quotable_sentences(clause):
+                # What a sentence speaks of may be named by its headings or the sentence before
+                # (“一次性创业资助。补贴标准：10000元”).
+                near_text, previous = normalize(" ".join([*clause.section_path, previous, sentence])), sentence
                 if sentence.startswith(CHILDREN_PREFIX) or not q.states_type(sentence, analysis.kind):
                     continue
                 near = self._coverage(all_keys, sentence)
@@ -107,7 +118,7 @@ class ValueSentences:
                     continue
                 if not q.same_basis(analysis.question, sentence):
                     continue
-                if attribute and attribute not in normalize(" ".join([*clause.section_path[-1:], sentence])):
+                if attribute and attribute not in near_text:
                     continue  # a value of the asked type, but of another thing (利率 for 费率)
                 # Best covered with its context (and the part's words); then the sentence that
                 # names the key terms itself; then the higher-ranked clause.

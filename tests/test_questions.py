@@ -148,9 +148,11 @@ def test_a_value_of_another_attribute_is_not_the_answer():
     fee = retrieved_clause(4, "某市融资担保实施办法", ["三、支持措施", "（二）降低融资成本"],
                            "（二）降低融资成本\n对小微企业贷款给予贴息，贴息后贷款利率不高于3.5%。")
     rate = "某市小微企业融资担保的担保费率是多少？"
-    ans = _composer(fee).compose(rate, [fee])
+    cost = retrieved_clause(5, "某市融资担保实施办法", ["三、支持措施", "（三）担保费用"],
+                            "（三）担保费用\n政府性融资担保机构应降低担保费率。")
+    ans = _composer(fee, cost).compose(rate, [fee, cost])
     assert not ans.answered and "3.5%" not in ans.answer
-    ans = _composer(fee).compose("某市小微企业贷款利率不高于多少？", [fee])
+    ans = _composer(fee, cost).compose("某市小微企业贷款利率不高于多少？", [fee, cost])
     assert ans.answered and "3.5%" in ans.answer
 
 
