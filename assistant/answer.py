@@ -280,6 +280,9 @@ class ExtractiveComposer(ValueSentences):
                 ids = {t[0].chunk_id for t in typed}
                 picked = typed + [p for p in picked if p[0].chunk_id in ids and p not in typed
                                   ][:max(0, self.max_sentences - len(typed))]
+        if picked:
+            # Each thing the question asks about together (甲和乙分别…) gets its own sentence.
+            picked = picked + self.part_sentences(analysis, retrieved, picked)
         for i, (clause, sentence) in enumerate(picked):
             if sentence.startswith(CHILDREN_PREFIX):
                 # A list of items answers only when it is the best match; elsewhere it adds

@@ -382,3 +382,27 @@ def _head(words) -> str | None:
             tail = words[i + 1].word if i + 1 < len(words) else ""
             return w.word + tail if len(tail) == 1 and _NOUN_TAGS.match(words[i + 1].flag) else w.word
     return None
+
+
+def conjuncts(question: str) -> list[str]:
+    """The coordinated things a question asks about together (“对甲和乙分别提了什么目标” →
+    [甲, 乙]; “甲、乙、丙占比分别是多少” → three): each needs a quoted sentence of its own.
+    Empty when the question coordinates nothing."""
+    for segment in re.split(r"[，,。？?！!；;]", topic_text(question)):
+        pieces = re.split(r"和|与|及|以及|、", segment)
+        if len(pieces) < 2:
+            continue
+        # The first conjunct starts after the last preposition or 的 before it; the last ends
+        # at the first 的 or verb after it.
+        pieces[0] = re.split(r"[对在的把将给为]", pieces[0])[-1]
+        pieces[-1] = re.split(r"的|分别|各自|是|有|占|要|为|提|定|设", pieces[-1])[0]
+        out = [p.strip() for p in pieces if any(is_topic_term(w) for w in _words(p))]
+        if len(out) >= 2:
+            return out
+    return []
+
+
+def _words(text: str) -> list[str]:
+    import jieba
+
+    return [w for w in jieba.lcut(text) if w.strip()]

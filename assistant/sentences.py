@@ -127,3 +127,32 @@ class ValueSentences:
                 if best is None or score > best[0]:
                     best = (score, clause, sentence)
         return (best[1], best[2]) if best else None
+
+    def part_sentences(self, analysis: q.QuestionAnalysis, pool: list[RetrievedClause],
+                       picked: list[Quote]) -> list[Quote]:
+        """Sentences for the coordinated parts of the question (:func:`questions.conjuncts`)
+        that the ``picked`` sentences leave out: the best sentence of the top clauses of the
+        picked documents naming that part (with a value of the asked type, when one is asked)."""
+        keys = self.key_terms(analysis)
+        quoted = normalize(" ".join(s for _, s in picked))
+        docs = {c.doc_id for c, _ in picked}
+        out: list[Quote] = []
+        for part in q.conjuncts(analysis.question):
+            # A part's own topic words; places and document names chose the scope already.
+            terms = {t: w for t, w in self._terms(part).items() if t in keys}
+            if not terms or self._coverage(terms, quoted) >= self.key_sentence_share:
+                continue
+            best: tuple[float, Quote] | None = None
+            for rank, r in enumerate(pool[:self.typed_depth]):
+                if r.clause.doc_id not in docs:
+                    continue
+                for sentence in quotable_sentences(r.clause):
+                    if sentence.startswith(CHILDREN_PREFIX) or not q.states_type(sentence, analysis.kind):
+                        continue
+                    score = self._coverage(terms, sentence) - 0.05 * rank
+                    if score >= self.key_sentence_share and (best is None or score > best[0]):
+                        best = (score, (r.clause, sentence))
+            if best and best[1] not in picked and best[1] not in out:
+                out.append(best[1])
+                quoted += normalize(best[1][1])
+        return out

@@ -156,6 +156,24 @@ def test_a_value_of_another_attribute_is_not_the_answer():
     assert ans.answered and "3.5%" in ans.answer
 
 
+def test_each_thing_asked_together_gets_its_own_sentence():
+    goals = retrieved_clause(6, "某市关于培育优质企业的实施意见", ["一、发展目标"],
+                             "一、发展目标\n到2027年，全市专精特新企业达到50家，产业集群加快形成。")
+    champions = retrieved_clause(7, "某市关于培育优质企业的实施意见", ["三、重点任务", "（二）培育冠军企业"],
+                                 "（二）培育冠军企业\n支持企业深耕细分市场，单项冠军企业达到5家。")
+    # Two clauses of the same document rank between them: the second part's sentence is not
+    # among the best-covering ones, but it is the only one that names that part.
+    others = [retrieved_clause(8 + i, "某市关于培育优质企业的实施意见", ["二、保障措施", f"（{n}）加强保障"],
+                               f"（{n}）加强保障\n各部门要加强协同，形成工作合力。") for i, n in enumerate("一二")]
+    # All of one document: the part's sentence is not added as another document's statement.
+    pool = [r.model_copy(update={"clause": r.clause.model_copy(update={"doc_id": "d6"})})
+            for r in [goals, *others, champions]]
+    ans = _composer(*pool).compose("某市对专精特新企业和单项冠军企业分别提了什么目标？", pool)
+    assert ans.answered and "50家" in ans.answer and "5家" in ans.answer
+    assert q.conjuncts("对甲类企业和乙类企业分别提了什么目标？") == ["甲类企业", "乙类企业"]
+    assert q.asked_parts("要建成多少个创新联合体、打造多少家技术中心？")[1] == ("中心", "技术中心")
+
+
 def test_another_place_is_never_the_answer():
     ans = _composer(A, B).compose("合肥市对开通低空物流航线的企业补助多少钱？", [A, B])
     assert not ans.answered and "合肥" in ans.answer and not ans.citations
