@@ -75,6 +75,7 @@ class ExtractiveComposer(ValueSentences):
         # How many of the scope's top clauses are searched for the sentence stating the value.
         self.typed_depth = 5
         # How many of the scope's top clauses are searched for a list of the asked length.
+        # Chosen on the dev split: all facts 0.951 at 5, 0.967 flat for 6–10; 8 is the middle.
         self.list_depth = 8
         self.scoper = Scoper(retriever)
 
