@@ -358,7 +358,7 @@ def asked_parts(question: str) -> list[tuple[str, str]]:
             # further back.
             start = asks[i - 1].end() if i else 0
             before = _BEFORE_VERB.sub("", text[start:m.start()])
-            for segment in reversed(re.split(r"[的对按在，,、和与及]", before)):
+            for segment in reversed(re.split(r"[的对按在，,、和与及。？?！!；;]", before)):
                 words = pseg.lcut(segment)
                 head, phrase = _head(words), segment
                 if head or (segment and not any(TYPE_WORDS.match(w.word) for w in words)):

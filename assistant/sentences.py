@@ -10,6 +10,7 @@ number a question asks for.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from . import questions as q
 from .chunking import CHILDREN_PREFIX
@@ -72,8 +73,13 @@ class ValueSentences:
             found = self.typed_sentence(analysis, pool)
             return [found] if found else []
         out: list[Quote] = []
+        questions = [x for x in re.split(r"[？?；;。]", analysis.question) if x.strip()]
         for part in parts:
-            found = self.typed_sentence(analysis, pool, part)
+            # Two questions in one (补贴多少？期限几年？): each part asks for its own type.
+            own = next((x for x in questions if part[1] in q.normalize_question(x)), "")
+            kind = q.answer_type(own) if own else analysis.kind
+            single = replace(analysis, kind=kind if kind in q.NUMBER_TYPES else analysis.kind)
+            found = self.typed_sentence(single, pool, part)
             if found and found not in out:
                 out.append(found)
         return out
@@ -94,7 +100,9 @@ class ValueSentences:
         attribute = normalize(part[0]) if part and self._used(part[0]) else None
         # The part's own words tell apart two numbers asked of one thing (多少家高新技术企业、
         # 多少家生态主导型企业).
-        phrase = {t: w for t, w in self._terms(part[1]).items() if q.is_topic_term(t)} if part else {}
+        # Words that ask for a type count here (补贴期限 against 补贴金额).
+        phrase = {t: w for t, w in self._terms(part[1]).items()
+                  if len(t) >= 2 and not q.INTERROGATIVE.match(t)} if part else {}
         # The value is looked for in the documents the best clauses come from: a figure in a
         # lower-ranked document of the same place is about another measure.
         docs = {r.clause.doc_id for r in pool[:3]}

@@ -174,6 +174,19 @@ def test_each_thing_asked_together_gets_its_own_sentence():
     assert q.asked_parts("要建成多少个创新联合体、打造多少家技术中心？")[1] == ("中心", "技术中心")
 
 
+def test_two_questions_in_one_are_each_answered_with_their_own_type():
+    pay = retrieved_clause(10, "某市创业扶持办法", ["二、扶持标准", "（一）创业补贴"],
+                           "（一）创业补贴\n对首次创业的人员给予一次性创业补贴，最高5000元。")
+    others = [retrieved_clause(11 + i, "某市创业扶持办法", ["三、服务保障", f"（{n}）优化服务"],
+                               f"（{n}）优化服务\n各部门要优化服务流程。") for i, n in enumerate("一二")]
+    term = retrieved_clause(13, "某市创业扶持办法", ["二、扶持标准", "（三）补贴期限"],
+                            "（三）补贴期限\n创业补贴期限最长3年。")
+    pool = [r.model_copy(update={"clause": r.clause.model_copy(update={"doc_id": "d10"})})
+            for r in [pay, *others, term]]
+    ans = _composer(*pool).compose("某市创业补贴最高是多少元？补贴期限是几年？", pool)
+    assert ans.answered and "5000元" in ans.answer and "3年" in ans.answer
+
+
 def test_another_place_is_never_the_answer():
     ans = _composer(A, B).compose("合肥市对开通低空物流航线的企业补助多少钱？", [A, B])
     assert not ans.answered and "合肥" in ans.answer and not ans.citations
