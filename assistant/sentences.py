@@ -50,6 +50,15 @@ def states_measure(heading: str) -> bool:
             or bool(re.search(r"[，,；;].+", heading)))
 
 
+def _names(attribute: str, text: str) -> bool:
+    """Whether ``text`` names the asked thing: the word itself, or all of its parts when it is
+    a compound of two or more words (关键核心技术 in “攻关关键技术、核心部件”)."""
+    if attribute in text:
+        return True
+    parts = [t for t in tokenize(attribute) if t != attribute and len(t) >= 2]
+    return len(parts) >= 2 and all(p in text for p in parts)
+
+
 class ValueSentences:
     """The sentences that state the asked values, for a composer that provides ``key_terms``,
     ``_terms``, ``_coverage``, ``_idf`` and the shares ``key_sentence_share`` / ``key_sentence_near`` and
@@ -126,7 +135,7 @@ class ValueSentences:
                     continue
                 if not q.same_basis(analysis.question, sentence):
                     continue
-                if attribute and attribute not in near_text:
+                if attribute and not _names(attribute, near_text):
                     continue  # a value of the asked type, but of another thing (利率 for 费率)
                 # Best covered with its context (and the part's words); then the sentence that
                 # names the key terms itself; then the higher-ranked clause.

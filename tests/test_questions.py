@@ -49,6 +49,13 @@ def test_the_attribute_a_number_is_asked_of(question, attribute):
     assert q.asked_attribute(question) == attribute
 
 
+def test_a_compound_attribute_is_named_by_its_parts():
+    from assistant.sentences import _names
+
+    assert _names("核心技术", "攻关100个左右关键技术、核心部件和高端产品")
+    assert not _names("费率", "贴息后贷款利率不高于3.5%")
+
+
 def test_counted_lists_and_what_their_items_are_called():
     assert q.listed_count("重点培育的六大产业领域是什么？") == 6
     assert q.listed_category("重点培育的六大产业领域是什么？") == "领域"
