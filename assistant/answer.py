@@ -420,10 +420,7 @@ class ExtractiveComposer(ValueSentences):
                     score = self._coverage(terms, heading) * (1.2 if wants_list else 0.5)
                 else:
                     # A place the clause is headed by (“4.湖州”) is what its sentences speak of.
-                    # A leaf clause's heading (“（三）发展愿景”) names what each of its sentences
-                    # speaks of.
-                    own = clause.section_path[-1] if clause.section_path and not clause.children else ""
-                    score = self._coverage(terms, f"{sentence} {headed_places} {own}") * 0.8
+                    score = self._coverage(terms, f"{sentence} {headed_places}") * 0.8
                 score += 0.2 * self._coverage(terms, context + clause.doc_title)
                 if wants_value and q.states_type(sentence, kind):
                     score += 0.15
