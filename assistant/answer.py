@@ -20,10 +20,10 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from . import questions as q
 from .chunking import CHILDREN_PREFIX
 from .citations import CitationBook
-from .injection import addresses_assistant
 from .retrieval import Filters, HybridRetriever, tokenize
 from .scoping import Scope, Scoper
-from .text import normalize, split_sentences
+from .sentences import ValueSentences, quotable_sentences
+from .text import normalize
 from .types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
 
 _LEAD = re.compile(r"牵头|lead")
@@ -45,7 +45,7 @@ class Composer(Protocol):
         ...
 
 
-class ExtractiveComposer:
+class ExtractiveComposer(ValueSentences):
     """Answers by quoting the clause sentences that cover the question; no LLM needed.
 
     ``support`` is the IDF-weighted share of the question's terms found in a clause (terms
@@ -74,6 +74,9 @@ class ExtractiveComposer:
         self.key_sentence_near = 0.0
         # How many of the scope's top clauses are searched for the sentence stating the value.
         self.typed_depth = 5
+        # How many of the scope's top clauses are searched for a list of the asked length.
+        # Chosen on the dev split: all facts 0.951 at 5, 0.967 flat for 6–10; 8 is the middle.
+        self.list_depth = 8
         self.scoper = Scoper(retriever)
 
     # --- scoring ---------------------------------------------------------------------------
@@ -159,43 +162,11 @@ class ExtractiveComposer:
                 return f"{year}年"
         # Document details (文号, 印发日期) are answered from the header, checked there.
         if (analysis.kind in _TYPE_NAMES and not _METADATA.search(analysis.question.lower())
-                and self.typed_sentence(analysis, pool) is None):
+                and not self.typed_sentences(analysis, pool)):
             if analysis.kind == q.WHO and self._best_with_units(self.key_terms(analysis), pool):
                 return None
             return _TYPE_NAMES[analysis.kind]
         return None
-
-    def typed_sentence(self, analysis: q.QuestionAnalysis,
-                       pool: list[RetrievedClause]) -> tuple[Clause, str] | None:
-        """The best sentence of the top clauses that states a value of the asked type next to
-        the question's key terms (the sentence with its clause's headings), or None."""
-        all_keys = self.key_terms(analysis)
-        # The value is looked for in the documents the best clauses come from: a figure in a
-        # lower-ranked document of the same place is about another measure.
-        docs = {r.clause.doc_id for r in pool[:3]}
-        best: tuple[tuple[float, float], Clause, str] | None = None
-        for rank, r in enumerate(pool[:self.typed_depth]):
-            clause = r.clause
-            if clause.doc_id not in docs:
-                continue
-            keys = all_keys
-            # The document's title and the clause's headings are the sentence's context.
-            heading = f"{clause.doc_title} {' '.join(clause.section_path[-2:])}"
-            for sentence in _sentences(clause):
-                if sentence.startswith(CHILDREN_PREFIX) or not q.states_type(sentence, analysis.kind):
-                    continue
-                near = self._coverage(keys, sentence)
-                cover = max(near, self._coverage(keys, f"{heading} {sentence}"))
-                if near < self.key_sentence_near or cover < self.key_sentence_share:
-                    continue
-                if not q.same_basis(analysis.question, sentence):
-                    continue
-                # Best covered with its context; then the sentence that names the key terms
-                # itself; then the higher-ranked clause.
-                score = (round(cover - 0.05 * rank, 6), near)
-                if best is None or score > best[0]:
-                    best = (score, clause, sentence)
-        return (best[1], best[2]) if best else None
 
     def compose(self, question: str, retrieved: list[RetrievedClause],
                 filters: Filters | None = None) -> Answer:
@@ -303,10 +274,16 @@ class ExtractiveComposer:
         if analysis.kind in _TYPE_NAMES and not pieces:
             # The asked-for value must be among the quoted sentences: the sentence that states
             # it leads, whatever else ranked first.
-            typed = self.typed_sentence(analysis, retrieved)
-            if typed is not None and typed not in picked:
-                # The clause's other chosen sentences stay: a question may ask for more than one fact.
-                picked = [typed] + [p for p in picked if p[0].chunk_id == typed[0].chunk_id][:self.max_sentences - 1]
+            typed = self.typed_sentences(analysis, retrieved)
+            if typed and not all(t in picked for t in typed):
+                # The typed clauses' other chosen sentences stay: a question may ask for more
+                # than one fact.
+                ids = {t[0].chunk_id for t in typed}
+                picked = typed + [p for p in picked if p[0].chunk_id in ids and p not in typed
+                                  ][:max(0, self.max_sentences - len(typed))]
+        if picked:
+            # Each thing the question asks about together (甲和乙分别…) gets its own sentence.
+            picked = picked + self.part_sentences(analysis, retrieved, picked)
         for i, (clause, sentence) in enumerate(picked):
             if sentence.startswith(CHILDREN_PREFIX):
                 # A list of items answers only when it is the best match; elsewhere it adds
@@ -348,9 +325,15 @@ class ExtractiveComposer:
             return None
         by_path = {(c.doc_id, tuple(c.section_path)): c for c in self.retriever.bm25.clauses}
         keys = self.key_terms(analysis)
+        # Items called what the question calls them (六大领域: “…等重点培育领域”) come first.
+        category = normalize(q.listed_category(analysis.question) or "") or None
+
+        def named(text: str) -> float:
+            return 0.1 if category and category in normalize(text) else 0.0
+
         best: tuple[float, Clause, str | None] | None = None  # (score, clause, sentence or None)
         seen: set[str] = set()
-        for rank, r in enumerate(retrieved[:5]):
+        for rank, r in enumerate(retrieved[:self.list_depth]):
             c = r.clause
             for parent in (c, by_path.get((c.doc_id, tuple(c.section_path[:-1])))):
                 if parent is None or not parent.section_path or parent.chunk_id in seen:
@@ -361,16 +344,22 @@ class ExtractiveComposer:
                     context = f"{parent.doc_title} {' '.join(parent.section_path)} " + " ".join(
                         ch.section_path[-1] for ch in children)
                     score = self._coverage(keys, context) - 0.05 * rank
-                    if score >= self.key_sentence_share and (best is None or score > best[0]):
-                        best = (score, parent, None)
-            for sentence in _sentences(c):
+                    if score >= self.key_sentence_share and (best is None or score + named(context) > best[0]):
+                        best = (score + named(context), parent, None)
+            previous = ""
+            for sentence in quotable_sentences(c):
                 if sentence.startswith(CHILDREN_PREFIX):
                     continue
-                if any(len(items) == n for items in q.enumerated(sentence)):
-                    context = f"{c.doc_title} {' '.join(c.section_path[-2:])} {sentence}"
+                parts = [p for p in re.split(r"[，,；;。：:]", sentence)
+                         if any(len(items) == n for items in q.enumerated(p))]
+                if parts:
+                    # The sentence before may name what is listed (布局“10+X”产业。重点发展甲、乙…).
+                    context = f"{c.doc_title} {' '.join(c.section_path[-2:])} {previous} {sentence}"
                     score = self._coverage(keys, context) - 0.05 * rank
-                    if score >= self.key_sentence_share and (best is None or score > best[0]):
-                        best = (score, c, sentence)
+                    bonus = max(named(p) for p in parts)
+                    if score >= self.key_sentence_share and (best is None or score + bonus > best[0]):
+                        best = (score + bonus, c, sentence)
+                previous = sentence
         if best is None:
             return None
         if best[2] is None:
@@ -420,7 +409,7 @@ class ExtractiveComposer:
                 terms = all_terms  # the question is about what the title says (a 复函's one decision)
             context = " ".join(clause.section_path)
             headed_places = " ".join(p for p in analysis.places if p in context)
-            for pos, sentence in enumerate(_sentences(clause)):
+            for pos, sentence in enumerate(quotable_sentences(clause)):
                 is_list = sentence.startswith(CHILDREN_PREFIX)
                 if sentence in seen_sentences or (rank >= 3 and not (wants_list and is_list) and not compare):
                     continue
@@ -490,33 +479,6 @@ def refusal_answer(question: str, retrieved: list[RetrievedClause], reason: str 
         text += f"可能相关的条款：{nearest}。"
     return Answer(question=question, answer=text, answered=False, citations=[],
                   retrieved=retrieved)
-
-
-def _sentences(clause: Clause) -> list[str]:
-    """Quotable sentences of a clause; a list of children stays whole.
-
-    A bare heading (“（三）加速创新成果转化应用”) is not quotable, but a heading that states a
-    measure (“（三）对开通航线的企业，按每条航线给予30万元补助。”) is. Sentences that address the
-    assistant (:mod:`assistant.injection`) are never quoted.
-    """
-    headings = {normalize(h) for h in clause.section_path}
-    out = []
-    for line in clause.text.split("\n"):
-        parts = [line] if line.startswith(CHILDREN_PREFIX) else split_sentences(line)
-        for s in parts:
-            s = s.strip()
-            if len(s) <= 1 or addresses_assistant(s):
-                continue
-            if normalize(s) in headings and (clause.children or not _states_measure(s)):
-                continue  # a heading over sub-items is a title; a leaf's heading may be the measure
-            out.append(s)
-    return out
-
-
-def _states_measure(heading: str) -> bool:
-    """Whether a heading is itself a statement: it gives a value or is a full sentence."""
-    return (any(q.states_type(heading, kind) for kind in (q.AMOUNT, q.RATE, q.COUNT, q.DATE))
-            or bool(re.search(r"[，,；;].+", heading)))
 
 
 def _missing_field(question: str, meta) -> str | None:

@@ -59,7 +59,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern]] = [
     (COUNT, re.compile(r"(?:多少|(?<!哪)几)(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支|种|类|级|位|辆|件|期|部)|数量|how many")),
     # Who: 哪个部门, 由谁, 牵头单位, 负责.
     (WHO, re.compile(r"哪(?:个|些|一个|一些|家)?(?:部门|单位|机关|机构|主体)|由谁|谁(?:来)?(?:负责|牵头|主管|审批|发放|办理|组织|承担|制定|实施)"
-                     r"|是谁|(?:牵头|责任|主管|实施|承办|受理|审批)(?:单位|部门|机关|机构)|负责|牵头|\bwho\b|which (?:department|agency|body|unit)"
+                     r"|是谁|(?:牵头|责任|主管|实施|承办|受理|审批)(?:单位|部门|机关|机构)|(?:负责|牵头)(?!的)|\bwho\b|which (?:department|agency|body|unit)"
                      r"|responsib|lead unit")),
     # Which things: 哪些, 包括什么, 有什么.
     (LIST, re.compile(r"哪些|哪几|哪[一二三四五六七八九十两]|包括(?:什么|哪)|有什么|有哪|列举|几大|\bwhich\b|what are|\blist\b")),
@@ -85,10 +85,24 @@ def answer_type(question: str) -> str:
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
+_LIST_COUNT = re.compile(r"(?<![0-9零一二两三四五六七八九十])([0-9]{1,2}|[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])"
+                         r"(?:大|个|项|类|种|方面|条|家|件)")
+
+
+def listed_category(question: str) -> str | None:
+    """What the counted items are called (六大未来产业领域 → 领域, 哪六大计划 → 计划), if said."""
+    import jieba.posseg as pseg
+
+    m = _LIST_COUNT.search(normalize_question(question))
+    if not m:
+        return None
+    phrase = re.split(r"[，,。？?！!；;]|是|有|包括|组成|分别", normalize_question(question)[m.end():])[0]
+    return _head(pseg.lcut(phrase.strip("”\"」")))
+
+
 def listed_count(question: str) -> int | None:
     """How many items a question says the list has (哪六大计划, 10个领域, 五个产业), if it says."""
-    m = re.search(r"(?<![0-9零一二两三四五六七八九十])([0-9]{1,2}|[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])"
-                  r"(?:大|个|项|类|种|方面|条|家|件)", normalize_question(question))
+    m = _LIST_COUNT.search(normalize_question(question))
     if not m:
         return None
     text = m.group(1)
@@ -105,7 +119,8 @@ def enumerated(sentence: str) -> list[list[str]]:
     out = []
     for part in re.split(r"[，,；;。：:]", sentence):
         if part.count("、") >= 1:
-            items = [i for i in re.split(r"、", re.sub(r"等[^、]*$", "", part)) if i]
+            # “甲、乙、丙等” and “甲、乙等10个基础条件好、潜力大的领域”: the list ends at 等.
+            items = [i for i in re.split(r"、", re.sub(r"等(?=[0-9零一二两三四五六七八九十百]|[^、]*$).*$", "", part)) if i]
             out.append(items)
     return out
 
@@ -162,6 +177,8 @@ def same_basis(question: str, sentence: str) -> bool:
     return not asked or not stated or bool(asked & stated)
 
 
+#: Types whose answer is a number stated of some thing (the asked attribute).
+NUMBER_TYPES = {AMOUNT, RATE, COUNT, DURATION, QUANTITY}
 #: Types whose answer is a value a sentence must state.
 VALUE_TYPES = {AMOUNT, RATE, COUNT, DURATION, DATE, WHO, QUANTITY}
 
@@ -170,8 +187,12 @@ VALUE_TYPES = {AMOUNT, RATE, COUNT, DURATION, DATE, WHO, QUANTITY}
 TYPE_WORDS = re.compile(
     r"^(?:多少|几|多|比例|比重|百分比|金额|数量|标准|时间|日期|期限|年限|时候|何时|哪年|单位|部门|机关|机构|负责|牵头|"
     r"是否|能否|可以|什么|哪些|哪个|包括|目标|规定|要求|分别|具体|一般|多长|多久|最高|最多|最少|上限|下限|额度|"
-    r"年|月|日|天|元|万元|个|家|项|名|次|一次|每次|提出|明确|政策|措施|文件|这份|这个|这项|这些|该|此|本|其)$"
+    r"年|月|日|天|元|万元|个|家|项|名|次|一次|每次|提出|明确|政策|措施|文件|这份|这个|这项|这些|该|此|本|其|"
+    r"组成|构成|包含|涵盖)$"
 )
+#: A count the question gives for its list (六大, 10个, 五项): checked against the list's length,
+#: not looked for as a topic word.
+_COUNT_WORD = re.compile(r"^[0-9零一二两三四五六七八九十百]+(?:大|个|项|类|种|方面|条|家|件|批)?$")
 
 #: Interrogatives and their fragments as jieba cuts them (哪几个, 多少钱): never a topic.
 INTERROGATIVE = re.compile(r"^(?:哪|几|多少|什么|怎么|怎样|如何|是否|能否|谁|何)")
@@ -191,6 +212,8 @@ def topic_text(question: str) -> str:
 def is_topic_term(term: str) -> bool:
     """Whether a question term can name its topic: two characters or more (or Latin/digits),
     not an interrogative and not a word that asks for the answer type."""
+    if _COUNT_WORD.match(term):
+        return False
     if term.isascii():
         return len(term) >= 2
     return len(term) >= 2 and not INTERROGATIVE.match(term) and not TYPE_WORDS.match(term)
@@ -290,3 +313,96 @@ def replace_places(previous: str, new: list[str]) -> str | None:
         out = out.replace(word, replacement)
     out = re.sub(r"^(?:和|与|及|、)+|(?:和|与|及|、)+(?=[的，,？?])", "", out)
     return out if out != previous else None
+
+
+# --- the asked attribute -------------------------------------------------------------------------
+
+#: An interrogative asking for a number (多少, 几个, 多长…).
+_ASK_NUMBER = re.compile(r"多少|(?<![哪])几(?=[个年月天日周家项名人万千百十次倍成条批所座岁])|多高|多长|多大|多久|百分之几")
+#: What may follow the interrogative before the thing measured (多少万元的补贴, 几年的租金).
+_AFTER_UNIT = re.compile(r"^(?:个|万|亿|千|百)?(?:元|钱|年|个月|月|天|日|周|家|项|名|人|次|倍|成|条|批|所|座|岁)?(?:的)?")
+#: Verbs and qualifiers between the measured thing and the interrogative (补贴最高是多少).
+_BEFORE_VERB = re.compile(r"(?:是|为|有|要|能|可以|可|最高|最多|最少|至少|最长|最短|一共|共|总共|分别|达到|不超过|不低于|"
+                          r"给予|定为|设定|设为|了|将|应|需|需要|都|各|每[\u4e00-\u9fff]|"
+                          r"领取|申领|领|拿到|拿|获得|得到|享受|发放|发|给|罚)+$")
+
+
+def asked_attribute(question: str) -> str | None:
+    """The thing a number is asked of: the noun the question attaches 多少/几 to.
+
+    “担保费率是多少” → 费率, “罚款金额是多少” → 罚款, “免几年租金” → 租金, “要培育多少个未来
+    产业先导区” → 先导区, “增加值的目标是多少” → 增加值. A sentence that states a number for
+    another thing (an interest rate when a guarantee fee rate is asked) does not answer it.
+    None when the question names no such noun (“每年立几个项”).
+    """
+    found = asked_parts(question)
+    return found[0][0] if found else None
+
+
+def asked_parts(question: str) -> list[tuple[str, str]]:
+    """(attribute, its phrase) for every number a question asks for, in order: “建成多少个
+    联合体、打造多少家技术中心” asks two, “多少家高新技术企业、多少家生态主导型企业” two of one
+    head told apart by their phrases; each needs its own sentence."""
+    import jieba.posseg as pseg
+
+    text = normalize_question(question)
+    asks = list(_ASK_NUMBER.finditer(text))
+    out: list[tuple[str, str]] = []
+    for i, m in enumerate(asks):
+        end = asks[i + 1].start() if i + 1 < len(asks) else len(text)
+        after = re.split(r"[，,。？?！!；;、]|和|与|及", text[m.end():end])[0]
+        after = after[_AFTER_UNIT.match(after).end():]
+        head, phrase = _head(pseg.lcut(after)), after
+        if not head:
+            # The phrase before, from the previous part on; a type word there (目标, 金额) points
+            # further back.
+            start = asks[i - 1].end() if i else 0
+            before = _BEFORE_VERB.sub("", text[start:m.start()])
+            for segment in reversed(re.split(r"[的对按在，,、和与及。？?！!；;]", before)):
+                words = pseg.lcut(segment)
+                head, phrase = _head(words), segment
+                if head or (segment and not any(TYPE_WORDS.match(w.word) for w in words)):
+                    break
+        if head and (head, phrase) not in out:
+            out.append((head, phrase))
+    return out
+
+
+#: jieba's tags of words that can head a noun phrase (nouns, verbal nouns, abbreviations).
+_NOUN_TAGS = re.compile(r"^(?:n[a-z]*|vn|an|j|eng)$")
+
+
+def _head(words) -> str | None:
+    """The last topic noun of a phrase (Chinese noun phrases end in their head), with a
+    trailing one-character noun joined to it (先导 区 → 先导区)."""
+    words = [w for w in words if w.word.strip()]
+    for i in range(len(words) - 1, -1, -1):
+        w = words[i]
+        if _NOUN_TAGS.match(w.flag) and is_topic_term(w.word) and not w.word.isascii():
+            tail = words[i + 1].word if i + 1 < len(words) else ""
+            return w.word + tail if len(tail) == 1 and _NOUN_TAGS.match(words[i + 1].flag) else w.word
+    return None
+
+
+def conjuncts(question: str) -> list[str]:
+    """The coordinated things a question asks about together (“对甲和乙分别提了什么目标” →
+    [甲, 乙]; “甲、乙、丙占比分别是多少” → three): each needs a quoted sentence of its own.
+    Empty when the question coordinates nothing."""
+    for segment in re.split(r"[，,。？?！!；;]", topic_text(question)):
+        pieces = re.split(r"和|与|及|以及|、", segment)
+        if len(pieces) < 2:
+            continue
+        # The first conjunct starts after the last preposition or 的 before it; the last ends
+        # at the first 的 or verb after it.
+        pieces[0] = re.split(r"[对在的把将给为]", pieces[0])[-1]
+        pieces[-1] = re.split(r"的|分别|各自|是|有|占|要|为|提|定|设", pieces[-1])[0]
+        out = [p.strip() for p in pieces if any(is_topic_term(w) for w in _words(p))]
+        if len(out) >= 2:
+            return out
+    return []
+
+
+def _words(text: str) -> list[str]:
+    import jieba
+
+    return [w for w in jieba.lcut(text) if w.strip()]

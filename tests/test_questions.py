@@ -32,6 +32,39 @@ def test_answer_types_from_general_patterns(question, kind):
     assert q.answer_type(question) == kind
 
 
+def test_a_modifier_with_lead_or_charge_does_not_ask_who():
+    assert q.answer_type("对龙头企业牵头的联合项目怎么给补助？") != q.WHO
+    assert q.answer_type("这项工作由谁牵头？") == q.WHO
+
+
+@pytest.mark.parametrize("question, attribute", [
+    ("担保费率是多少？", "费率"),
+    ("违规企业的罚款金额是多少？", "罚款"),
+    ("对入驻孵化器的企业免几年租金？", "租金"),
+    ("到2030年要培育多少个未来产业先导区？", "先导区"),
+    ("全县规上工业增加值的目标是多少？", "增加值"),
+    ("每年最少要立几个项？", None),
+])
+def test_the_attribute_a_number_is_asked_of(question, attribute):
+    assert q.asked_attribute(question) == attribute
+
+
+def test_a_compound_attribute_is_named_by_its_parts():
+    from assistant.sentences import _names
+
+    assert _names("核心技术", "攻关100个左右关键技术、核心部件和高端产品")
+    assert not _names("费率", "贴息后贷款利率不高于3.5%")
+
+
+def test_counted_lists_and_what_their_items_are_called():
+    assert q.listed_count("重点培育的六大产业领域是什么？") == 6
+    assert q.listed_category("重点培育的六大产业领域是什么？") == "领域"
+    assert q.listed_category("主要任务由哪六大计划组成？") == "计划"
+    # A list ends at 等, also when what follows 等 has 、 of its own.
+    assert [len(i) for i in q.enumerated("发展甲、乙、丙等3个基础好、潜力大的领域")] == [3]
+    assert not q.is_topic_term("六大") and not q.is_topic_term("10个") and q.is_topic_term("先导区")
+
+
 @pytest.mark.parametrize("sentence, kind, stated", [
     ("对开通航线的企业，按每条航线给予30万元补助。", q.AMOUNT, True),
     ("给予一定的资金支持。", q.AMOUNT, False),
@@ -116,6 +149,49 @@ def test_a_heading_that_states_the_measure_is_quoted():
     ans = _composer(A, B).compose("南京市对开通低空物流航线的企业补助多少钱？", [A, B])
     assert ans.answered and "30万元" in ans.answer
     assert {c.doc_id for c in ans.citations} == {"d1"}
+
+
+def test_a_value_of_another_attribute_is_not_the_answer():
+    fee = retrieved_clause(4, "某市融资担保实施办法", ["三、支持措施", "（二）降低融资成本"],
+                           "（二）降低融资成本\n对小微企业贷款给予贴息，贴息后贷款利率不高于3.5%。")
+    rate = "某市小微企业融资担保的担保费率是多少？"
+    cost = retrieved_clause(5, "某市融资担保实施办法", ["三、支持措施", "（三）担保费用"],
+                            "（三）担保费用\n政府性融资担保机构应降低担保费率。")
+    ans = _composer(fee, cost).compose(rate, [fee, cost])
+    assert not ans.answered and "3.5%" not in ans.answer
+    ans = _composer(fee, cost).compose("某市小微企业贷款利率不高于多少？", [fee, cost])
+    assert ans.answered and "3.5%" in ans.answer
+
+
+def test_each_thing_asked_together_gets_its_own_sentence():
+    goals = retrieved_clause(6, "某市关于培育优质企业的实施意见", ["一、发展目标"],
+                             "一、发展目标\n到2027年，全市专精特新企业达到50家，产业集群加快形成。")
+    champions = retrieved_clause(7, "某市关于培育优质企业的实施意见", ["三、重点任务", "（二）培育冠军企业"],
+                                 "（二）培育冠军企业\n支持企业深耕细分市场，单项冠军企业达到5家。")
+    # Two clauses of the same document rank between them: the second part's sentence is not
+    # among the best-covering ones, but it is the only one that names that part.
+    others = [retrieved_clause(8 + i, "某市关于培育优质企业的实施意见", ["二、保障措施", f"（{n}）加强保障"],
+                               f"（{n}）加强保障\n各部门要加强协同，形成工作合力。") for i, n in enumerate("一二")]
+    # All of one document: the part's sentence is not added as another document's statement.
+    pool = [r.model_copy(update={"clause": r.clause.model_copy(update={"doc_id": "d6"})})
+            for r in [goals, *others, champions]]
+    ans = _composer(*pool).compose("某市对专精特新企业和单项冠军企业分别提了什么目标？", pool)
+    assert ans.answered and "50家" in ans.answer and "5家" in ans.answer
+    assert q.conjuncts("对甲类企业和乙类企业分别提了什么目标？") == ["甲类企业", "乙类企业"]
+    assert q.asked_parts("要建成多少个创新联合体、打造多少家技术中心？")[1] == ("中心", "技术中心")
+
+
+def test_two_questions_in_one_are_each_answered_with_their_own_type():
+    pay = retrieved_clause(10, "某市创业扶持办法", ["二、扶持标准", "（一）创业补贴"],
+                           "（一）创业补贴\n对首次创业的人员给予一次性创业补贴，最高5000元。")
+    others = [retrieved_clause(11 + i, "某市创业扶持办法", ["三、服务保障", f"（{n}）优化服务"],
+                               f"（{n}）优化服务\n各部门要优化服务流程。") for i, n in enumerate("一二")]
+    term = retrieved_clause(13, "某市创业扶持办法", ["二、扶持标准", "（三）补贴期限"],
+                            "（三）补贴期限\n创业补贴期限最长3年。")
+    pool = [r.model_copy(update={"clause": r.clause.model_copy(update={"doc_id": "d10"})})
+            for r in [pay, *others, term]]
+    ans = _composer(*pool).compose("某市创业补贴最高是多少元？补贴期限是几年？", pool)
+    assert ans.answered and "5000元" in ans.answer and "3年" in ans.answer
 
 
 def test_another_place_is_never_the_answer():
