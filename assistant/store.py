@@ -406,7 +406,7 @@ class ClauseStore:
                 visible = {"gen": {"$in": sorted(set(generations.values()))}}
                 hits = self._query(vector, n, {"$and": [visible, where]} if where else visible)
         except Exception as exc:
-            if "finding id" in str(exc) or "Error getting" in str(exc):
+            if "finding id" in str(exc):
                 raise StaleReadError(f"the index changed during the search ({exc})") from exc
             raise self._error(exc) from exc
         return [(Clause.model_validate_json(m["clause"]), 1.0 - float(d)) for m, d in hits[:n]]
