@@ -51,7 +51,10 @@ def _document_part(gen: str, clauses: list[Clause], vocabulary: Vocabulary) -> D
     from .retrieval import bm25_tokens, place_names
 
     places: set[str] = set()
+    shared = next((c.meta for c in clauses if c.meta is not None), None)
     for c in clauses:
+        if c.meta is not None and c.meta == shared:
+            c.meta = shared  # one object per document: the view holds, saves and loads it once
         if c.meta and c.meta.region:
             places.add(c.meta.region)
         for heading in c.section_path:

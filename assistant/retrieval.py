@@ -165,19 +165,32 @@ class HybridRetriever:
         self.specifics_weight = specifics_weight
         #: Seconds between two reads of the index version (another process may have written).
         self.check_interval = check_interval
+        #: Least seconds between two reopenings of an embedded index another process wrote.
+        self.reopen_interval = 5.0
         self._view: IndexView | None = None
         self._checked = 0.0
+        self._vectors_behind = False
+        self._reopened = -self.reopen_interval
         self._lock = threading.Lock()
         self._saved = SavedViews(getattr(store, "view_dir", None))
 
     def refresh(self) -> IndexView:
-        """Read the index version now and reload the view if it moved (after an ingest)."""
+        """Read the index version now and reload the view if it moved (after an ingest).
+
+        When another process wrote, an embedded index is also reopened so that its vectors
+        are searched, at most once every ``reopen_interval`` seconds (reopening costs about
+        a second on a large index): meanwhile its new clauses are found by BM25 alone.
+        """
         with self._lock:
             token = self.store.version_token()
-            self._checked = time.monotonic()
+            now = self._checked = time.monotonic()
+            if self._view is not None and self._view.version != token \
+                    and token != getattr(self.store, "written_token", token):
+                self._vectors_behind = True
+            if self._vectors_behind and now - self._reopened >= self.reopen_interval:
+                self.store.reopen()
+                self._vectors_behind, self._reopened = False, now
             if self._view is None or self._view.version != token:
-                if self._view is not None and token != getattr(self.store, "written_token", token):
-                    self.store.reopen()  # another process wrote: see its vectors too
                 self._view = self._open(token, self._view)
             return self._view
 
@@ -189,8 +202,11 @@ class HybridRetriever:
             return view
         # Only the documents changed since the newest view at hand are read and tokenised.
         view = IndexView.from_store(self.store, token, previous or self._saved.latest())
-        # Saved only if no write landed meanwhile: the view holds exactly this version.
-        if self.store.version_token() == token:
+        # Saved by the process that wrote this version, or that opened the index without a
+        # saved view; a process following another's ingest step by step does not write a
+        # file per step. And only if no write landed meanwhile: it holds exactly this version.
+        mine = token == getattr(self.store, "written_token", None)
+        if (mine or previous is None) and self.store.version_token() == token:
             self._saved.save(view)
         return view
 
@@ -215,8 +231,9 @@ class HybridRetriever:
         try:
             return self.store.search(vector, n, where, view.generations), view
         except StaleReadError:
-            with self._lock:
+            with self._lock:  # deleted under us: reopening cannot wait
                 self.store.reopen()
+                self._vectors_behind, self._reopened = False, time.monotonic()
             view = self.refresh()
         try:
             return self.store.search(vector, n, where, view.generations), view

@@ -192,7 +192,9 @@ class ClauseStore:
         from chromadb.api.shared_system_client import SharedSystemClient
 
         try:
-            # A fresh Chroma system for the folder; the old one is dropped with its last user.
+            # A fresh Chroma system for the folder. The one it replaces may still serve a
+            # search on another thread (or another store of this process): it is left to
+            # go with its last user, never stopped here.
             SharedSystemClient._identifier_to_system.pop(self.location, None)
             SharedSystemClient._identifier_to_refcount.pop(self.location, None)
             client = chromadb.PersistentClient(path=self.location, settings=self._chroma_settings)
@@ -412,10 +414,9 @@ class ClauseStore:
         return [(Clause.model_validate_json(m["clause"]), 1.0 - float(d)) for m, d in hits[:n]]
 
     def _query(self, vector: list[float], n: int, where: dict | None) -> list[tuple[dict, float]]:
-        total = self.collection.count()
-        if total == 0:
-            return []
-        got = self.collection.query(query_embeddings=[vector], n_results=min(n, total),
+        # No count first (it costs as much as a query on a large index): Chroma returns fewer
+        # results when fewer are stored.
+        got = self.collection.query(query_embeddings=[vector], n_results=n,
                                     where=where, include=["metadatas", "distances"])
         metas = got["metadatas"][0] if got["metadatas"] else []
         dists = got["distances"][0] if got["distances"] else []
