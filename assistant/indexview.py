@@ -227,6 +227,7 @@ class SavedViews:
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".view-", suffix=".tmp")
             with os.fdopen(fd, "wb") as f:
                 pickle.dump(view, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.chmod(tmp, 0o644)  # readable like the index files beside it, not only by its writer
             os.replace(tmp, path)
             saved = sorted(path.parent.glob("view-*.pkl"), key=_mtime)
             for old in saved[:-KEEP_SAVED]:

@@ -3,7 +3,7 @@
 The terms are ours (:func:`assistant.retrieval.bm25_tokens`: jieba search-mode words, Latin
 terms, quoted names, Chinese bigrams); bm25s is given them already tokenised, as ids into a
 vocabulary this module keeps, and turns them into a sparse document-term score matrix once per
-index version. A query sums the matrix rows of its terms (no Python loop over the clauses),
+index version. A query sums the matrix columns of its terms (no Python loop over the clauses),
 limits the scores by a boolean mask (the filters), and takes the top ``n`` by partial selection.
 
 The variant is the classic Okapi BM25 (k1 1.5, b 0.75, idf ``log((N - df + 0.5) / (df + 0.5))``)
@@ -13,11 +13,7 @@ more than half the clauses (negative idf) weighs a quarter of the average idf in
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
-
-log = logging.getLogger(__name__)
 
 K1 = 1.5
 B = 0.75

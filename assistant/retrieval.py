@@ -229,14 +229,14 @@ class HybridRetriever:
         then left out. Returns the hits and the view they were found in."""
         where = filters.where() if filters else None
         try:
-            return self.store.search(vector, n, where, view.generations), view
+            return self.store.search(vector, n, where, view.generations, view.by_id), view
         except StaleReadError:
             with self._lock:  # deleted under us: reopening cannot wait
                 self.store.reopen()
                 self._vectors_behind, self._reopened = False, time.monotonic()
             view = self.refresh()
         try:
-            return self.store.search(vector, n, where, view.generations), view
+            return self.store.search(vector, n, where, view.generations, view.by_id), view
         except StaleReadError as exc:
             log.warning("dense search left out: %s", exc)
             return [], view

@@ -14,7 +14,9 @@ Clauses of uncommitted generations are invisible to every read and deleted when 
 opened by a process that can take the write lock (no other writer is running).
 
 Many processes: every commit and every deletion also writes a new *index version* token (one
-more record in the docs collection, never listed as a document). A process reads that one
+more record in the docs collection, never listed as a document), in the same Chroma call as the
+commit record (a deletion first writes a tombstone record the same way), so no crash can leave
+a changed index under an old version. A process reads that one
 record before answering (:meth:`ClauseStore.version_token`) and reloads what changed when it
 moved; it keeps the current generation of every document in memory (the index view), so a
 query names them instead of reading every commit record.
@@ -29,7 +31,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -278,7 +280,7 @@ class ClauseStore:
         """doc_id → its commit record (gen, source, file_hash, clauses)."""
         got = self.docs.get(include=["metadatas"])
         return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
-                if i != VERSION_ID}
+                if i != VERSION_ID and not (m or {}).get("deleted")}
 
     def version_token(self) -> str:
         """The index version: one small read, changed by every commit and deletion.
@@ -294,10 +296,11 @@ class ClauseStore:
         except Exception as exc:
             raise self._error(exc) from exc
 
-    def _bump(self) -> None:
+    def _versioned(self, doc_id: str, record: dict) -> None:
+        """Write a document's record and a new index version in one Chroma call."""
         token = uuid.uuid4().hex
-        self.docs.upsert(ids=[VERSION_ID], embeddings=[[1.0]],
-                         metadatas=[{"token": token, "written": time.time()}])
+        self.docs.upsert(ids=[doc_id, VERSION_ID], embeddings=[[1.0], [1.0]],
+                         metadatas=[record, {"token": token, "written": time.time()}])
         self.written_token = token
 
     def generations(self) -> dict[str, str]:
@@ -388,39 +391,57 @@ class ClauseStore:
         return found
 
     def search(self, vector: list[float], n: int, where: dict | None = None,
-               generations: dict[str, str] | None = None) -> list[tuple[Clause, float]]:
+               generations: dict[str, str] | None = None,
+               clauses: Mapping[str, Clause] | None = None) -> list[tuple[Clause, float]]:
         """The ``n`` clauses nearest to ``vector`` with their cosine similarity.
 
-        ``generations`` (doc_id → current generation, as the caller's index view knows them)
-        spares reading every commit record. The nearest clauses are asked for without naming
-        the generations (the fast path); only when some of them are not current (an ingest is
-        under way) is the query repeated limited to the current generations. Raises
-        :class:`StaleReadError` when Chroma meets clauses another process just deleted.
+        ``generations`` (doc_id → current generation) and ``clauses`` (chunk_id → clause), as
+        the caller's index view knows them, spare reading every commit record and the clauses'
+        stored metadata. The nearest clauses are asked for without naming the generations (the
+        fast path); only when some of them are not current (an ingest is under way) is the
+        query repeated limited to the current generations. Raises :class:`StaleReadError` when
+        Chroma meets clauses another process just deleted.
         """
         try:
             if generations is None:
                 generations = {d: str(m.get("gen")) for d, m in self._current().items()}
             if not generations:
                 return []
-            got = self._query(vector, n + 5, where)
-            hits = [(m, d) for m, d in got if generations.get(m.get("doc_id")) == m.get("gen")]
+            got = self._query(vector, n + 5, where, clauses)
+            hits = [(c, d) for c, gen, d in got if c is not None and generations.get(c.doc_id) == gen]
             if len(hits) < min(n, len(got)):
                 visible = {"gen": {"$in": sorted(set(generations.values()))}}
-                hits = self._query(vector, n, {"$and": [visible, where]} if where else visible)
+                got = self._query(vector, n, {"$and": [visible, where]} if where else visible, clauses)
+                hits = [(c, d) for c, _, d in got if c is not None]
         except Exception as exc:
             if "finding id" in str(exc):
                 raise StaleReadError(f"the index changed during the search ({exc})") from exc
             raise self._error(exc) from exc
-        return [(Clause.model_validate_json(m["clause"]), 1.0 - float(d)) for m, d in hits[:n]]
+        return [(c, 1.0 - d) for c, d in hits[:n]]
 
-    def _query(self, vector: list[float], n: int, where: dict | None) -> list[tuple[dict, float]]:
+    def _query(self, vector: list[float], n: int, where: dict | None,
+               clauses: Mapping[str, Clause] | None) -> list[tuple[Clause | None, str, float]]:
+        """(clause, generation, distance) of the nearest; with ``clauses`` the clauses come
+        from it (ids are ``<chunk_id>#<gen>``; None: not in the caller's version) and Chroma
+        returns no metadata."""
         # No count first (it costs as much as a query on a large index): Chroma returns fewer
         # results when fewer are stored.
-        got = self.collection.query(query_embeddings=[vector], n_results=n,
-                                    where=where, include=["metadatas", "distances"])
-        metas = got["metadatas"][0] if got["metadatas"] else []
+        got = self.collection.query(
+            query_embeddings=[vector], n_results=n, where=where,
+            include=["distances"] if clauses is not None else ["metadatas", "distances"])
+        ids = got["ids"][0] if got["ids"] else []
         dists = got["distances"][0] if got["distances"] else []
-        return [(m or {}, float(d)) for m, d in zip(metas, dists, strict=False)]
+        out = []
+        if clauses is not None:
+            for i, d in zip(ids, dists, strict=False):
+                chunk_id, _, gen = i.rpartition("#")
+                out.append((clauses.get(chunk_id), gen, float(d)))
+            return out
+        metas = got["metadatas"][0] if got["metadatas"] else []
+        for m, d in zip(metas, dists, strict=False):
+            m = m or {}
+            out.append((Clause.model_validate_json(m["clause"]), str(m.get("gen")), float(d)))
+        return out
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -441,8 +462,6 @@ class ClauseStore:
             self._write_clauses(gen, written, clauses, vectors)
             self._commit(doc_id, {"gen": gen, "source": source or "", "file_hash": file_hash or "",
                                   "clauses": len(clauses), "written": written})
-            # Before the old clauses go: a reader that sees them gone also sees a new version.
-            self._bump()
             self._drop_other_generations(doc_id, gen)
         except Exception as exc:
             raise self._error(exc) from exc
@@ -459,8 +478,8 @@ class ClauseStore:
             )
 
     def _commit(self, doc_id: str, record: dict) -> None:
-        # One record in one call: Chroma applies it whole or not at all.
-        self.docs.upsert(ids=[doc_id], embeddings=[[1.0]], metadatas=[record])
+        # One call: Chroma applies it whole or not at all; the index version moves with it.
+        self._versioned(doc_id, record)
 
     def _drop_other_generations(self, doc_id: str, keep: str | None) -> int:
         old = self.collection.get(where={"doc_id": doc_id}, include=["metadatas"])
@@ -476,9 +495,11 @@ class ClauseStore:
             record = self._current().get(doc_id)
             if record is None:
                 return 0
-            self.docs.delete(ids=[doc_id])
-            self._bump()
+            # A tombstone and the new version in one write; the record goes once the clauses
+            # have (a tombstone left by a crash is skipped by every read).
+            self._versioned(doc_id, {"deleted": True, "written": time.time()})
             self._drop_other_generations(doc_id, None)
+            self.docs.delete(ids=[doc_id])
         except Exception as exc:
             raise self._error(exc) from exc
         return int(record.get("clauses", 0))

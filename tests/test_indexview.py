@@ -136,3 +136,8 @@ def test_an_opened_index_loads_its_view_and_follows_the_version(tmp_path, corpus
     assert reader.store.delete_document("p3") > 0
     reader.retriever._checked = 0.0
     assert "p3" not in reader.retriever.view.by_doc and "p3" not in reader.retriever.view.generations
+    # A deletion killed after its tombstone: the document is gone for every read.
+    before = reader.store.version_token()
+    reader.store._versioned("p2", {"deleted": True, "written": 0.0})
+    assert reader.store.version_token() != before
+    assert set(reader.store.generations()) == {"p1"}
