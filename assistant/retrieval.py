@@ -17,7 +17,7 @@ from functools import lru_cache
 from langchain_core.embeddings import Embeddings
 
 from .indexview import IndexView, SavedViews
-from .store import ClauseStore, StaleReadError
+from .store import ClauseStore, StaleReadError, StoreError
 from .text import nfkc
 from .types import Clause, RetrievedClause
 
@@ -231,10 +231,14 @@ class HybridRetriever:
         try:
             return self.store.search(vector, n, where, view.generations, view.by_id), view
         except StaleReadError:
-            with self._lock:  # deleted under us: reopening cannot wait
-                self.store.reopen()
-                self._vectors_behind, self._reopened = False, time.monotonic()
-            view = self.refresh()
+            pass
+        except StoreError:
+            self._checked = 0.0  # the index failed: the next request checks it, not the view
+            raise
+        with self._lock:  # deleted under us: reopening cannot wait
+            self.store.reopen()
+            self._vectors_behind, self._reopened = False, time.monotonic()
+        view = self.refresh()
         try:
             return self.store.search(vector, n, where, view.generations, view.by_id), view
         except StaleReadError as exc:
