@@ -147,6 +147,7 @@ class ClauseStore:
         self._chroma_settings = chroma_settings
         #: The last index version this process wrote (its own writes need no reopening).
         self.written_token: str | None = None
+        self._derived_token: str | None = None
         digest = hashlib.sha1(
             f"{self.model_id}|{CHUNKER_VERSION}|{shape}|{STORE_LAYOUT}".encode()
         ).hexdigest()[:10]
@@ -286,13 +287,16 @@ class ClauseStore:
         """The index version: one small read, changed by every commit and deletion.
 
         An index written before tokens existed has none until its next write; its version is
-        then derived from the documents' generations (the same in every process).
+        then derived from the documents' generations (the same in every process), once: any
+        later write adds the token.
         """
         try:
             got = self.docs.get(ids=[VERSION_ID], include=["metadatas"])
             if got["ids"]:
                 return str((got["metadatas"][0] or {}).get("token", ""))
-            return "g" + hashlib.sha1(repr(self.version()).encode()).hexdigest()[:16]
+            if self._derived_token is None:
+                self._derived_token = "g" + hashlib.sha1(repr(self.version()).encode()).hexdigest()[:16]
+            return self._derived_token
         except Exception as exc:
             raise self._error(exc) from exc
 
