@@ -83,14 +83,13 @@ class ExtractiveComposer(ValueSentences):
 
     def _idf(self) -> tuple[dict[str, float], float]:
         """Term weights of the current index, built once per index version (not per call)."""
-        index = self.retriever.bm25
-        if getattr(self, "_idf_for", None) is not index:
-            bm25 = index._bm25
-            idf = {t: max(v, 0.05) for t, v in bm25.idf.items()} if bm25 is not None else {}
+        view = self.retriever.view
+        if getattr(self, "_idf_for", None) is not view:
+            idf = {t: max(v, 0.05) for t, v in view.idf.items()}
             # Words the corpus never uses (often colloquial paraphrase) weigh half the rarest
             # word's weight: they count against an answer, but do not sink a paraphrase alone.
             self._idf_cache = (idf, 0.5 * max(idf.values(), default=2.0) if idf else 1.0)
-            self._idf_for = index
+            self._idf_for = view
         return self._idf_cache
 
     def _terms(self, question: str) -> dict[str, float]:
@@ -240,7 +239,7 @@ class ExtractiveComposer(ValueSentences):
         if _METADATA.search(question.lower()):
             # The details of the documents retrieved, best first, wherever their header ranks.
             docs = list(dict.fromkeys(r.clause.doc_id for r in retrieved[:5]))
-            by_doc = {c.doc_id: c for c in self.retriever.bm25.clauses if c.kind == "header"}
+            by_doc = self.retriever.view.headers
             headers = [by_doc[d] for d in docs if d in by_doc]
             if analysis.titles:
                 # Only the document the question names by title; a title that no indexed
@@ -323,7 +322,7 @@ class ExtractiveComposer(ValueSentences):
         n = q.listed_count(analysis.question)
         if not n or n < 2:
             return None
-        by_path = {(c.doc_id, tuple(c.section_path)): c for c in self.retriever.bm25.clauses}
+        by_path = self.retriever.view.by_path
         keys = self.key_terms(analysis)
         # Items called what the question calls them (六大领域: “…等重点培育领域”) come first.
         category = normalize(q.listed_category(analysis.question) or "") or None
@@ -368,15 +367,7 @@ class ExtractiveComposer(ValueSentences):
 
     def _children_of(self, parent: Clause) -> list[Clause]:
         """The clauses one level below ``parent`` in its document, in order."""
-        depth = len(parent.section_path)
-        seen, out = set(), []
-        for c in self.retriever.bm25.clauses:
-            if (c.doc_id == parent.doc_id and len(c.section_path) == depth + 1
-                    and c.section_path[:depth] == parent.section_path
-                    and c.section_path[-1] not in seen):
-                seen.add(c.section_path[-1])
-                out.append(c)
-        return out
+        return self.retriever.view.children_of(parent)
 
     def _list_with_citations(self, parent: Clause, book: CitationBook) -> str:
         """“（heading）包括：1.甲[2]；2.乙[3]…”: every item cites its own clause."""

@@ -55,8 +55,6 @@ def is_mostly_english(text: str) -> bool:
 
 def place_aliases(clauses: list[Clause]) -> dict[str, str]:
     """pinyin (e.g. ``hangzhou``) → Chinese place name, for places the documents name."""
-    from pypinyin import lazy_pinyin
-
     from .retrieval import place_names
 
     names: set[str] = set()
@@ -65,6 +63,13 @@ def place_aliases(clauses: list[Clause]) -> dict[str, str]:
             names.add(c.meta.region)
         for heading in c.section_path:
             names.update(place_names(heading))
+    return aliases_of(names)
+
+
+def aliases_of(names: set[str]) -> dict[str, str]:
+    """pinyin → Chinese name for place names (their 省/市/县 suffix dropped)."""
+    from pypinyin import lazy_pinyin
+
     aliases = {}
     for name in names:
         stem = re.sub(r"(省|市|县|区|自治区)$", "", name)

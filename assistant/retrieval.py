@@ -1,17 +1,23 @@
-"""Hybrid retrieval: BM25 over jieba-segmented text plus dense search, fused by reciprocal rank."""
+"""Hybrid retrieval: BM25 over jieba-segmented text plus dense search, fused by reciprocal rank.
+
+Both search the retriever's index view (:mod:`assistant.indexview`), which follows the index
+version: the lexical side is the view's BM25 matrix, the dense side asks Chroma for the
+view's current generations of each document.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 import threading
-from collections.abc import Callable
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
 
-from .store import ClauseStore
+from .indexview import IndexView, SavedViews
+from .store import ClauseStore, StaleReadError, StoreError
 from .text import nfkc
 from .types import Clause, RetrievedClause
 
@@ -107,35 +113,6 @@ class Filters:
         return not (self.status and (meta is None or meta.status != self.status))
 
 
-class BM25Index:
-    """BM25 (rank_bm25's Okapi) over the clauses' indexed text."""
-
-    def __init__(self, clauses: list[Clause]) -> None:
-        from rank_bm25 import BM25Okapi
-
-        self.clauses = clauses
-        self.tokens = [bm25_tokens(c.embed_text()) for c in clauses]
-        self.vocabulary = {t for doc in self.tokens for t in doc}
-        self._bm25 = BM25Okapi(self.tokens) if clauses else None
-
-    def search(self, query: str, n: int, filters: Filters | None = None) -> list[tuple[Clause, float]]:
-        """The ``n`` best clauses for ``query`` with their BM25 scores (zero scores dropped)."""
-        if self._bm25 is None:
-            return []
-        scores = self._bm25.get_scores(bm25_tokens(query))
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])
-        out = []
-        for i in order:
-            if scores[i] <= 0:
-                break
-            if filters and not filters.accepts(self.clauses[i]):
-                continue
-            out.append((self.clauses[i], float(scores[i])))
-            if len(out) >= n:
-                break
-        return out
-
-
 def rrf(rankings: list[list[Clause]], k: int = 60,
         weights: list[float] | None = None) -> list[tuple[Clause, float]]:
     """Reciprocal rank fusion: a clause's score is the sum of w/(k + rank) over the rankings."""
@@ -175,7 +152,7 @@ class HybridRetriever:
         rrf_k: int = 60,
         dense_weight: float = 1.0,
         specifics_weight: float = 0.5,
-        bm25_factory: Callable[[list[Clause]], BM25Index] = BM25Index,
+        check_interval: float = 0.5,
     ) -> None:
         if mode not in ("hybrid", "bm25", "dense"):
             raise ValueError(f"unknown retrieval mode {mode!r}: use hybrid, bm25 or dense")
@@ -186,26 +163,92 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.dense_weight = dense_weight
         self.specifics_weight = specifics_weight
-        self._bm25_factory = bm25_factory
-        self._bm25: BM25Index | None = None
+        #: Seconds between two reads of the index version (another process may have written).
+        self.check_interval = check_interval
+        #: Least seconds between two reopenings of an embedded index another process wrote.
+        self.reopen_interval = 5.0
+        self._view: IndexView | None = None
+        self._checked = 0.0
+        self._vectors_behind = False
+        self._reopened = -self.reopen_interval
         self._lock = threading.Lock()
+        self._saved = SavedViews(getattr(store, "view_dir", None))
 
-    def refresh(self) -> None:
-        """Rebuild the BM25 side from the store (after an ingest)."""
-        index = self._bm25_factory(self.store.all_clauses())
+    def refresh(self) -> IndexView:
+        """Read the index version now and reload the view if it moved (after an ingest).
+
+        When another process wrote, an embedded index is also reopened so that its vectors
+        are searched, at most once every ``reopen_interval`` seconds (reopening costs about
+        a second on a large index): meanwhile its new clauses are found by BM25 alone.
+        """
         with self._lock:
-            self._bm25 = index
+            token = self.store.version_token()
+            now = self._checked = time.monotonic()
+            if self._view is not None and self._view.version != token \
+                    and token != getattr(self.store, "written_token", token):
+                self._vectors_behind = True
+            if self._vectors_behind and now - self._reopened >= self.reopen_interval:
+                self.store.reopen()
+                self._vectors_behind, self._reopened = False, now
+            if self._view is None or self._view.version != token:
+                self._view = self._open(token, self._view)
+            return self._view
+
+    def _open(self, token: str, previous: IndexView | None) -> IndexView:
+        """The view of version ``token``: saved by the process that wrote it, or built here."""
+        view = self._saved.load(token)
+        if view is not None:
+            log.info("loaded the saved index view %s (%d clauses)", token, len(view.clauses))
+            return view
+        # Only the documents changed since the newest view at hand are read and tokenised.
+        view = IndexView.from_store(self.store, token, previous or self._saved.latest())
+        # Saved by the process that wrote this version, or that opened the index without a
+        # saved view; a process following another's ingest step by step does not write a
+        # file per step. And only if no write landed meanwhile: it holds exactly this version.
+        mine = token == getattr(self.store, "written_token", None)
+        if (mine or previous is None) and self.store.version_token() == token:
+            self._saved.save(view)
+        return view
 
     @property
-    def bm25(self) -> BM25Index:
-        """The BM25 index, built on first use."""
-        if self._bm25 is None:
-            self.refresh()
-        return self._bm25
+    def view(self) -> IndexView:
+        """The index view at the store's current version.
+
+        The version is read at most once every ``check_interval`` seconds: another process's
+        ingest is seen within that time.
+        """
+        view = self._view
+        if view is None or time.monotonic() - self._checked >= self.check_interval:
+            view = self.refresh()
+        return view
+
+    def _dense(self, vector: list[float], n: int, filters: Filters | None,
+               view: IndexView) -> tuple[list[tuple[Clause, float]], IndexView]:
+        """Dense search among the view's current generations, robust to another process's
+        deletions: the view is reloaded (the index reopened) and the search asked once more,
+        then left out. Returns the hits and the view they were found in."""
+        where = filters.where() if filters else None
+        try:
+            return self.store.search(vector, n, where, view.generations, view.by_id), view
+        except StaleReadError:
+            pass
+        except StoreError:
+            self._checked = 0.0  # the index failed: the next request checks it, not the view
+            raise
+        with self._lock:  # deleted under us: reopening cannot wait
+            self.store.reopen()
+            self._vectors_behind, self._reopened = False, time.monotonic()
+        view = self.refresh()
+        try:
+            return self.store.search(vector, n, where, view.generations, view.by_id), view
+        except StaleReadError as exc:
+            log.warning("dense search left out: %s", exc)
+            return [], view
 
     def retrieve(self, query: str, k: int = 5, filters: Filters | None = None) -> list[RetrievedClause]:
         """The ``k`` best clauses for ``query``."""
         n = max(self.candidate_k, k)
+        view = self.view
         dense: list[tuple[Clause, float]] = []
         sparse: list[tuple[Clause, float]] = []
         if self.mode in ("hybrid", "dense"):
@@ -213,9 +256,9 @@ class HybridRetriever:
             # query carries its topic, and embedding models are trained on short queries.
             head = query.encode()[:MAX_EMBED_QUERY_BYTES].decode(errors="ignore")
             vector = self.embeddings.embed_query(head)
-            dense = self.store.search(vector, n, filters.where() if filters else None)
+            dense, view = self._dense(vector, n, filters, view)
         if self.mode in ("hybrid", "bm25"):
-            sparse = self.bm25.search(query, n, filters)
+            sparse = view.search(bm25_tokens(query), n, filters)
         dense_by_id = {c.chunk_id: s for c, s in dense}
         sparse_by_id = {c.chunk_id: s for c, s in sparse}
         pairs = [(r, w) for r, w in (([c for c, _ in dense], self.dense_weight),

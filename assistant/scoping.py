@@ -9,7 +9,6 @@ that place rather than answered from another one.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .questions import QuestionAnalysis
@@ -38,18 +37,8 @@ class Scoper:
 
     def _identities(self) -> dict[str, tuple[str, str, str]]:
         """doc_id → (normalised title, normalised title + region + issuer, title as written),
-        cached per index."""
-        bm25 = self.retriever.bm25
-        if getattr(self, "_for", None) is not bm25:
-            ids: dict[str, tuple[str, str, str]] = {}
-            for c in bm25.clauses:
-                if c.doc_id not in ids:
-                    meta = c.meta
-                    extra = f"{meta.region or ''}{meta.issuer or ''}{meta.title or ''}" if meta else ""
-                    ids[c.doc_id] = (normalize(c.doc_title), normalize(c.doc_title + extra),
-                                     c.doc_title.strip("《》"))
-            self._ids, self._for = ids, bm25
-        return self._ids
+        from the index view."""
+        return self.retriever.view.identities
 
     def docs_of_place(self, place: str) -> list[str]:
         """Documents issued for or by ``place`` (its name in their title, region or issuer)."""
@@ -65,15 +54,7 @@ class Scoper:
 
         Users call a document by the short name its title puts in quotes, without the quotes.
         """
-        bm25 = self.retriever.bm25
-        if getattr(self, "_names_for", None) is not bm25:
-            names: dict[str, list[str]] = {}
-            titles = {c.doc_id: c.doc_title for c in reversed(bm25.clauses)}
-            for doc_id, title in titles.items():
-                for name in re.findall(r"[“\"「]([^”\"」]{2,12})[”\"」]", title):
-                    names.setdefault(normalize(name), []).append(doc_id)
-            self._names, self._names_for = names, bm25
-        return self._names
+        return self.retriever.view.short_names
 
     def named_docs(self, analysis: QuestionAnalysis) -> list[str]:
         """Documents the question names: by a 《…》/quoted part of the title, or a short name."""
@@ -168,9 +149,8 @@ class Scoper:
 
     def _headed(self, names: list[str], filters: Filters | None = None) -> list[Clause]:
         stems = [normalize(p) for p in names]
-        return [c for c in self.retriever.bm25.clauses
-                if any(s in normalize(" ".join(c.section_path)) for s in stems)
-                and (filters is None or filters.accepts(c))]
+        return [c for c in self.retriever.view.under_headings(stems)
+                if filters is None or filters.accepts(c)]
 
     @staticmethod
     def _in_scope(clause: Clause, names: list[str], own: dict[str, list[str]], titled: list[str]) -> bool:

@@ -169,7 +169,7 @@ class Assistant:
         if filters.status and filters.status not in STATUSES:
             raise QuestionError(f"unknown status {filters.status!r}: use one of {', '.join(STATUSES)}")
         if filters.doc_ids:
-            known = {doc_id for doc_id, _ in self.store.sources().values()}
+            known = self.retriever.view.generations
             unknown = [d for d in filters.doc_ids if d not in known]
             if unknown:
                 raise QuestionError(
@@ -286,7 +286,7 @@ class Assistant:
         Raises :class:`SetupError` when the index is empty and the corpus folder does not
         exist: answering "not found" from an empty index would look like a real answer.
         """
-        if self.store.count() > 0:
+        if self.retriever.view.clauses or self.store.count() > 0:
             return None
         corpus = Path(self.settings.corpus_dir)
         if not corpus.is_dir():
@@ -369,21 +369,14 @@ class Assistant:
         return answer
 
     def place_aliases(self) -> dict[str, str]:
-        """pinyin → Chinese names of the places the indexed documents name (cached per index)."""
-        bm25 = self.retriever.bm25
-        if getattr(self, "_aliases_for", None) is not bm25:
-            self._aliases = crosslingual.place_aliases(bm25.clauses)
-            self._aliases_for = bm25
-        return self._aliases
+        """pinyin → Chinese names of the places the indexed documents name (per index version)."""
+        return self.retriever.view.place_aliases
 
     def documents(self) -> list[dict]:
         """The indexed documents with their metadata and clause counts."""
-        docs: dict[str, dict] = {}
-        for clause in self.store.all_clauses():
-            entry = docs.setdefault(clause.doc_id, {**(clause.meta.model_dump() if clause.meta else {}),
-                                                    "clauses": 0})
-            entry["clauses"] += 1
-        return sorted(docs.values(), key=lambda d: d["doc_id"])
+        docs = [{**(clauses[0].meta.model_dump() if clauses[0].meta else {}), "clauses": len(clauses)}
+                for clauses in self.retriever.view.by_doc.values()]
+        return sorted(docs, key=lambda d: d["doc_id"])
 
 
 _PIECE = re.compile(r".+?(?:[。！？!?；;\n]+(?:\[\d+\])*|\Z)", re.S)

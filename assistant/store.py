@@ -12,6 +12,14 @@ at any point leaves either the old version or the new one visible, never a mix, 
 file hash is recorded by the same single write, so a re-run re-indexes what did not commit.
 Clauses of uncommitted generations are invisible to every read and deleted when the index is
 opened by a process that can take the write lock (no other writer is running).
+
+Many processes: every commit and every deletion also writes a new *index version* token (one
+more record in the docs collection, never listed as a document), in the same Chroma call as the
+commit record (a deletion first writes a tombstone record the same way), so no crash can leave
+a changed index under an old version. A process reads that one
+record before answering (:meth:`ClauseStore.version_token`) and reloads what changed when it
+moved; it keeps the current generation of every document in memory (the index view), so a
+query names them instead of reading every commit record.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -42,6 +50,8 @@ WRITE_BATCH = 500
 #: With a Chroma server (no shared lock file), uncommitted clauses older than this are leftovers
 #: of a crashed writer; younger ones may belong to a writer that is still running.
 ORPHAN_AGE_SECONDS = 3600
+#: Id of the record in the docs collection that holds the index version token.
+VERSION_ID = "__index_version__"
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +60,10 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 class StoreError(Exception):
     """The index cannot be opened or used; the message says how to fix it."""
+
+
+class StaleReadError(StoreError):
+    """A search met clauses that another process deleted meanwhile: reload and ask again."""
 
 
 def text_hash(text: str) -> str:
@@ -130,21 +144,20 @@ class ClauseStore:
             self.client = chromadb.PersistentClient(path=str(index_dir), settings=chroma_settings)
             self.location = str(index_dir)
             self._lock_path = Path(index_dir) / ".write.lock"
+        self._chroma_settings = chroma_settings
+        #: The last index version this process wrote (its own writes need no reopening).
+        self.written_token: str | None = None
+        self._derived_token: str | None = None
         digest = hashlib.sha1(
             f"{self.model_id}|{CHUNKER_VERSION}|{shape}|{STORE_LAYOUT}".encode()
         ).hexdigest()[:10]
         self.name = f"{prefix}-{digest}"
-        function = _chroma_embedding_function(embeddings)
+        #: Where index views of this collection are kept (a local folder, also with a server).
+        where = self.name if not chroma_url else (
+            f"{self.name}-{hashlib.sha1(chroma_url.encode()).hexdigest()[:8]}")
+        self.view_dir = Path(index_dir) / "views" / where
         try:
-            self.collection = self.client.get_or_create_collection(
-                self.name, embedding_function=function,
-                metadata={"embedding_model": self.model_id, "chunker": CHUNKER_VERSION,
-                          "hnsw:space": "cosine"},
-            )
-            # One record per document; its vector is a placeholder (never searched).
-            self.docs = self.client.get_or_create_collection(
-                f"{self.name}-docs", embedding_function=function, metadata={"hnsw:space": "l2"},
-            )
+            self.collection, self.docs = self._collections(self.client)
         except Exception as exc:
             raise self._error(exc) from exc
         recorded = (self.collection.metadata or {}).get("embedding_model")
@@ -154,6 +167,44 @@ class ClauseStore:
                 "re-ingest into a new index directory or set ASSISTANT_EMBEDDING_MODEL back"
             )
         self._clean_on_open()
+
+    def _collections(self, client):
+        function = _chroma_embedding_function(self.embeddings)
+        collection = client.get_or_create_collection(
+            self.name, embedding_function=function,
+            metadata={"embedding_model": self.model_id, "chunker": CHUNKER_VERSION,
+                      "hnsw:space": "cosine"},
+        )
+        # One record per document; its vector is a placeholder (never searched).
+        docs = client.get_or_create_collection(
+            f"{self.name}-docs", embedding_function=function, metadata={"hnsw:space": "l2"},
+        )
+        return collection, docs
+
+    def reopen(self) -> None:
+        """Open an embedded index afresh, so that another process's writes are searched too.
+
+        Embedded Chroma keeps a collection's vector index in memory per process, loaded once;
+        what another process adds or deletes reaches it only when opened again. A Chroma
+        server is one owner for every client: nothing to do. Searches already running finish
+        on the old client.
+        """
+        if self._lock_path is None:
+            return
+        import chromadb
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        try:
+            # A fresh Chroma system for the folder. The one it replaces may still serve a
+            # search on another thread (or another store of this process): it is left to
+            # go with its last user, never stopped here.
+            SharedSystemClient._identifier_to_system.pop(self.location, None)
+            SharedSystemClient._identifier_to_refcount.pop(self.location, None)
+            client = chromadb.PersistentClient(path=self.location, settings=self._chroma_settings)
+            collection, docs = self._collections(client)
+        except Exception as exc:
+            raise self._error(exc) from exc
+        self.client, self.collection, self.docs = client, collection, docs
 
     def _error(self, exc: Exception) -> StoreError:
         if isinstance(exc, StoreError):
@@ -229,7 +280,58 @@ class ClauseStore:
     def _current(self) -> dict[str, dict]:
         """doc_id → its commit record (gen, source, file_hash, clauses)."""
         got = self.docs.get(include=["metadatas"])
-        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)}
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
+                if i != VERSION_ID and not (m or {}).get("deleted")}
+
+    def version_token(self) -> str:
+        """The index version: one small read, changed by every commit and deletion.
+
+        An index written before tokens existed has none until its next write; its version is
+        then derived from the documents' generations (the same in every process), once: any
+        later write adds the token.
+        """
+        try:
+            got = self.docs.get(ids=[VERSION_ID], include=["metadatas"])
+            if got["ids"]:
+                return str((got["metadatas"][0] or {}).get("token", ""))
+            if self._derived_token is None:
+                self._derived_token = "g" + hashlib.sha1(repr(self.version()).encode()).hexdigest()[:16]
+            return self._derived_token
+        except Exception as exc:
+            raise self._error(exc) from exc
+
+    def _versioned(self, doc_id: str, record: dict) -> None:
+        """Write a document's record and a new index version in one Chroma call."""
+        token = uuid.uuid4().hex
+        self.docs.upsert(ids=[doc_id, VERSION_ID], embeddings=[[1.0], [1.0]],
+                         metadatas=[record, {"token": token, "written": time.time()}])
+        self.written_token = token
+
+    def generations(self) -> dict[str, str]:
+        """doc_id → its current generation."""
+        try:
+            return {d: str(m.get("gen")) for d, m in self._current().items()}
+        except Exception as exc:
+            raise self._error(exc) from exc
+
+    def clauses_of(self, gens: Iterable[str]) -> list[Clause]:
+        """The clauses of these generations (a document's current one each), in document order."""
+        gens = sorted(set(gens))
+        clauses: list[Clause] = []
+        try:
+            for i in range(0, len(gens), 100):
+                offset, page = 0, 2000
+                while True:
+                    got = self.collection.get(where={"gen": {"$in": gens[i:i + 100]}},
+                                              include=["metadatas"], limit=page, offset=offset)
+                    clauses += [Clause.model_validate_json(m["clause"]) for m in got["metadatas"] or []]
+                    if len(got["ids"]) < page:
+                        break
+                    offset += page
+        except Exception as exc:
+            raise self._error(exc) from exc
+        clauses.sort(key=lambda c: (c.doc_id, c.ordinal))
+        return clauses
 
     def count(self) -> int:
         """Number of clauses in the index (of the current version of every document)."""
@@ -292,24 +394,58 @@ class ClauseStore:
             raise self._error(exc) from exc
         return found
 
-    def search(self, vector: list[float], n: int, where: dict | None = None) -> list[tuple[Clause, float]]:
-        """The ``n`` clauses nearest to ``vector`` with their cosine similarity."""
+    def search(self, vector: list[float], n: int, where: dict | None = None,
+               generations: dict[str, str] | None = None,
+               clauses: Mapping[str, Clause] | None = None) -> list[tuple[Clause, float]]:
+        """The ``n`` clauses nearest to ``vector`` with their cosine similarity.
+
+        ``generations`` (doc_id → current generation) and ``clauses`` (chunk_id → clause), as
+        the caller's index view knows them, spare reading every commit record and the clauses'
+        stored metadata. The nearest clauses are asked for without naming the generations (the
+        fast path); only when some of them are not current (an ingest is under way) is the
+        query repeated limited to the current generations. Raises :class:`StaleReadError` when
+        Chroma meets clauses another process just deleted.
+        """
         try:
-            gens = sorted({str(m.get("gen")) for m in self._current().values()})
-            total = self.collection.count()
-            if not gens or total == 0:
+            if generations is None:
+                generations = {d: str(m.get("gen")) for d, m in self._current().items()}
+            if not generations:
                 return []
-            visible = {"gen": {"$in": gens}}
-            got = self.collection.query(
-                query_embeddings=[vector], n_results=min(n, total),
-                where={"$and": [visible, where]} if where else visible,
-                include=["metadatas", "distances"],
-            )
+            got = self._query(vector, n + 5, where, clauses)
+            hits = [(c, d) for c, gen, d in got if c is not None and generations.get(c.doc_id) == gen]
+            if len(hits) < min(n, len(got)):
+                visible = {"gen": {"$in": sorted(set(generations.values()))}}
+                got = self._query(vector, n, {"$and": [visible, where]} if where else visible, clauses)
+                hits = [(c, d) for c, _, d in got if c is not None]
         except Exception as exc:
+            if "finding id" in str(exc):
+                raise StaleReadError(f"the index changed during the search ({exc})") from exc
             raise self._error(exc) from exc
-        metas = got["metadatas"][0] if got["metadatas"] else []
+        return [(c, 1.0 - d) for c, d in hits[:n]]
+
+    def _query(self, vector: list[float], n: int, where: dict | None,
+               clauses: Mapping[str, Clause] | None) -> list[tuple[Clause | None, str, float]]:
+        """(clause, generation, distance) of the nearest; with ``clauses`` the clauses come
+        from it (ids are ``<chunk_id>#<gen>``; None: not in the caller's version) and Chroma
+        returns no metadata."""
+        # No count first (it costs as much as a query on a large index): Chroma returns fewer
+        # results when fewer are stored.
+        got = self.collection.query(
+            query_embeddings=[vector], n_results=n, where=where,
+            include=["distances"] if clauses is not None else ["metadatas", "distances"])
+        ids = got["ids"][0] if got["ids"] else []
         dists = got["distances"][0] if got["distances"] else []
-        return [(Clause.model_validate_json(m["clause"]), 1.0 - float(d)) for m, d in zip(metas, dists, strict=False)]
+        out = []
+        if clauses is not None:
+            for i, d in zip(ids, dists, strict=False):
+                chunk_id, _, gen = i.rpartition("#")
+                out.append((clauses.get(chunk_id), gen, float(d)))
+            return out
+        metas = got["metadatas"][0] if got["metadatas"] else []
+        for m, d in zip(metas, dists, strict=False):
+            m = m or {}
+            out.append((Clause.model_validate_json(m["clause"]), str(m.get("gen")), float(d)))
+        return out
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -346,8 +482,8 @@ class ClauseStore:
             )
 
     def _commit(self, doc_id: str, record: dict) -> None:
-        # One record in one call: Chroma applies it whole or not at all.
-        self.docs.upsert(ids=[doc_id], embeddings=[[1.0]], metadatas=[record])
+        # One call: Chroma applies it whole or not at all; the index version moves with it.
+        self._versioned(doc_id, record)
 
     def _drop_other_generations(self, doc_id: str, keep: str | None) -> int:
         old = self.collection.get(where={"doc_id": doc_id}, include=["metadatas"])
@@ -363,8 +499,11 @@ class ClauseStore:
             record = self._current().get(doc_id)
             if record is None:
                 return 0
-            self.docs.delete(ids=[doc_id])
+            # A tombstone and the new version in one write; the record goes once the clauses
+            # have (a tombstone left by a crash is skipped by every read).
+            self._versioned(doc_id, {"deleted": True, "written": time.time()})
             self._drop_other_generations(doc_id, None)
+            self.docs.delete(ids=[doc_id])
         except Exception as exc:
             raise self._error(exc) from exc
         return int(record.get("clauses", 0))

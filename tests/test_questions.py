@@ -110,22 +110,14 @@ def test_text_that_addresses_the_assistant_is_flagged(text, flagged):
     assert (FLAG in flag_clauses([clause])[0].flags) is flagged
 
 
-class _Index:
-    def __init__(self, clauses):
-        from rank_bm25 import BM25Okapi
-
-        from assistant.retrieval import bm25_tokens
-
-        self.clauses = clauses
-        self._bm25 = BM25Okapi([bm25_tokens(c.embed_text()) for c in clauses])
-
-
 class _Retriever:
     """Retrieval over a fixed list: returns the clauses of the requested documents in order."""
 
     def __init__(self, retrieved):
         self.retrieved = retrieved
-        self.bm25 = _Index([r.clause for r in retrieved])
+        from assistant.indexview import IndexView
+
+        self.view = IndexView.build([r.clause for r in retrieved])
 
     def retrieve(self, query, k=5, filters=None):
         return [r for r in self.retrieved if filters is None or filters.accepts(r.clause)][:k]

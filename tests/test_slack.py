@@ -524,7 +524,7 @@ def test_show_clause_button_opens_the_full_clause(http, fake_slack):
 
 
 def test_show_clause_without_trigger_posts_an_ephemeral_message(http, fake_slack, policy_assistant):
-    clause = next(c for c in policy_assistant.retriever.bm25.clauses if "加速创新成果转化应用" in c.label)
+    clause = next(c for c in policy_assistant.retriever.view.clauses if "加速创新成果转化应用" in c.label)
     _click(http, fake_slack, clause.chunk_id, trigger_id=None)
     sent = fake_slack.wait_for("chat.postEphemeral")
     assert len(sent) == 1 and sent[0]["user"] == HUMAN and sent[0]["channel"] == CHANNEL

@@ -46,9 +46,8 @@ class Snapshot:
 class Catalog:
     """The indexed clauses grouped by document, cached between requests.
 
-    Reading every clause back from Chroma takes tens of milliseconds, and documents change only
-    on ingest, so the snapshot is read again only when the store's version (the current
-    generation of every document) moves, e.g. after an upload or another process's ingest.
+    The clauses come from the retriever's index view, which is reloaded when the index version
+    moves (an upload, or another process's ingest), so the snapshot follows it.
     """
 
     def __init__(self, assistant: Assistant) -> None:
@@ -58,16 +57,10 @@ class Catalog:
 
     def snapshot(self) -> Snapshot:
         """The current clauses, read again only when the index changed."""
-        version = self.assistant.store.version()
+        view = self.assistant.retriever.view
         with self._lock:
-            if self._snapshot is None or self._snapshot.version != version:
-                snap = Snapshot(version=version)
-                for clause in self.assistant.store.all_clauses():
-                    snap.by_doc.setdefault(clause.doc_id, []).append(clause)
-                    snap.by_id[clause.chunk_id] = clause
-                for clauses in snap.by_doc.values():
-                    clauses.sort(key=lambda c: c.ordinal)
-                self._snapshot = snap
+            if self._snapshot is None or self._snapshot.version != view.version:
+                self._snapshot = Snapshot(version=view.version, by_doc=view.by_doc, by_id=view.by_id)
             return self._snapshot
 
     def invalidate(self) -> None:

@@ -100,9 +100,6 @@ class PolicyBot:
         self.assistant = assistant
         self.seen = RecentKeys()
         self.memory = ThreadMemory()
-        self._clauses_for: object | None = None
-        self._clauses: dict[str, Clause] = {}
-        self._clauses_lock = threading.Lock()
 
     # -- questions in threads (mentions and direct messages) --
 
@@ -221,12 +218,7 @@ class PolicyBot:
 
     def clause(self, chunk_id: str) -> Clause | None:
         """The indexed clause with ``chunk_id`` (None when the index no longer holds it)."""
-        bm25 = self.assistant.retriever.bm25
-        with self._clauses_lock:
-            if self._clauses_for is not bm25:  # rebuilt after an ingest: index it again
-                self._clauses = {c.chunk_id: c for c in bm25.clauses}
-                self._clauses_for = bm25
-            return self._clauses.get(chunk_id)
+        return self.assistant.retriever.view.by_id.get(chunk_id)
 
     def on_show_clause(self, body: dict, action: dict, client: WebClient) -> None:
         """Show a cited clause in full: a modal, or an ephemeral message when no modal opens."""
