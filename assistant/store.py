@@ -39,6 +39,8 @@ CHUNKER_VERSION = "8"
 STORE_LAYOUT = "gen1"
 #: Clauses written per Chroma call.
 WRITE_BATCH = 500
+#: Clauses of several documents written per Chroma call on ingest (see :meth:`ClauseStore.stage`).
+STAGE_BATCH = 4000
 #: With a Chroma server (no shared lock file), uncommitted clauses older than this are leftovers
 #: of a crashed writer; younger ones may belong to a writer that is still running.
 ORPHAN_AGE_SECONDS = 3600
@@ -313,21 +315,55 @@ class ClauseStore:
 
     # --- writing ---------------------------------------------------------------------------
 
+    def stage(self, documents: list[tuple[list[Clause], list[list[float]]]]) -> list[tuple[str, float]]:
+        """Write several documents' clauses, each under a new generation no reader sees yet.
+
+        One Chroma write for many documents: each write costs far more than its clauses (the
+        vector index is brought up to date per call, at a cost that grows with the index).
+        Returns each document's (generation, time written), for :meth:`replace_document`'s
+        ``staged``; a generation never committed is deleted by :meth:`discard` or at open.
+        """
+        staged = [(uuid.uuid4().hex[:16], time.time()) for _ in documents]
+        ids, vectors, texts, metas = [], [], [], []
+        for (gen, written), (clauses, vecs) in zip(staged, documents, strict=True):
+            ids += [f"{c.chunk_id}#{gen}" for c in clauses]
+            vectors += vecs
+            texts += [c.text for c in clauses]
+            metas += [{**self._metadata(c), "gen": gen, "written": written} for c in clauses]
+        try:
+            for i in range(0, len(ids), STAGE_BATCH):
+                self.collection.upsert(ids=ids[i:i + STAGE_BATCH], embeddings=vectors[i:i + STAGE_BATCH],
+                                       documents=texts[i:i + STAGE_BATCH], metadatas=metas[i:i + STAGE_BATCH])
+        except Exception as exc:
+            raise self._error(exc) from exc
+        return staged
+
+    def discard(self, staged: tuple[str, float], clauses: list[Clause]) -> None:
+        """Delete clauses :meth:`stage` wrote and that will not be committed."""
+        try:
+            ids = [f"{c.chunk_id}#{staged[0]}" for c in clauses]
+            for i in range(0, len(ids), WRITE_BATCH):
+                self.collection.delete(ids=ids[i:i + WRITE_BATCH])
+        except Exception as exc:
+            raise self._error(exc) from exc
+
     def replace_document(self, doc_id: str, clauses: list[Clause], vectors: list[list[float]],
-                         source: str | None = None, file_hash: str | None = None) -> None:
+                         source: str | None = None, file_hash: str | None = None,
+                         staged: tuple[str, float] | None = None) -> None:
         """Make ``clauses`` the document's current version, in three steps.
 
         The new clauses are written under a new generation (invisible), one record makes that
         generation current (the commit), and the older generations are deleted. ``source``
-        and ``file_hash`` default to those in the clauses' metadata.
+        and ``file_hash`` default to those in the clauses' metadata. ``staged``: the clauses
+        were already written by :meth:`stage` under that generation.
         """
         meta = clauses[0].meta if clauses else None
         source = source if source is not None else (meta.source if meta else "")
         file_hash = file_hash if file_hash is not None else (meta.file_hash if meta else "")
-        gen = uuid.uuid4().hex[:16]
-        written = time.time()
+        gen, written = staged or (uuid.uuid4().hex[:16], time.time())
         try:
-            self._write_clauses(gen, written, clauses, vectors)
+            if staged is None:
+                self._write_clauses(gen, written, clauses, vectors)
             self._commit(doc_id, {"gen": gen, "source": source or "", "file_hash": file_hash or "",
                                   "clauses": len(clauses), "written": written})
             self._drop_other_generations(doc_id, gen)

@@ -43,12 +43,14 @@ def test_a_store_failure_fails_only_that_file(fake_assistant, folder, monkeypatc
     store = fake_assistant.store
     real = store.replace_document
 
-    def replace(doc_id, clauses, vectors):
+    def replace(doc_id, clauses, vectors, **kwargs):
         if doc_id == "twice":
             raise ValueError("store refused")
-        return real(doc_id, clauses, vectors)
+        return real(doc_id, clauses, vectors, **kwargs)
 
     monkeypatch.setattr(store, "replace_document", replace)
     report = fake_assistant.ingest([folder])
     assert {f.path.rsplit("/", 1)[-1] for f in report.files if f.status == "failed"} == {"twice.txt", "broken.pdf"}
     assert {c.doc_id for c in store.all_clauses()} == {"good", "page"}
+    # The refused document's clauses, written with the others' before its commit, are gone.
+    assert store.collection.count() == store.count()
