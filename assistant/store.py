@@ -324,16 +324,10 @@ class ClauseStore:
         ``staged``; a generation never committed is deleted by :meth:`discard` or at open.
         """
         staged = [(uuid.uuid4().hex[:16], time.time()) for _ in documents]
-        ids, vectors, texts, metas = [], [], [], []
-        for (gen, written), (clauses, vecs) in zip(staged, documents, strict=True):
-            ids += [f"{c.chunk_id}#{gen}" for c in clauses]
-            vectors += vecs
-            texts += [c.text for c in clauses]
-            metas += [{**self._metadata(c), "gen": gen, "written": written} for c in clauses]
         try:
-            for i in range(0, len(ids), STAGE_BATCH):
-                self.collection.upsert(ids=ids[i:i + STAGE_BATCH], embeddings=vectors[i:i + STAGE_BATCH],
-                                       documents=texts[i:i + STAGE_BATCH], metadatas=metas[i:i + STAGE_BATCH])
+            self._write_clauses([(gen, written, c, v)
+                                 for (gen, written), (clauses, vectors) in zip(staged, documents, strict=True)
+                                 for c, v in zip(clauses, vectors, strict=True)], STAGE_BATCH)
         except Exception as exc:
             raise self._error(exc) from exc
         return staged
@@ -363,22 +357,25 @@ class ClauseStore:
         gen, written = staged or (uuid.uuid4().hex[:16], time.time())
         try:
             if staged is None:
-                self._write_clauses(gen, written, clauses, vectors)
+                self._write_clauses([(gen, written, c, v) for c, v in zip(clauses, vectors, strict=True)])
             self._commit(doc_id, {"gen": gen, "source": source or "", "file_hash": file_hash or "",
                                   "clauses": len(clauses), "written": written})
             self._drop_other_generations(doc_id, gen)
         except Exception as exc:
             raise self._error(exc) from exc
 
-    def _write_clauses(self, gen: str, written: float, clauses: list[Clause],
-                       vectors: list[list[float]]) -> None:
-        for i in range(0, len(clauses), WRITE_BATCH):
-            part = clauses[i:i + WRITE_BATCH]
+    def _write_clauses(self, rows: list[tuple[str, float, Clause, list[float]]],
+                       batch: int | None = None) -> None:
+        """Write (generation, time written, clause, vector) rows, ``batch`` per Chroma call."""
+        batch = batch or WRITE_BATCH
+        for i in range(0, len(rows), batch):
+            part = rows[i:i + batch]
             self.collection.upsert(
-                ids=[f"{c.chunk_id}#{gen}" for c in part],
-                embeddings=vectors[i:i + WRITE_BATCH],
-                documents=[c.text for c in part],
-                metadatas=[{**self._metadata(c), "gen": gen, "written": written} for c in part],
+                ids=[f"{c.chunk_id}#{gen}" for gen, _, c, _ in part],
+                embeddings=[v for _, _, _, v in part],
+                documents=[c.text for _, _, c, _ in part],
+                metadatas=[{**self._metadata(c), "gen": gen, "written": written}
+                           for gen, written, c, _ in part],
             )
 
     def _commit(self, doc_id: str, record: dict) -> None:
