@@ -27,15 +27,14 @@ def _assistant(**overrides):
     return Assistant(Settings(**overrides))
 
 
-def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[clauses]}"), TimeElapsedColumn(), console=err,
-                    transient=False)
+def _progress(*extra) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *extra,
+                    TimeElapsedColumn(), console=err, transient=False)
 
 
 def _ingest_with_bar(assistant, paths=None, prune=False):
     """Ingest with a progress bar: files done, clauses indexed and clauses per second."""
-    with _progress() as bar:
+    with _progress(TextColumn("{task.fields[clauses]}")) as bar:
         task: list[int] = []
         started = time.perf_counter()
 
