@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant import service
@@ -113,3 +115,16 @@ def test_a_batch_of_files_is_looked_up_and_written_in_one_call_each(fake_assista
     assert fake_assistant.ingest([folder]).count("indexed") == 2
     assert calls == {"upsert": 2, "lookups": 2}
     assert store.collection.count() == store.count()
+
+
+def test_the_cli_bar_shows_files_clauses_and_clauses_per_second(folder, tmp_path):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    env = {"ASSISTANT_EMBEDDING_MODEL": "hash", "ASSISTANT_INDEX_DIR": str(tmp_path / "index"),
+           "COLUMNS": "160"}
+    result = CliRunner().invoke(app, ["ingest", str(folder)], env=env)
+    assert result.exit_code == 1  # broken.pdf fails
+    bar = [line for line in result.stderr.splitlines() if line.startswith("files")]
+    assert bar and re.search(r"4/4 +[\d,]+ clauses, [\d,]+ clauses/s", bar[-1]), result.stderr
