@@ -232,6 +232,9 @@ class Assistant:
                     report.files.extend(self._index_batch(batch, known, progress, counts))
                     batch = []
             report.files.extend(self._index_batch(batch, known, progress, counts))
+            # Reports in the order of the files (a batch reports when it is written).
+            order = {str(path): i for i, path in enumerate(files)}
+            report.files.sort(key=lambda f: order.get(f.path, -1))
             if progress:
                 progress("files", len(files), len(files))
             if prune:

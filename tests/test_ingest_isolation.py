@@ -72,6 +72,8 @@ def test_a_text_the_model_refuses_fails_only_its_file(fake_assistant, folder, mo
     report = fake_assistant.ingest([folder])
     by_name = {f.path.rsplit("/", 1)[-1]: f for f in report.files}
     assert by_name["good.txt"].status == "failed" and "text refused" in by_name["good.txt"].error
+    paths = [f.path for f in report.files]  # in file order, failed and indexed alike
+    assert paths == sorted(paths) and len(paths) == 4
     assert by_name["twice.txt"].status == by_name["page.html"].status == "indexed"
     assert {c.doc_id for c in fake_assistant.store.all_clauses()} == {"twice", "page"}
 
