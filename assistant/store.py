@@ -7,7 +7,9 @@ the model id is also recorded on the collection and checked on every open.
 Crash consistency: a document's clauses are written under a fresh *generation* (ids
 ``<chunk_id>#<gen>``) that no reader sees yet; then one record in a small second collection
 (``<name>-docs``: doc_id → generation, source, file hash, clause count) makes that
-generation the document's current one; only then are the older generations deleted. A crash
+generation the document's current one; only then are the older generations deleted. An ingest
+writes the clauses of a batch of documents in one call (:meth:`ClauseStore.stage`), each under
+its own generation, and then commits the documents one by one. A crash
 at any point leaves either the old version or the new one visible, never a mix, and the
 file hash is recorded by the same single write, so a re-run re-indexes what did not commit.
 Clauses of uncommitted generations are invisible to every read and deleted when the index is
