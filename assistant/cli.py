@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,20 +27,27 @@ def _assistant(**overrides):
     return Assistant(Settings(**overrides))
 
 
-def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+def _progress(*extra) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *extra,
                     TimeElapsedColumn(), console=err, transient=False)
 
 
 def _ingest_with_bar(assistant, paths=None, prune=False):
-    with _progress() as bar:
-        tasks: dict[str, int] = {}
+    """Ingest with a progress bar: files done, clauses indexed and clauses per second."""
+    with _progress(TextColumn("{task.fields[clauses]}")) as bar:
+        task: list[int] = []
+        started = time.perf_counter()
 
         def report(stage: str, done: int, total: int) -> None:
-            label = {"files": "files", "embed": "embedding clauses"}[stage]
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(label, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
+            if not task:
+                task.append(bar.add_task("files", total=None, clauses=""))
+            if stage == "files":
+                bar.update(task[0], completed=done, total=total)
+            elif stage == "clauses":
+                rate = done / max(time.perf_counter() - started, 1e-6)
+                bar.update(task[0], clauses=f"{done:,} clauses, {rate:,.0f} clauses/s")
+            elif stage == "embed" and total:
+                bar.update(task[0], clauses=f"embedding {done:,}/{total:,}")
 
         if paths is None:
             return assistant.ensure_index(progress=report)

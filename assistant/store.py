@@ -7,7 +7,9 @@ the model id is also recorded on the collection and checked on every open.
 Crash consistency: a document's clauses are written under a fresh *generation* (ids
 ``<chunk_id>#<gen>``) that no reader sees yet; then one record in a small second collection
 (``<name>-docs``: doc_id → generation, source, file hash, clause count) makes that
-generation the document's current one; only then are the older generations deleted. A crash
+generation the document's current one; only then are the older generations deleted. An ingest
+writes the clauses of a batch of documents in one call (:meth:`ClauseStore.stage`), each under
+its own generation, and then commits the documents one by one. A crash
 at any point leaves either the old version or the new one visible, never a mix, and the
 file hash is recorded by the same single write, so a re-run re-indexes what did not commit.
 Clauses of uncommitted generations are invisible to every read and deleted when the index is
@@ -47,6 +49,8 @@ CHUNKER_VERSION = "8"
 STORE_LAYOUT = "gen1"
 #: Clauses written per Chroma call.
 WRITE_BATCH = 500
+#: Clauses of several documents written per Chroma call on ingest (see :meth:`ClauseStore.stage`).
+STAGE_BATCH = 4000
 #: With a Chroma server (no shared lock file), uncommitted clauses older than this are leftovers
 #: of a crashed writer; younger ones may belong to a writer that is still running.
 ORPHAN_AGE_SECONDS = 3600
@@ -449,36 +453,67 @@ class ClauseStore:
 
     # --- writing ---------------------------------------------------------------------------
 
+    def stage(self, documents: list[tuple[list[Clause], list[list[float]]]]) -> list[tuple[str, float]]:
+        """Write several documents' clauses, each under a new generation no reader sees yet.
+
+        One Chroma write for many documents: each write costs far more than its clauses (the
+        vector index is brought up to date per call, at a cost that grows with the index).
+        Returns each document's (generation, time written), for :meth:`replace_document`'s
+        ``staged``; a generation never committed is deleted by :meth:`discard` or at open.
+        """
+        staged = [(uuid.uuid4().hex[:16], time.time()) for _ in documents]
+        try:
+            self._write_clauses([(gen, written, c, v)
+                                 for (gen, written), (clauses, vectors) in zip(staged, documents, strict=True)
+                                 for c, v in zip(clauses, vectors, strict=True)], STAGE_BATCH)
+        except Exception as exc:
+            raise self._error(exc) from exc
+        return staged
+
+    def discard(self, staged: tuple[str, float], clauses: list[Clause]) -> None:
+        """Delete clauses :meth:`stage` wrote and that will not be committed."""
+        try:
+            ids = [f"{c.chunk_id}#{staged[0]}" for c in clauses]
+            for i in range(0, len(ids), WRITE_BATCH):
+                self.collection.delete(ids=ids[i:i + WRITE_BATCH])
+        except Exception as exc:
+            raise self._error(exc) from exc
+
     def replace_document(self, doc_id: str, clauses: list[Clause], vectors: list[list[float]],
-                         source: str | None = None, file_hash: str | None = None) -> None:
+                         source: str | None = None, file_hash: str | None = None,
+                         staged: tuple[str, float] | None = None) -> None:
         """Make ``clauses`` the document's current version, in three steps.
 
         The new clauses are written under a new generation (invisible), one record makes that
         generation current (the commit), and the older generations are deleted. ``source``
-        and ``file_hash`` default to those in the clauses' metadata.
+        and ``file_hash`` default to those in the clauses' metadata. ``staged``: the clauses
+        were already written by :meth:`stage` under that generation.
         """
         meta = clauses[0].meta if clauses else None
         source = source if source is not None else (meta.source if meta else "")
         file_hash = file_hash if file_hash is not None else (meta.file_hash if meta else "")
-        gen = uuid.uuid4().hex[:16]
-        written = time.time()
+        gen, written = staged or (uuid.uuid4().hex[:16], time.time())
         try:
-            self._write_clauses(gen, written, clauses, vectors)
+            if staged is None:
+                self._write_clauses([(gen, written, c, v) for c, v in zip(clauses, vectors, strict=True)])
             self._commit(doc_id, {"gen": gen, "source": source or "", "file_hash": file_hash or "",
                                   "clauses": len(clauses), "written": written})
             self._drop_other_generations(doc_id, gen)
         except Exception as exc:
             raise self._error(exc) from exc
 
-    def _write_clauses(self, gen: str, written: float, clauses: list[Clause],
-                       vectors: list[list[float]]) -> None:
-        for i in range(0, len(clauses), WRITE_BATCH):
-            part = clauses[i:i + WRITE_BATCH]
+    def _write_clauses(self, rows: list[tuple[str, float, Clause, list[float]]],
+                       batch: int | None = None) -> None:
+        """Write (generation, time written, clause, vector) rows, ``batch`` per Chroma call."""
+        batch = batch or WRITE_BATCH
+        for i in range(0, len(rows), batch):
+            part = rows[i:i + batch]
             self.collection.upsert(
-                ids=[f"{c.chunk_id}#{gen}" for c in part],
-                embeddings=vectors[i:i + WRITE_BATCH],
-                documents=[c.text for c in part],
-                metadatas=[{**self._metadata(c), "gen": gen, "written": written} for c in part],
+                ids=[f"{c.chunk_id}#{gen}" for gen, _, c, _ in part],
+                embeddings=[v for _, _, _, v in part],
+                documents=[c.text for _, _, c, _ in part],
+                metadatas=[{**self._metadata(c), "gen": gen, "written": written}
+                           for gen, written, c, _ in part],
             )
 
     def _commit(self, doc_id: str, record: dict) -> None:

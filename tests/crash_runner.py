@@ -4,9 +4,9 @@
     python tests/crash_runner.py check [QUESTION]
 
 ``STEP`` is ``<ClauseStore method>:<before|after>`` (or ``none``), and the process is killed
-at the ``N``-th call of that method: ``_write_clauses`` writes a new generation's clauses (in
-batches of :data:`BATCH`, so ``upsert:after`` lands in the middle of one), ``_commit`` makes it
-current, ``_drop_other_generations`` deletes the old one. The kill is a real ``SIGKILL``: no
+at the ``N``-th call of that method: ``_write_clauses`` writes the new generations' clauses of
+an ingest batch (in Chroma calls of :data:`BATCH` clauses, so ``upsert:after`` lands in the
+middle of a document), ``_commit`` makes one document's generation current, ``_drop_other_generations`` deletes the old one. The kill is a real ``SIGKILL``: no
 ``finally``, no flush, no atexit.
 
 ``check`` opens the index of the environment's settings as a new process would and prints
@@ -23,12 +23,16 @@ import sys
 
 #: Clauses per Chroma write while crash-testing, so one document takes several writes.
 BATCH = 4
+#: An ingest batch holds about two of the test's documents (about ten clauses each), so a
+#: kill also lands between documents written together and committed one by one.
+DOCS_PER_BATCH = 5
 
 
 def _arm(step: str, n: int) -> None:
-    from assistant import store
+    from assistant import service, store
 
-    store.WRITE_BATCH = BATCH
+    store.WRITE_BATCH = store.STAGE_BATCH = BATCH
+    service.INGEST_BATCH_CLAUSES = DOCS_PER_BATCH * BATCH
     name, _, when = step.partition(":")
     calls = 0
     if name == "upsert":  # inside _write_clauses, between two batches of one document
