@@ -108,9 +108,18 @@ class Comparer:
         book = CitationBook()
         parts, answered = [], 0
         topic = self.topic(analysis)
-        for side in sides:
-            side_an = replace(q.analyse(side.question), filters=analysis.filters, compare=False)
-            scope = self._scope(side, side_an, owner)
+        asked = [replace(q.analyse(side.question), filters=analysis.filters, compare=False)
+                 for side in sides]
+        scopes = [self._scope(side, side_an, owner) for side, side_an in zip(sides, asked, strict=True)]
+        # A word of the framed topic that no side's clauses hold (名称 in “…机构名称”) frames
+        # the question rather than its topic; a word one side holds and another lacks is the
+        # difference the question asks about.
+        pools = [normalize(_clause_text(r.clause)).lower() for sc in scopes for r in sc.retrieved]
+        for side, side_an, scope in zip(sides, asked, scopes, strict=True):
+            units = [u for u in topic_units(q.framed_topic(side.question) or "")
+                     if any(u in text for text in pools)]
+            keys = self.known_keys(side_an)
+            scope.retrieved = [r for r in scope.retrieved if self.on_topic(units, keys, r.clause)]
             pieces = None
             if not scope.missing and scope.retrieved:
                 pieces, _ = composer._compose_in(side_an, scope, book)
@@ -143,7 +152,7 @@ class Comparer:
         return {d: label for d, (_, label) in owned.items()}
 
     def _scope(self, side: Side, side_an: q.QuestionAnalysis, owner: dict[str, str]) -> Scope:
-        """The side's clauses on the asked topic, from its own question's retrieval."""
+        """The side's clauses, from its own question's retrieval (any topic, for now)."""
         composer = self.composer
         again = composer.retriever.retrieve(side.question, k=self.side_k, filters=side_an.filters)
         if side.doc_id is not None:
@@ -155,9 +164,6 @@ class Comparer:
             scope.retrieved = [r for r in scope.retrieved
                                if owner.get(r.clause.doc_id, side.label) == side.label
                                or stem in normalize(" ".join(r.clause.section_path))]
-        units = topic_units(q.framed_topic(side.question) or "")
-        keys = self.known_keys(side_an)
-        scope.retrieved = [r for r in scope.retrieved if self.on_topic(units, keys, r.clause)]
         return scope
 
     def known_keys(self, analysis: q.QuestionAnalysis) -> dict[str, float]:
@@ -174,7 +180,7 @@ class Comparer:
         航天 alone is not 商业航天; otherwise the clause must cover ``topic_share`` of the key
         terms' weight.
         """
-        text = normalize(" ".join(clause.section_path) + " " + clause.text).lower()
+        text = normalize(_clause_text(clause)).lower()
         if units:
             return all(u in text for u in units)
         return self.composer._coverage(keys, text) >= self.topic_share
@@ -205,3 +211,8 @@ def topic_units(topic: str) -> list[str]:
         elif len(word) >= 2 or word.isalnum():
             units.append(word)
     return [u for u in units if len(u) >= 2]
+
+
+def _clause_text(clause: Clause) -> str:
+    """A clause's headings and text: a heading may name the topic its sentences speak of."""
+    return " ".join(clause.section_path) + " " + clause.text
