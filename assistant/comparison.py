@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from . import questions as q
-from .citations import CitationBook
+from .citations import MARKER_RE, CitationBook
 from .retrieval import _jieba
 from .text import normalize
 from .types import Answer, Clause, RetrievedClause
@@ -122,7 +122,7 @@ class Comparer:
             scope.retrieved = [r for r in scope.retrieved if self.on_topic(units, keys, r.clause)]
             pieces = None
             if not scope.missing and scope.retrieved:
-                pieces, _ = composer._compose_in(side_an, scope, book)
+                pieces = self._side_pieces(side_an, scope, units, keys, book)
             if pieces:
                 answered += 1
                 parts.append(f"{side.label}：" + "".join(pieces))
@@ -133,6 +133,40 @@ class Comparer:
             return composer.refusal(analysis.question, retrieved, None)
         return Answer(question=analysis.question, answer="\n".join(parts), answered=True,
                       citations=book.citations, retrieved=retrieved)
+
+    def _side_pieces(self, side_an: q.QuestionAnalysis, scope: Scope, units: list[str],
+                     keys: dict[str, float], book: CitationBook) -> list[str] | None:
+        """The side's quoted sentences, only those that speak of the topic, cited in ``book``.
+
+        The composer picks a side's sentences as it would for the side's own question; of
+        those, the ones that hold the topic's words (or sit under a heading that does) stay.
+        When none does, the clause's topic is in its wider headings and all stay.
+        """
+        own = CitationBook()
+        pieces, _ = self.composer._compose_in(side_an, scope, own)
+        if not pieces:
+            return None
+        by_id = {r.clause.chunk_id: r.clause for r in scope.retrieved}
+        clauses = {c.n: by_id.get(c.chunk_id) for c in own.citations}
+
+        def heading(piece: str) -> str:
+            cited = [clauses.get(int(n)) for n in MARKER_RE.findall(piece)]
+            return " ".join(c.section_path[-1] for c in cited if c is not None and c.section_path)
+
+        kept = [p for p in pieces if self._speaks_of(units, keys, MARKER_RE.sub("", p))
+                or self._speaks_of(units, keys, heading(p))] or pieces
+
+        def recite(m: re.Match) -> str:
+            clause = clauses.get(int(m.group(1)))
+            return f"[{book.cite(clause)}]" if clause is not None else m.group(0)
+
+        return [MARKER_RE.sub(recite, p) for p in kept]
+
+    def _speaks_of(self, units: list[str], keys: dict[str, float], text: str) -> bool:
+        text = normalize(text).lower()
+        if units:
+            return all(u in text for u in units)
+        return self.composer._coverage(keys, text) >= self.topic_share
 
     def _owners(self, sides: list[Side]) -> dict[str, str]:
         """doc_id → the label of the narrowest place side whose document it is.
@@ -180,10 +214,7 @@ class Comparer:
         航天 alone is not 商业航天; otherwise the clause must cover ``topic_share`` of the key
         terms' weight.
         """
-        text = normalize(_clause_text(clause)).lower()
-        if units:
-            return all(u in text for u in units)
-        return self.composer._coverage(keys, text) >= self.topic_share
+        return self._speaks_of(units, keys, _clause_text(clause))
 
     def topic(self, analysis: q.QuestionAnalysis) -> str:
         """How a silent side names the topic: as the question frames it (低空经济), else the
