@@ -58,17 +58,31 @@ class Comparer:
     # --- sides ---------------------------------------------------------------------------------
 
     def sides(self, analysis: q.QuestionAnalysis) -> list[Side]:
-        """The places the question compares, else the documents it names (or its place's
-        documents); fewer than two or more than four: not a comparison this can answer."""
+        """The places and documents the question compares: places, a place against a document
+        of another, or the documents it names (or its place's documents); fewer than two or
+        more than four: not a comparison this can answer."""
         scoper = self.composer.scoper
+        words = analysis.place_words or analysis.places
+        named = scoper.named_docs(analysis)
+        own = {d for p in analysis.places for d in scoper.docs_of_place(p)}
+        extra = [d for d in named if d not in own]
+        if analysis.places and extra and len(analysis.places) + len(extra) <= 4:
+            # A place against a document (成都 and “星火计划”): each side without the others.
+            names = self._doc_names(analysis, extra)
+            titles = [n for ns in names.values() for n in ns]
+            out = [Side(p, q.without_names(analysis.question, [w for w in words if q.place_stem(w) != p]
+                                           + titles), place=p) for p in analysis.places]
+            out += [Side(scoper.short_label(d), q.without_names(
+                analysis.question, list(words) + [n for o, ns in names.items() if o != d for n in ns]),
+                doc_id=d) for d in extra]
+            return out
         if len(analysis.places) >= 2:
-            words = analysis.place_words or analysis.places
             out = []
             for place in analysis.places:
                 others = [w for w in words if q.place_stem(w) != place]
                 out.append(Side(place, q.without_names(analysis.question, others), place=place))
             return out
-        docs = scoper.named_docs(analysis)
+        docs = named
         if len(docs) < 2:
             docs = sorted({d for p in analysis.places for d in scoper.docs_of_place(p)})
         if not 2 <= len(docs) <= 4:

@@ -325,3 +325,14 @@ def test_a_compared_side_quotes_only_its_sentences_on_the_topic():
 def test_no_compared_side_on_the_topic_is_a_refusal():
     ans = _composer(SZ_TALENT, HZ_AIR).compose("苏州和杭州在量子通信上的布局有何不同？", [SZ_TALENT, HZ_AIR])
     assert not ans.answered and not ans.citations
+
+
+def test_a_place_is_compared_with_a_document_of_another():
+    plan = retrieved_clause(10, "某省实施“领航计划”培育低空经济行动方案", ["二、重点任务"],
+                            "发展低空物流，对开通低空物流航线的企业给予50万元奖励。")
+    ans = _composer(A, plan, SZ_TALENT).compose("南京和“领航计划”在低空物流上分别有什么支持？",
+                                                [A, plan, SZ_TALENT])
+    first, second = ans.answer.split("\n")
+    assert first.startswith("南京：") and "30万元" in first and "50万元" not in first
+    assert second.startswith("“领航计划”：") and "50万元" in second and "30万元" not in second
+    assert {c.doc_id for c in ans.citations} == {"d1", "d10"}
