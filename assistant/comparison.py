@@ -64,10 +64,14 @@ class Comparer:
         scoper = self.composer.scoper
         words = analysis.place_words or analysis.places
         named = scoper.named_docs(analysis)
-        own = {d for p in analysis.places for d in scoper.docs_of_place(p)}
+        of_place = {p: scoper.docs_of_place(p) for p in analysis.places}
+        own = {d for docs in of_place.values() for d in docs}
         extra = [d for d in named if d not in own]
-        if analysis.places and extra and len(analysis.places) + len(extra) <= 4:
-            # A place against a document (成都 and “星火计划”): each side without the others.
+        # A place against a document (成都 and “星火计划”), each side without the others; a
+        # place with no documents of its own (宁波 in a provincial plan) is a part of the
+        # document it is named with, not a side.
+        if (analysis.places and extra and all(of_place.values())
+                and len(analysis.places) + len(extra) <= 4):
             names = self._doc_names(analysis, extra)
             titles = [n for ns in names.values() for n in ns]
             out = [Side(p, q.without_names(analysis.question, [w for w in words if q.place_stem(w) != p]

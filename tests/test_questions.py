@@ -336,3 +336,12 @@ def test_a_place_is_compared_with_a_document_of_another():
     assert first.startswith("南京：") and "30万元" in first and "50万元" not in first
     assert second.startswith("“领航计划”：") and "50万元" in second and "30万元" not in second
     assert {c.doc_id for c in ans.citations} == {"d1", "d10"}
+
+
+def test_a_place_named_only_inside_a_document_is_not_a_side():
+    headed = retrieved_clause(11, "某省实施“领航计划”培育未来产业行动方案", ["三、区域布局", "1.宁海"],
+                              "1.宁海。重点发展低空物流，前瞻布局海洋装备。")
+    ans = _composer(headed, SZ_TALENT).compose("在“领航计划”里，宁海重点发展和前瞻布局的方向分别是什么？",
+                                               [headed, SZ_TALENT])
+    assert ans.answered and "低空物流" in ans.answer and "海洋装备" in ans.answer
+    assert "：" not in ans.answer.split("[")[0]  # one answer, not labelled sides
