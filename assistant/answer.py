@@ -5,7 +5,8 @@ The default composer needs no language model. It reads the question with
 the places and documents it names (:mod:`assistant.scoping`), and quotes the sentences that best
 cover it, each followed by a ``[n]`` marker that maps to its clause. It refuses when no clause
 covers the question well enough or no sentence states a value of the asked type next to the
-question's key terms. A composer is any object with ``compose(question, retrieved) -> Answer``,
+question's key terms. Comparisons are answered side by side, one labelled part per place or
+document (:mod:`assistant.comparison`). A composer is any object with ``compose(question, retrieved) -> Answer``,
 so an LLM-backed composer drops in.
 """
 

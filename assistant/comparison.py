@@ -3,8 +3,9 @@
 “成都和遂昌在低空经济上的布局有什么不同？” is answered as two questions, one per side
 (“成都在低空经济上的布局…”, “遂昌在低空经济上的布局…”), each retrieved and scoped on its own,
 so that neither side borrows the other's clauses or a third document's. A side quotes only
-clauses on the asked topic (the question's key terms, without the places, document names and
-comparing words); a side whose documents say nothing on it says so plainly:
+clauses and sentences on the asked topic (the area the question frames, 在低空经济上, else its
+key terms without the places, document names and comparing words); a side whose documents say
+nothing on it says so plainly:
 
     成都：近期重点培育飞行汽车…[1]
     遂昌：已收录的文件中未载明关于低空经济的内容。
@@ -49,8 +50,9 @@ class Comparer:
         # composer's own key-sentence share was chosen from on the dev split.
         self.topic_share = 0.5
         # Share of a framed topic's word weight (在商业航天上: 商业, 航天) a clause must hold: two
-        # thirds, so that a topic of two words needs both and one of three or more may miss a
-        # general one (省级 in “省级未来产业专家机构”). Set from the topic's structure, not tuned.
+        # thirds, so that a topic of two words needs both (航天 alone is not 商业航天) and one
+        # of three or more may miss a general one. Chosen on the dev split: requiring every
+        # word lost a dev comparison whose one side writes 浙江省 for the question's 省级.
         self.frame_share = 2 / 3
         # How many clauses are retrieved for each side's own question.
         self.side_k = 10
@@ -218,7 +220,7 @@ class Comparer:
         return {d: label for d, (_, label) in owned.items()}
 
     def _scope(self, side: Side, side_an: q.QuestionAnalysis, owner: dict[str, str]) -> Scope:
-        """The side's clauses, from its own question's retrieval (any topic, for now)."""
+        """The side's clauses, from its own question's retrieval, before the topic is checked."""
         composer = self.composer
         again = composer.retriever.retrieve(side.question, k=self.side_k, filters=side_an.filters)
         if side.doc_id is not None:
