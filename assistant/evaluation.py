@@ -28,10 +28,15 @@ class GoldItem(BaseModel):
     question: str
     expected: list[list[str]] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
+    #: Places or documents of a comparison that the documents say nothing about: the answer's
+    #: line for each (“遂昌：…”) must say it is not stated. Each counts as one expected fact.
+    silent: list[str] = Field(default_factory=list)
     answerable: bool = True
     tags: list[str] = Field(default_factory=list)
     #: ``dev`` (thresholds are tuned on it) or ``test`` (floors apply to it); empty: unsplit.
     split: str = ""
+    #: The split was chosen when the item was written, not by its section (evals/split_gold.py).
+    split_pinned: bool = False
     #: The file the question is about, for gold over documents outside the corpus (``--docs``).
     doc: str = ""
 
@@ -54,6 +59,12 @@ def load_gold(path: Path | str) -> list[GoldItem]:
 
 def _held(span: str, text: str) -> bool:
     return normalize(span) in normalize(text)
+
+
+def _said_silent(name: str, answer: str) -> bool:
+    """Whether the answer's line for ``name`` (“遂昌：…”) says the documents do not state it."""
+    return any(line.startswith(f"{name}：") and ("未载明" in line or "没有" in line) and "[" not in line
+               for line in answer.splitlines())
 
 
 def budget_texts(texts: list[str], budget: int = BUDGET_CHARS) -> list[str]:
@@ -96,8 +107,9 @@ def score_item(item: GoldItem, answer: Answer, k: int) -> dict:
         rec["citation_recall"] = sum(any(_held(s, c) for c in cited) for s in spans) / len(spans)
     # Answers with a sentence removed because its cited clause does not state it.
     rec["unsupported_claims"] = 1.0 if answer.unsupported_claims else 0.0
-    if item.answerable and item.expected:
+    if item.answerable and (item.expected or item.silent):
         got = [any(_held(alt, answer.answer) for alt in group) for group in item.expected]
+        got += [_said_silent(name, answer.answer) for name in item.silent]
         rec["fact_recall"] = sum(got) / len(got)
         rec["all_facts"] = float(all(got))
     return rec

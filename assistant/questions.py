@@ -227,7 +227,7 @@ GENERIC_PLACES = {"城市", "地区", "全省", "全市", "全县", "全区", "�
                   "中国", "全国", "我国", "国家", "国内", "境内", "境外", "国外", "海外", "中华人民共和国",
                   "本省", "本市", "本县", "本区", "各地", "当地", "城乡", "农村", "城镇", "乡镇", "社区"}
 
-_COMPARE = re.compile(r"区别|不同|异同|分别|比较|相比|对比|两份|两地|各自|哪个更|谁更|一样吗|相同|差异|compare|differ|versus|\bvs\b")
+_COMPARE = re.compile(r"区别|不同|异同|分别|比较|相比|对比|两份|两地|各自|各有|哪个更|谁更|一样吗|相同|差异|compare|differ|versus|\bvs\b")
 _TITLE = re.compile(r"《([^》]{2,80})》")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,30})[”\"」]")
 
@@ -313,6 +313,35 @@ def replace_places(previous: str, new: list[str]) -> str | None:
         out = out.replace(word, replacement)
     out = re.sub(r"^(?:和|与|及|、)+|(?:和|与|及|、)+(?=[的，,？?])", "", out)
     return out if out != previous else None
+
+
+def without_names(question: str, names: list[str]) -> str:
+    """``question`` without the places or document names in ``names`` and the joining word
+    beside each (和, 与, 及, 、, 跟, 同): one side of a comparison asked on its own."""
+    out = question
+    for name in sorted(set(names), key=len, reverse=True):
+        if not name:
+            continue
+        out = re.sub(rf"(?:和|与|及|、|跟|同)?{re.escape(name)}(?:和|与|及|、|跟|同)?", "", out, count=1)
+    return out
+
+
+#: Where a question names the area it asks about: 在X上/方面/中, 对X的, 关于X的 (a 在 inside a
+#: word such as 存在, 现在, 所在 is not one).
+_FRAME = re.compile(r"(?:(?<![存现所实正内外自])在|对|关于|围绕)(?P<t>[\u4e00-\u9fffA-Za-z0-9+＋]{2,16}?)"
+                    r"(?=上|方面|领域|中|里|的|各|分别|有|怎么|如何|是|都)")
+
+
+#: The same after a possessive: 成都的X分别…, 两地的X有何不同.
+_FRAME_OF = re.compile(r"的(?P<t>[\u4e00-\u9fffA-Za-z0-9+＋]{2,12}?)(?=分别|各自|各有|有何|有什么|有哪些|由|是什么)")
+
+
+def framed_topic(question: str) -> str | None:
+    """The area a question asks about, as written (“成都在低空经济上的布局…” → 低空经济), when
+    its structure names one; None otherwise. Document names (《…》, “…”) are not searched."""
+    text = re.sub(r"《[^》]*》|[“\"「][^”\"」]*[”\"」]", "　", question)
+    m = _FRAME.search(text) or _FRAME_OF.search(text)
+    return m.group("t") if m else None
 
 
 # --- the asked attribute -------------------------------------------------------------------------

@@ -4,6 +4,9 @@ Paraphrases of one clause share their evidence, so they share a section and land
 split: a threshold tuned on dev never sees a rewording of a test question. The split is a
 hash of the section (document and first two levels of its path), so it is stable as items are
 added; unanswerable items without evidence are split by the hash of the document tag and id.
+An item with ``"split_pinned": true`` keeps the split it names: items written for one split
+(comparison items written to tune the comparison answers on dev) stay there even when their
+first evidence span lies in a section of the other split.
 
     python evals/split_gold.py evals/gold.jsonl [--corpus corpus]
 """
@@ -45,6 +48,9 @@ def main() -> None:
         if not line.strip():
             continue
         item = json.loads(line)
+        if item.get("split_pinned") and item.get("split") in ("dev", "test"):
+            lines.append(json.dumps(item, ensure_ascii=False))
+            continue
         key = section_key(item.get("evidence", []), clauses)
         if key is None:
             key = f"{(item.get('tags') or ['-'])[-1]}/{item['id']}"

@@ -55,6 +55,18 @@ def test_score_item_on_a_hand_made_answer():
     assert s["false_refusal"] == 0.0
 
 
+def test_a_silent_side_counts_only_when_its_line_says_so():
+    from assistant.evaluation import GoldItem
+
+    item = GoldItem(id="x", question="甲和乙在某事上有何不同？", expected=[["30万元"]], silent=["乙"])
+    said = "甲：给予30万元补助。[1]\n乙：已收录的文件中未载明关于某事的内容。"
+    borrowed = "甲：给予30万元补助。[1]\n乙：给予资金支持，未载明金额。[2]"
+    mixed_up = "甲：已收录的文件中未载明关于某事的内容。\n乙：给予30万元补助。[1]"
+    scores = [score_item(item, Answer(question="q", answer=a, answered=True), k=5)["all_facts"]
+              for a in (said, borrowed, mixed_up)]
+    assert scores == [1.0, 0.0, 0.0]
+
+
 def test_budget_truncates_the_last_text():
     cut = budget_texts(["甲" * 700, "乙" * 700, "丙" * 10], budget=1000)
     assert [len(c) for c in cut] == [700, 300]
@@ -114,6 +126,10 @@ def test_gold_split_keeps_paraphrases_of_a_clause_together(corpus_dir):
     by_section: dict[str, set[str]] = {}
     for item in items:
         key = section_key(item.evidence, clauses)
+        if item.split_pinned:
+            # Written for the dev split (comparisons across documents): never test items.
+            assert item.split == "dev", item.id
+            continue
         if key is not None:
             assert item.split == split_of(key), item.id
             by_section.setdefault(key, set()).add(item.split)

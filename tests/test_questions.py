@@ -261,3 +261,79 @@ def test_a_model_rewrite_that_keeps_the_old_place_is_replaced_by_the_rules():
     good = LLMRewriter(FakeListChatModel(responses=["成都到2030年要培育多少个未来产业先导区？"]),
                        load_prompts().rewrite)
     assert good.rewrite("那成都呢？", history) == "成都到2030年要培育多少个未来产业先导区？"
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("成都和遂昌在低空经济上的布局有什么不同？", "低空经济"),
+    ("甲市和乙市对人才公寓的补贴有何不同？", "人才公寓"),
+    ("《关于支持创新的若干措施》和《关于促进消费的意见》在资金支持方面有什么区别？", "资金支持"),
+    ("甲市和乙市的责任单位分别是什么？", "责任单位"),
+    ("甲市和乙市有什么不同？", None),
+])
+def test_the_framed_topic_of_a_comparison(question, topic):
+    assert q.framed_topic(question) == topic
+
+
+def test_one_side_of_a_comparison_is_asked_without_the_other():
+    assert q.without_names("成都和遂昌在低空经济上的布局有什么不同？", ["遂昌"]) == "成都在低空经济上的布局有什么不同？"
+    assert q.without_names("成都和遂昌在低空经济上的布局有什么不同？", ["成都"]) == "遂昌在低空经济上的布局有什么不同？"
+
+
+def _in_doc(rc, doc_id):
+    rc.clause.doc_id = doc_id
+    return rc
+
+
+SZ_TALENT = retrieved_clause(6, "苏州市关于加强人才工作的意见", ["一、人才引进"],
+                             "支持企业引进高层次人才，给予最高100万元安家补贴。")
+HZ_AIR = retrieved_clause(7, "杭州市关于支持低空经济发展的若干措施", ["二、支持措施"],
+                          "对开通低空物流航线的企业给予20万元补助。")
+
+
+def test_a_compared_place_with_nothing_on_the_topic_says_so():
+    ans = _composer(A, SZ_TALENT, HZ_AIR).compose("南京市和苏州市在低空物流上的支持有什么不同？",
+                                                  [A, SZ_TALENT, HZ_AIR])
+    assert ans.answered
+    first, second = ans.answer.split("\n")
+    assert first.startswith("南京：") and "30万元" in first
+    # 苏州's document speaks of 人才, not 低空物流; 杭州 is not asked about.
+    assert second == "苏州：已收录的文件中未载明关于低空物流的内容。"
+    assert {c.doc_id for c in ans.citations} == {"d1"}
+
+
+def test_a_compared_side_quotes_only_its_sentences_on_the_topic():
+    sz = retrieved_clause(8, "苏州市关于支持低空经济发展的若干措施", ["二、支持措施"],
+                          "对开通低空物流航线的企业给予资金支持。对引进的物流人才给予安家补贴。")
+    nj_talent = _in_doc(retrieved_clause(9, "南京市关于支持低空经济发展的若干措施",
+                                         ["四、保障措施", "（二）人才保障"],
+                                         "（二）人才保障\n对引进的低空领域人才给予安家补贴。"), "d1")
+    ans = _composer(A, nj_talent, sz).compose("南京和苏州在低空物流上分别有什么支持？", [A, nj_talent, sz])
+    first, second = ans.answer.split("\n")
+    assert first.startswith("南京：") and "30万元" in first and "安家" not in first
+    assert second.startswith("苏州：") and "资金支持" in second and "安家补贴" not in second
+    assert {c.chunk_id for c in ans.citations} == {"c1", "c8"}
+
+
+def test_no_compared_side_on_the_topic_is_a_refusal():
+    ans = _composer(SZ_TALENT, HZ_AIR).compose("苏州和杭州在量子通信上的布局有何不同？", [SZ_TALENT, HZ_AIR])
+    assert not ans.answered and not ans.citations
+
+
+def test_a_place_is_compared_with_a_document_of_another():
+    plan = retrieved_clause(10, "某省实施“领航计划”培育低空经济行动方案", ["二、重点任务"],
+                            "发展低空物流，对开通低空物流航线的企业给予50万元奖励。")
+    ans = _composer(A, plan, SZ_TALENT).compose("南京和“领航计划”在低空物流上分别有什么支持？",
+                                                [A, plan, SZ_TALENT])
+    first, second = ans.answer.split("\n")
+    assert first.startswith("南京：") and "30万元" in first and "50万元" not in first
+    assert second.startswith("“领航计划”：") and "50万元" in second and "30万元" not in second
+    assert {c.doc_id for c in ans.citations} == {"d1", "d10"}
+
+
+def test_a_place_named_only_inside_a_document_is_not_a_side():
+    headed = retrieved_clause(11, "某省实施“领航计划”培育未来产业行动方案", ["三、区域布局", "1.宁海"],
+                              "1.宁海。重点发展低空物流，前瞻布局海洋装备。")
+    ans = _composer(headed, SZ_TALENT).compose("在“领航计划”里，宁海重点发展和前瞻布局的方向分别是什么？",
+                                               [headed, SZ_TALENT])
+    assert ans.answered and "低空物流" in ans.answer and "海洋装备" in ans.answer
+    assert "：" not in ans.answer.split("[")[0]  # one answer, not labelled sides
