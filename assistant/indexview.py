@@ -139,6 +139,11 @@ class IndexView:
             keep &= self._statuses == filters.status
         return keep
 
+    def matching(self, filters) -> list[Clause]:
+        """The clauses that pass ``filters``, in index order."""
+        keep = self.mask(filters)
+        return self.clauses if keep is None else [self.clauses[i] for i in np.flatnonzero(keep)]
+
     def search(self, terms: list[str], n: int, filters=None) -> list[tuple[Clause, float]]:
         """The ``n`` best clauses for a query's terms with their BM25 scores (within filters)."""
         return [(self.clauses[i], s) for i, s in self.lexical.top(terms, n, self.mask(filters))]

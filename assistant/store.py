@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from .embeddings import model_id
@@ -426,6 +427,30 @@ class ClauseStore:
                 raise StaleReadError(f"the index changed during the search ({exc})") from exc
             raise self._error(exc) from exc
         return [(c, 1.0 - d) for c, d in hits[:n]]
+
+    def nearest_among(self, vector: list[float], n: int, clauses: list[Clause],
+                      generations: Mapping[str, str]) -> list[tuple[Clause, float]]:
+        """The ``n`` of ``clauses`` nearest to ``vector`` (cosine similarity), exactly.
+
+        For a search limited to a few documents: their vectors are read by id and compared
+        here, where Chroma would first select the ids by their metadata (its cost grows with
+        the whole index). A clause another process deleted meanwhile is simply not found.
+        """
+        if not clauses:
+            return []
+        by_key = {f"{c.chunk_id}#{generations.get(c.doc_id)}": c for c in clauses}
+        try:
+            got = self.collection.get(ids=list(by_key), include=["embeddings"])
+        except Exception as exc:
+            raise self._error(exc) from exc
+        if got["embeddings"] is None or not len(got["ids"]):
+            return []
+        matrix = np.asarray(got["embeddings"], dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
+        sims = matrix @ query / np.where(norms == 0, 1.0, norms)
+        top = np.argsort(-sims, kind="stable")[:n]
+        return [(by_key[got["ids"][i]], float(sims[i])) for i in top]
 
     def _query(self, vector: list[float], n: int, where: dict | None,
                clauses: Mapping[str, Clause] | None) -> list[tuple[Clause | None, str, float]]:

@@ -66,3 +66,25 @@ def test_filters_limit_documents_level_and_status(real_assistant):
     assert hits and {h.clause.doc_id for h in hits} == {"suichang-2024-future-industries-opinions"}
     hits = real_assistant.retriever.retrieve("人才", k=5, filters=Filters(doc_ids=["chengdu-2024-future-industries-opinions"]))
     assert {h.clause.doc_id for h in hits} == {"chengdu-2024-future-industries-opinions"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("filters", [
+    Filters(doc_ids=["chengdu-2024-future-industries-opinions"]),  # few clauses: compared here
+    Filters(status="draft"),  # many clauses: the nearest of a wider unfiltered search
+])
+def test_filtered_dense_search_finds_what_chroma_finds(real_assistant, filters, monkeypatch):
+    from assistant import retrieval
+
+    retriever = real_assistant.retriever
+    view = retriever.view
+    vector = real_assistant.embeddings.embed_query("低空经济 航线 补助")
+    chroma = real_assistant.store.search(vector, 10, filters.where(), view.generations, view.by_id)
+    # The corpus is small: lower the limit so the second case takes the wide path for real.
+    monkeypatch.setattr(retrieval, "EXACT_SEARCH_LIMIT", 100 if filters.status else 500)
+    wide = len(view.matching(filters)) > retrieval.EXACT_SEARCH_LIMIT
+    assert wide == bool(filters.status)
+    ours = retriever._dense_in(vector, 10, filters, filters.where(), view)
+    assert [c.chunk_id for c, _ in ours] == [c.chunk_id for c, _ in chroma]
+    assert [round(s, 4) for _, s in ours] == [round(s, 4) for _, s in chroma]
+    assert all(filters.accepts(c) for c, _ in ours)
