@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,8 @@ from assistant.retrieval import Filters, bm25_tokens
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.types import Clause, DocumentMeta
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -81,6 +84,18 @@ def test_maps_answer_what_the_composer_asks():
     assert view.short_names["甲计划"] == ["甲"]
     assert view.identities["乙"][2] == "乙县“乙计划”实施意见"
     assert [c.chunk_id for c in view.by_doc["甲"]] == ["甲-0", "甲-1", "甲-2", "甲-3", "甲-4"]
+
+
+def test_heading_lookup_finds_every_path_naming_a_stem_once():
+    from assistant.service import chunk_file
+    from assistant.text import normalize
+
+    clauses = [c for f in sorted(CORPUS.glob("*.txt")) for c in chunk_file(f)[1]]
+    view = IndexView.build(clauses, version="v")
+    for stems in (["杭州"], ["人才", "资金"], ["重点任务", "任务"], ["不在任何标题里的词"]):
+        want = [c.chunk_id for c in view.clauses
+                if any(s in normalize(" ".join(c.section_path)) for s in stems)]
+        assert [c.chunk_id for c in view.under_headings(stems)] == want
 
 
 def test_a_saved_view_is_loaded_not_rebuilt(tmp_path, monkeypatch):
