@@ -423,10 +423,14 @@ class ClauseStore:
                 got = self._query(vector, n, {"$and": [visible, where]} if where else visible, clauses)
                 hits = [(c, d) for c, _, d in got if c is not None]
         except Exception as exc:
-            if "finding id" in str(exc):
-                raise StaleReadError(f"the index changed during the search ({exc})") from exc
-            raise self._error(exc) from exc
+            raise self._read_error(exc) from exc
         return [(c, 1.0 - d) for c, d in hits[:n]]
+
+    def _read_error(self, exc: Exception) -> StoreError:
+        """A failed read: stale (another process deleted what this one was reading) or not."""
+        if "finding id" in str(exc):
+            return StaleReadError(f"the index changed during the search ({exc})")
+        return self._error(exc)
 
     def nearest_among(self, vector: list[float], n: int, clauses: list[Clause],
                       generations: Mapping[str, str]) -> list[tuple[Clause, float]]:
@@ -442,7 +446,7 @@ class ClauseStore:
         try:
             got = self.collection.get(ids=list(by_key), include=["embeddings"])
         except Exception as exc:
-            raise self._error(exc) from exc
+            raise self._read_error(exc) from exc
         if got["embeddings"] is None or not len(got["ids"]):
             return []
         matrix = np.asarray(got["embeddings"], dtype=np.float32)
