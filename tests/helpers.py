@@ -94,3 +94,22 @@ def finish_job(client, response, timeout: float = 60.0) -> dict:
 def upload_file(client, name: str, data: bytes, path: str = "/api/documents") -> dict:
     """Upload a file and wait for its job; the finished job."""
     return finish_job(client, client.post(path, files={"file": (name, data, "application/octet-stream")}))
+
+
+def wait_until_ready(proc: subprocess.Popen, url: str, seconds: float = 90.0) -> None:
+    """Wait for a started ``assistant serve`` to answer ``/readyz``; stop it and fail if it
+    exits or is not ready in time."""
+    import httpx
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.terminate()
+    proc.wait(timeout=30)
+    raise AssertionError("the server did not get ready")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import free_port
+from helpers import free_port, wait_until_ready
 
 from assistant.parsing import parse_file
 from assistant.service import Assistant
@@ -188,17 +188,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, str(RUNNER), step, str(n), "--", "serve", "--port", str(self.port)],
             env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            assert self.proc.poll() is None, self.proc.stderr.read().decode()[-2000:]
-            try:
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise AssertionError("the server did not get ready")
+        wait_until_ready(self.proc, self.url)
 
     def upload(self, name: str, data: bytes) -> httpx.Response:
         return httpx.post(self.url + "/api/documents", files={"file": (name, data, "text/plain")},

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import chroma_server, free_port
+from helpers import chroma_server, free_port, wait_until_ready
 
 pytestmark = pytest.mark.integration
 
@@ -48,17 +48,7 @@ class Served:
         self.proc = subprocess.Popen([assistant_exe(), "serve", "--port", self.url.rsplit(":", 1)[1]],
                                      env=env, cwd=cwd, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE)
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            assert self.proc.poll() is None, self.proc.stderr.read().decode()[-2000:]
-            try:
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise AssertionError("the server did not get ready")
+        wait_until_ready(self.proc, self.url)
 
     def ask(self, question: str, **filters) -> httpx.Response:
         body = {"question": question, **({"filters": filters} if filters else {})}
