@@ -159,10 +159,14 @@ class IndexView:
             keep &= self._statuses == filters.status
         return keep
 
+    def rows(self, filters) -> np.ndarray:
+        """Positions (in ``clauses``) of the clauses that pass ``filters``, in index order."""
+        keep = self.mask(filters)
+        return np.arange(len(self.clauses)) if keep is None else np.flatnonzero(keep)
+
     def matching(self, filters) -> list[Clause]:
         """The clauses that pass ``filters``, in index order."""
-        keep = self.mask(filters)
-        return self.clauses if keep is None else [self.clauses[i] for i in np.flatnonzero(keep)]
+        return [self.clauses[i] for i in self.rows(filters)]
 
     def search(self, terms: list[str], n: int, filters=None) -> list[tuple[Clause, float]]:
         """The ``n`` best clauses for a query's terms with their BM25 scores (within filters)."""

@@ -268,11 +268,12 @@ class HybridRetriever:
         """
         if where is None:
             return self.store.search(vector, n, None, view.generations, view.by_id)
-        allowed = view.matching(filters)
-        if len(allowed) <= EXACT_SEARCH_LIMIT:
-            return self.store.nearest_among(vector, n, allowed, view.generations)
+        rows = view.rows(filters)  # counted first: a wide filter's clauses are not listed
+        if len(rows) <= EXACT_SEARCH_LIMIT:
+            return self.store.nearest_among(vector, n, [view.clauses[i] for i in rows],
+                                            view.generations)
         # As many nearest clauses as should hold n that pass, were passing unrelated to nearness.
-        share = len(allowed) / max(len(view.clauses), 1)
+        share = len(rows) / max(len(view.clauses), 1)
         wide_n = min(DENSE_WIDE_MAX, math.ceil(n * DENSE_OVERSAMPLE / share))
         wide = self.store.search(vector, wide_n, None, view.generations, view.by_id)
         hits = [(c, s) for c, s in wide if filters.accepts(c)]
