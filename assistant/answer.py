@@ -30,6 +30,7 @@ from .types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
 
 _LEAD = re.compile(r"牵头|lead")
 _METADATA = re.compile(r"文号|发文字号|发文机关|(?:哪个|什么)(?:单位|部门|机关).{0,6}(?:印发|发布|发文|起草)|"
+                       r"(?:印发|发布|发文|起草|制定|出台)(?:的)?(?:单位|部门|机关)|由(?:谁|哪[个家]?(?:单位|部门|机关))(?:印发|发布|制定|起草|出台)|"
                        r"(?:哪天|哪一天|什么时候|何时|日期).{0,4}(?:印发|发布|出台|签发)|(?:印发|发布)(?:日期|时间)|"
                        r"正式文件|草稿|是否正式|(?:什么|哪种|何种)状态|document number|issued|dated|drafted|which department drafted")
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]，)")
@@ -130,6 +131,14 @@ class ExtractiveComposer(ValueSentences):
 
     # --- composing -------------------------------------------------------------------------
 
+    def analyse(self, question: str, filters: Filters | None = None) -> q.QuestionAnalysis:
+        """The question's analysis, with the names it calls the indexed documents by: a short
+        name without quotes (星火计划) or a kind after a place (浙江的实施意见) names a
+        document, not the topic."""
+        analysis = q.analyse(question)
+        named = self.scoper.document_words(question)
+        return replace(analysis, filters=filters, qualifiers=analysis.qualifiers + named)
+
     def key_terms(self, analysis: q.QuestionAnalysis) -> dict[str, float]:
         """The question's topic terms: no places, document names or words that ask for the type."""
         terms = self._terms(q.topic_text(analysis.question))
@@ -148,7 +157,7 @@ class ExtractiveComposer(ValueSentences):
         the asked type (amount, rate, count, duration, date, unit) must be stated by a
         sentence next to the question's key terms (:meth:`typed_sentence`).
         """
-        analysis = replace(q.analyse(question), filters=filters)
+        analysis = self.analyse(question, filters)
         scope = self.scoper.scope(analysis, retrieved)
         if scope.missing:
             return scope.missing
@@ -177,8 +186,8 @@ class ExtractiveComposer(ValueSentences):
         ``filters`` are the limits the clauses were retrieved under; clauses asked for again
         within a place's or document's scope stay within them.
         """
-        analysis = replace(q.analyse(question), filters=filters)
-        if analysis.compare:
+        analysis = self.analyse(question, filters)
+        if analysis.compare or analysis.common:
             compared = self.comparer.answer(analysis, retrieved)
             if compared is not None:
                 return compared
@@ -448,7 +457,8 @@ def _missing_field(question: str, meta) -> str | None:
         return "文号"
     if re.search(r"哪天|哪一天|日期|什么时候|何时|dated|when", q) and not meta.date:
         return "印发日期"
-    if re.search(r"发文机关|哪个单位|哪个部门|which department", q) and not meta.issuer:
+    if re.search(r"发文机关|哪个单位|哪个部门|(?:印发|发布|发文|起草|制定|出台)(?:的)?(?:单位|部门|机关)|由谁|which department",
+                 q) and not meta.issuer:
         return "发文机关"
     return None
 

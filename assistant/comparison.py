@@ -63,6 +63,10 @@ class Comparer:
         """The places and documents the question compares: places, a place against a document
         of another, or the documents it names (or its place's documents); fewer than two or
         more than four: not a comparison this can answer."""
+        coordinated = self._coordinated(analysis)
+        if coordinated or not analysis.compare:
+            # A question that only asks what its sides share names them side by side.
+            return coordinated
         scoper = self.composer.scoper
         words = analysis.place_words or analysis.places
         named = scoper.named_docs(analysis)
@@ -101,6 +105,98 @@ class Comparer:
             out.append(Side(scoper.short_label(d), q.without_names(analysis.question, others), doc_id=d))
         return out
 
+    def _mentions(self, analysis: q.QuestionAnalysis) -> list[_Mention]:
+        """Where the question names a place or a document, in order, longest first where they
+        overlap (浙江 inside 《浙江省…》 is part of the title)."""
+        scoper = self.composer.scoper
+        text = analysis.question
+        found: list[_Mention] = []
+        for m in re.finditer(r"《[^》]{2,80}》|[“\"「][^”\"」]{2,30}[”\"」]", text):
+            docs = self._docs_called(m.group(0))
+            if docs:
+                found.append(_Mention(m.start(), m.end(), None, docs))
+        for name, ids in scoper.short_names().items():
+            for m in re.finditer(re.escape(name), text):
+                found.append(_Mention(m.start(), m.end(), None, list(ids)))
+        for word in dict.fromkeys(analysis.place_words):
+            stem = q.place_stem(word)
+            if stem not in analysis.places:
+                continue
+            for m in re.finditer(re.escape(word), text):
+                found.append(_Mention(m.start(), m.end(), stem, scoper.docs_of_place(stem)))
+        found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        out: list[_Mention] = []
+        for m in found:
+            if out and m.start < out[-1].end:
+                continue
+            out.append(m)
+        return out
+
+    def _docs_called(self, written: str) -> list[str]:
+        """The documents a 《…》 or quoted name stands for."""
+        scoper = self.composer.scoper
+        name = normalize(written.strip("《》“”\"「」"))
+        return sorted(set(scoper.docs_titled(name)) | set(scoper.short_names().get(name, [])))
+
+    def _qualified(self, analysis: q.QuestionAnalysis, mentions: list[_Mention]) -> list[_Mention]:
+        """Places that qualify the document named next to them (浙江星火计划, 浙江的实施意见)
+        merged into one document mention."""
+        text = analysis.question
+        out: list[_Mention] = []
+        i = 0
+        while i < len(mentions):
+            m = mentions[i]
+            nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+            if m.place is not None and nxt is not None and nxt.place is None \
+                    and text[m.end:nxt.start] in ("", "的") and set(nxt.docs) & set(m.docs):
+                out.append(_Mention(m.start, nxt.end, None, sorted(set(nxt.docs) & set(m.docs))))
+                i += 2
+                continue
+            kind = q.DOC_KIND.match(text[m.end:])
+            if m.place is not None and kind:
+                titles = self._titles()
+                docs = [d for d in m.docs if kind.group("kind") in titles.get(d, "")]
+                if docs:
+                    m = _Mention(m.start, m.end + kind.end(), None if len(docs) == 1 else m.place, docs)
+            out.append(m)
+            i += 1
+        return out
+
+    def _titles(self) -> dict[str, str]:
+        return {d: t for d, (t, _, _) in self.composer.scoper._identities().items()}
+
+    def _coordinated(self, analysis: q.QuestionAnalysis) -> list[Side]:
+        """The sides of a question that names two to four places or documents joined side by
+        side (“成都和遂昌…”, “浙江的实施意见和星火计划…”, “杭州、成都都…”), each asked as the
+        question with its own name in place of the joined names; [] when it names no such run.
+        """
+        text = analysis.question
+        mentions = self._qualified(analysis, self._mentions(analysis))
+        run: list[_Mention] = []
+        for m in mentions:
+            if run and _JOIN.fullmatch(text[run[-1].end:m.start]):
+                run.append(m)
+                continue
+            if len(run) >= 2:
+                break
+            run = [m]
+        if not 2 <= len(run) <= 4 or any(not m.docs for m in run):
+            return []
+        before, after = text[:run[0].start], text[run[-1].end:]
+        # 都/均/共同 after the names speaks of them together: one side alone does not say it.
+        after = re.sub(r"^(?:都|均|也都|共同|同时)", "", after)
+        scoper = self.composer.scoper
+        out: list[Side] = []
+        for m in run:
+            question = before + text[m.start:m.end] + after
+            if m.place is not None:
+                side = Side(m.place, question, place=m.place)
+            else:
+                side = Side(scoper.short_label(m.docs[0]), question, doc_id=m.docs[0])
+            if all((o.place, o.doc_id) != (side.place, side.doc_id) for o in out):
+                out.append(side)
+        return out if len(out) >= 2 else []
+
     def _doc_names(self, analysis: q.QuestionAnalysis, docs: list[str]) -> dict[str, list[str]]:
         """For each document, the names the question calls it by (as written)."""
         scoper = self.composer.scoper
@@ -128,7 +224,8 @@ class Comparer:
         if len(sides) < 2:
             return None
         owner = self._owners(sides)
-        asked = [replace(q.analyse(side.question), filters=analysis.filters, compare=False)
+        asked = [replace(self.composer.analyse(side.question, analysis.filters), compare=False,
+                         common=analysis.common)
                  for side in sides]
         scopes = [self._scope(side, side_an, owner) for side, side_an in zip(sides, asked, strict=True)]
         answer = self._labelled(analysis, sides, asked, scopes, retrieved, framed=True)
@@ -144,6 +241,7 @@ class Comparer:
         """One labelled part per side from its clauses on the topic; None when none has any."""
         book = CitationBook()
         parts, answered = [], 0
+        said: list[list[RetrievedClause]] = []
         topic = self.topic(analysis)
         idf, unseen = self.composer._idf()
         # A word of the framed topic that no side's clauses hold (名称 in “…机构名称”) frames
@@ -151,10 +249,11 @@ class Comparer:
         # difference the question asks about.
         pools = [normalize(_clause_text(r.clause)).lower() for sc in scopes for r in sc.retrieved]
         for side, side_an, scope in zip(sides, asked, scopes, strict=True):
-            words = topic_units(q.framed_topic(side.question) or "") if framed else []
+            words = topic_units(q.framed_topic(side.question, side_an.qualifiers) or "") if framed else []
             units = {u: idf.get(u, unseen) for u in words if any(u in text for text in pools)}
             keys = self.known_keys(side_an)
             scope = replace(scope, retrieved=[r for r in scope.retrieved if self.on_topic(units, keys, r.clause)])
+            said.append(scope.retrieved)
             pieces = None
             if not scope.missing and scope.retrieved:
                 pieces = self._side_pieces(side_an, scope, units, keys, book)
@@ -166,6 +265,8 @@ class Comparer:
                 parts.append(f"{side.label}：已收录的文件中未载明{about}。")
         if not answered:
             return None
+        if analysis.common and answered == len(sides):
+            parts.insert(0, shared_items(analysis.question, said, book))
         return Answer(question=analysis.question, answer="\n".join(parts), answered=True,
                       citations=book.citations, retrieved=retrieved)
 
@@ -222,7 +323,9 @@ class Comparer:
     def _scope(self, side: Side, side_an: q.QuestionAnalysis, owner: dict[str, str]) -> Scope:
         """The side's clauses, from its own question's retrieval, before the topic is checked."""
         composer = self.composer
-        again = composer.retriever.retrieve(side.question, k=self.side_k, filters=side_an.filters)
+        # A question of what the sides share reads more of each side's clauses for its lists.
+        k = self.side_k * 2 if side_an.common else self.side_k
+        again = composer.retriever.retrieve(side.question, k=k, filters=side_an.filters)
         if side.doc_id is not None:
             scope = composer.scoper.scope_docs(side_an, again, [side.doc_id])
         else:
@@ -253,14 +356,34 @@ class Comparer:
     def topic(self, analysis: q.QuestionAnalysis) -> str:
         """How a silent side names the topic: as the question frames it (低空经济), else the
         longest key words in question order."""
-        framed = q.framed_topic(analysis.question)
+        framed = q.framed_topic(analysis.question, analysis.qualifiers)
         if framed:
             return framed
-        names = [normalize(p) for p in analysis.places + analysis.place_words] + list(analysis.titles)
-        keys = [t for t in self.composer.key_terms(analysis)
+        names = ([normalize(p) for p in analysis.places + analysis.place_words]
+                 + list(analysis.titles) + list(analysis.qualifiers))
+        weights = self.known_keys(analysis)
+        keys = [t for t in weights
                 if len(t) >= 2 and not t.isascii() and not q.INTERROGATIVE.match(t)
                 and not any(normalize(t) in n or n in normalize(t) for n in names)]
-        return "、".join([t for t in keys if not any(t != o and t in o for o in keys)][:2])
+        keys = [t for t in keys if not any(t != o and t in o for o in keys)]
+        # The two rarest words (概念验证, not 计划 or 方式), in question order.
+        top = set(sorted(keys, key=lambda t: -weights[t])[:2])
+        return "、".join(t for t in keys if t in top)
+
+
+#: What joins names side by side: 和, 与, 及, 以及, 、, 跟, 同, 还是 (nothing else between them).
+_JOIN = re.compile(r"\s*(?:和|与|及|以及|、|跟|同|还是|,|，|及其)\s*")
+
+
+@dataclass
+class _Mention:
+    """Where a question names a place (``place``) or documents (``place`` None), and the
+    documents it stands for."""
+
+    start: int
+    end: int
+    place: str | None
+    docs: list[str]
 
 
 def topic_units(topic: str) -> list[str]:
@@ -276,6 +399,65 @@ def topic_units(topic: str) -> list[str]:
         elif len(word) >= 2 or word.isalnum():
             units.append(word)
     return [u for u in units if len(u) >= 2]
+
+
+def shared_items(question: str, said: list[list[RetrievedClause]], book: CitationBook) -> str:
+    """The line that answers what the sides share: the items that a list (甲、乙、丙) in one
+    of each side's clauses on the topic names, in the first side's order, each cited to where
+    each side lists it; or that those clauses list none in common.
+
+    Items are matched as list items on every side, not as any words of a clause, so that a
+    phrase two clauses happen to share is not taken for a listed measure or field. A list's
+    first item may carry the verb that opens the list (重点培育人形机器人): it matches an item
+    it ends with. Words of the question itself are its topic, not an answer.
+    """
+    asked = normalize(question)
+    per_side = [_listed(clauses) for clauses in said]
+    common: dict[str, list[Clause]] = {}
+    for key, first, form, clause in per_side[0] if per_side else []:
+        where, name = [clause], (key, form)
+        for side in per_side[1:]:
+            match = next((m for m in side if _same_item((key, first), (m[0], m[1]))), None)
+            if match is None:
+                break
+            where.append(match[3])
+            if len(match[0]) < len(name[0]):
+                name = (match[0], match[2])
+        else:
+            if name[0] in asked or any(name[0] in normalize(o) or normalize(o) in name[0] for o in common):
+                continue
+            common[name[1]] = where
+    if not common:
+        return "所引条款中未见各方共同列出的项。"
+    cited = []
+    for name, where in list(common.items())[:_MAX_SHARED]:
+        marks = "".join(dict.fromkeys(f"[{book.cite(c)}]" for c in where))
+        cited.append(name + marks)
+    return "共同提到：" + "、".join(cited) + "。"
+
+
+#: At most this many shared items are named (a long list is a sign of two general lists).
+_MAX_SHARED = 10
+
+
+def _listed(clauses: list[RetrievedClause]) -> list[tuple[str, bool, str, Clause]]:
+    """The items the clauses list: (normalised, first of its list, as written, clause)."""
+    out = []
+    for r in clauses:
+        for sentence in re.split(r"[。；;\n]", r.clause.text):
+            for items in q.enumerated(sentence):
+                for i, item in enumerate(items):
+                    item = re.sub(r"\s+", "", item).strip("“”\"")
+                    if len(normalize(item)) >= 2:
+                        out.append((normalize(item), i == 0, item, r.clause))
+    return out
+
+
+def _same_item(a: tuple[str, bool], b: tuple[str, bool]) -> bool:
+    """Whether two listed items name the same thing: equal, or a list's first item ending
+    with the other (its opening verb before it)."""
+    (x, x_first), (y, y_first) = a, b
+    return x == y or (x_first and x.endswith(y)) or (y_first and y.endswith(x))
 
 
 def _clause_text(clause: Clause) -> str:

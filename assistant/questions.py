@@ -201,7 +201,8 @@ INTERROGATIVE = re.compile(r"^(?:哪|几|多少|什么|怎么|怎样|如何|是�
 #: Phrases that ask, compare or point (哪一年, 多少个, 有何不同, 分别, 这份) rather than name a topic.
 _ASKING = re.compile(
     r"哪[一几]?[个些年天种类项家位份条]?|(?:多少|几)[个家项名人年月天万亿元倍次]?|什么时候|什么|何时|何种|是否|能否|可否|"
-    r"有何|如何|怎么样|怎么|怎样|有没有|是不是|分别|各自|有什么|不同|区别|异同|差异|相比|比较|对比|两份|两地|这份|该份")
+    r"有何|如何|怎么样|怎么|怎样|有没有|是不是|分别|各自|有什么|不同|区别|异同|差异|相比|比较|对比|两份|两地|这份|该份|"
+    r"共同|重合|重叠|交集|相同|共有")
 
 
 def topic_text(question: str) -> str:
@@ -228,6 +229,14 @@ GENERIC_PLACES = {"城市", "地区", "全省", "全市", "全县", "全区", "�
                   "本省", "本市", "本县", "本区", "各地", "当地", "城乡", "农村", "城镇", "乡镇", "社区"}
 
 _COMPARE = re.compile(r"区别|不同|异同|分别|比较|相比|对比|两份|两地|各自|各有|哪个更|谁更|一样吗|相同|差异|compare|differ|versus|\bvs\b")
+#: Asking what named places or documents share (“甲和乙都提到的…”, “哪些也出现在…”, 重合).
+_COMMON = re.compile(r"共同|重合|重叠|交集|共有|也(?:出现|提到|提及|列|在|有|包括|涉及|支持|布局|是)|相同|一致|"
+                     r"in common|both")
+#: What 都 asks when it only sums up one side's list (都有哪些, 都是什么).
+_ALL_OF = re.compile(r"^(?:是什么|是哪些|有哪些|有什么|有多少|包括哪些|包括什么)")
+#: A document called by its kind after the place or name it belongs to (浙江的实施意见, 成都这份意见).
+DOC_KIND = re.compile(r"^(?:的|这份|那份|该份?)?(?P<kind>实施意见|指导意见|若干意见|意见|行动方案|实施方案|工作方案|方案|"
+                      r"行动计划|计划|规划|办法|通知|条例|规定|细则|纲要|政策文件|文件)")
 _TITLE = re.compile(r"《([^》]{2,80})》")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,30})[”\"」]")
 
@@ -264,6 +273,24 @@ def is_comparison(question: str) -> bool:
     return bool(_COMPARE.search(normalize_question(question)))
 
 
+def asks_common(question: str) -> bool:
+    """Whether the question asks what its places or documents share (都提到, 共同, 重合…).
+
+    On its own (“遂昌都有哪些…”) such a word compares nothing: it counts only when the question
+    names two sides joined together.
+    """
+    text = normalize_question(question)
+    if _COMMON.search(text):
+        return True
+    # 都 as a word of its own (not in 成都, 首都), not summing up a list (都有哪些).
+    at = 0
+    for word in _words(text):
+        at = text.find(word, at) + len(word)
+        if word == "都" and not _ALL_OF.match(text[at:]):
+            return True
+    return False
+
+
 @dataclass
 class QuestionAnalysis:
     """Everything the composers read from a question before looking at the clauses."""
@@ -274,6 +301,8 @@ class QuestionAnalysis:
     titles: list[str] = field(default_factory=list)
     years: list[str] = field(default_factory=list)
     compare: bool = False
+    #: Whether it asks what the sides share (see :func:`asks_common`).
+    common: bool = False
     #: The place words as written (杭州市): their fragments (州市) are not topic terms either.
     place_words: list[str] = field(default_factory=list)
     #: What qualifies a named document (《…》（二次征求意见稿）): part of its name, not the topic.
@@ -292,6 +321,7 @@ def analyse(question: str) -> QuestionAnalysis:
         titles=named_titles(question),
         years=re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize_question(question)),
         compare=is_comparison(question),
+        common=asks_common(question),
         place_words=[w for w in place_names(question) if w not in GENERIC_PLACES],
         qualifiers=[normalize(x) for x in re.findall(r"》\s*[（(]([^）)]{1,20})[）)]", question)],
     )
@@ -336,12 +366,17 @@ _FRAME = re.compile(r"(?:(?<![存现所实正内外自])在|对|关于|围绕)(?
 _FRAME_OF = re.compile(r"的(?P<t>[\u4e00-\u9fffA-Za-z0-9+＋]{2,12}?)(?=分别|各自|各有|有何|有什么|有哪些|由|是什么)")
 
 
-def framed_topic(question: str) -> str | None:
+def framed_topic(question: str, names: list[str] | tuple[str, ...] = ()) -> str | None:
     """The area a question asks about, as written (“成都在低空经济上的布局…” → 低空经济), when
-    its structure names one; None otherwise. Document names (《…》, “…”) are not searched."""
+    its structure names one; None otherwise. Document names (《…》, “…”, and ``names``: how
+    the question calls a document, 实施意见 in 浙江的实施意见) are not topics."""
     text = re.sub(r"《[^》]*》|[“\"「][^”\"」]*[”\"」]", "　", question)
-    m = _FRAME.search(text) or _FRAME_OF.search(text)
-    return m.group("t") if m else None
+    for pattern in (_FRAME, _FRAME_OF):
+        for m in pattern.finditer(text):
+            topic = m.group("t")
+            if not any(n and n in normalize(topic) for n in names):
+                return topic
+    return None
 
 
 # --- the asked attribute -------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .questions import QuestionAnalysis
-from .retrieval import Filters, HybridRetriever
+from .questions import DOC_KIND, QuestionAnalysis, place_stem
+from .retrieval import Filters, HybridRetriever, place_names
 from .text import normalize
 from .types import Clause, RetrievedClause
 
@@ -64,6 +64,20 @@ class Scoper:
             if name in text:
                 docs.update(ids)
         return sorted(docs)
+
+    def document_words(self, question: str) -> list[str]:
+        """The words by which ``question`` calls an indexed document without quoting it: a
+        short name (星火计划) or a document kind right after one of its places (浙江的实施意见
+        → 实施意见), normalised."""
+        text = normalize(question)
+        out = [name for name in self.short_names() if name in text]
+        identities = self._identities()
+        for word in place_names(question):
+            at = question.find(word)
+            kind = DOC_KIND.match(question[at + len(word):]) if at >= 0 else None
+            if kind and any(kind.group("kind") in identities[d][0] for d in self.docs_of_place(place_stem(word))):
+                out.append(normalize(kind.group("kind")))
+        return out
 
     def scope(self, analysis: QuestionAnalysis, retrieved: list[RetrievedClause],
               places: list[str] | None = None) -> Scope:

@@ -26,6 +26,26 @@ def retrieved_clause(n: int, title: str, path: list[str], text: str) -> Retrieve
     return RetrievedClause(clause=c, score=1.0 / n)
 
 
+class FixedRetriever:
+    """Retrieval over a fixed list: returns the clauses of the requested documents in order."""
+
+    def __init__(self, retrieved: list[RetrievedClause]) -> None:
+        from assistant.indexview import IndexView
+
+        self.retrieved = retrieved
+        self.view = IndexView.build([r.clause for r in retrieved])
+
+    def retrieve(self, query, k=5, filters=None):
+        return [r for r in self.retrieved if filters is None or filters.accepts(r.clause)][:k]
+
+
+def composer_over(*retrieved: RetrievedClause):
+    """The extractive composer over exactly these clauses, as retrieval returns them."""
+    from assistant.answer import ExtractiveComposer
+
+    return ExtractiveComposer(FixedRetriever(list(retrieved)))
+
+
 def assert_text_kept_once(doc: PolicyDocument, clauses: list[Clause], name: str = "") -> None:
     """Every character of the document's body lands in exactly one clause, each paragraph whole.
 

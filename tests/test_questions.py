@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import retrieved_clause
+from helpers import composer_over, retrieved_clause
 
 from assistant import questions as q
 from assistant.injection import FLAG, addresses_assistant, flag_clauses
@@ -110,23 +110,8 @@ def test_text_that_addresses_the_assistant_is_flagged(text, flagged):
     assert (FLAG in flag_clauses([clause])[0].flags) is flagged
 
 
-class _Retriever:
-    """Retrieval over a fixed list: returns the clauses of the requested documents in order."""
-
-    def __init__(self, retrieved):
-        self.retrieved = retrieved
-        from assistant.indexview import IndexView
-
-        self.view = IndexView.build([r.clause for r in retrieved])
-
-    def retrieve(self, query, k=5, filters=None):
-        return [r for r in self.retrieved if filters is None or filters.accepts(r.clause)][:k]
-
-
 def _composer(*retrieved):
-    from assistant.answer import ExtractiveComposer
-
-    return ExtractiveComposer(_Retriever(list(retrieved)))
+    return composer_over(*retrieved)
 
 
 A = retrieved_clause(1, "南京市关于支持低空经济发展的若干措施", ["三、支持措施", "（三）对开通低空物流航线的企业，按每条航线给予30万元补助。"],
