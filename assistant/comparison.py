@@ -266,7 +266,7 @@ class Comparer:
         if not answered:
             return None
         if analysis.common and answered == len(sides):
-            parts.insert(0, shared_items(analysis.question, said, book))
+            parts.insert(0, shared_items(analysis.question, said, book, list(self.known_keys(analysis))))
         return Answer(question=analysis.question, answer="\n".join(parts), answered=True,
                       citations=book.citations, retrieved=retrieved)
 
@@ -401,7 +401,8 @@ def topic_units(topic: str) -> list[str]:
     return [u for u in units if len(u) >= 2]
 
 
-def shared_items(question: str, said: list[list[RetrievedClause]], book: CitationBook) -> str:
+def shared_items(question: str, said: list[list[RetrievedClause]], book: CitationBook,
+                 keys: list[str] | None = None) -> str:
     """The line that answers what the sides share: the items that a list (甲、乙、丙) in one
     of each side's clauses on the topic names, in the first side's order, each cited to where
     each side lists it; or that those clauses list none in common.
@@ -409,10 +410,12 @@ def shared_items(question: str, said: list[list[RetrievedClause]], book: Citatio
     Items are matched as list items on every side, not as any words of a clause, so that a
     phrase two clauses happen to share is not taken for a listed measure or field. A list's
     first item may carry the verb that opens the list (重点培育人形机器人): it matches an item
-    it ends with. Words of the question itself are its topic, not an answer.
+    it ends with. Words of the question itself are its topic, not an answer. With ``keys``
+    (the question's topic words) only lists in sentences holding one of them count: a list
+    of enterprises is not a list of fields.
     """
     asked = normalize(question)
-    per_side = [_listed(clauses) for clauses in said]
+    per_side = [_listed(clauses, keys or []) for clauses in said]
     common: dict[str, list[Clause]] = {}
     for key, first, form, clause in per_side[0] if per_side else []:
         where, name = [clause], (key, form)
@@ -440,11 +443,14 @@ def shared_items(question: str, said: list[list[RetrievedClause]], book: Citatio
 _MAX_SHARED = 10
 
 
-def _listed(clauses: list[RetrievedClause]) -> list[tuple[str, bool, str, Clause]]:
-    """The items the clauses list: (normalised, first of its list, as written, clause)."""
+def _listed(clauses: list[RetrievedClause], keys: list[str]) -> list[tuple[str, bool, str, Clause]]:
+    """The items the clauses list in sentences on the topic: (normalised, first of its list,
+    as written, clause)."""
     out = []
     for r in clauses:
         for sentence in re.split(r"[。；;\n]", r.clause.text):
+            if keys and not any(k in normalize(sentence).lower() for k in keys):
+                continue
             for items in q.enumerated(sentence):
                 for i, item in enumerate(items):
                     item = re.sub(r"\s+", "", item).strip("“”\"")
@@ -457,7 +463,8 @@ def _same_item(a: tuple[str, bool], b: tuple[str, bool]) -> bool:
     """Whether two listed items name the same thing: equal, or a list's first item ending
     with the other (its opening verb before it)."""
     (x, x_first), (y, y_first) = a, b
-    return x == y or (x_first and x.endswith(y)) or (y_first and y.endswith(x))
+    # A tail of two characters (技术, 人才) ends too many first items to name one thing.
+    return x == y or (x_first and len(y) >= 3 and x.endswith(y)) or (y_first and len(x) >= 3 and y.endswith(x))
 
 
 def _clause_text(clause: Clause) -> str:
