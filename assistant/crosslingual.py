@@ -18,7 +18,6 @@ GLOSSARY: dict[str, str] = {
     "drafted": "起草", "draft": "征求意见稿 草案", "drafting notes": "起草说明",
     "department": "部门 单位", "responsible": "责任单位 负责", "lead": "牵头", "in charge": "负责 牵头",
     "target": "目标", "targets": "目标", "goal": "目标", "goals": "目标", "vision": "愿景",
-    "by 2025": "2025年", "by 2026": "2026年", "by 2027": "2027年", "by 2028": "2028年", "by 2030": "2030年",
     "future industries": "未来产业", "future industry": "未来产业", "future-industry": "未来产业",
     "pilot zone": "先导区", "pilot zones": "先导区", "leading zone": "先导区",
     "talent": "人才", "talents": "人才", "teams": "团队", "team": "团队",
@@ -83,7 +82,8 @@ def expand(question: str, aliases: dict[str, str]) -> str:
     if not is_mostly_english(question):
         return question
     low = question.lower()
-    terms: list[str] = []
+    # A year is written 2030年 in the documents (“by 2030”, “in 2028”).
+    terms: list[str] = [f"{y}年" for y in re.findall(r"\b((?:19|20)\d{2})\b", low)]
     for phrase in sorted(GLOSSARY, key=len, reverse=True):
         if GLOSSARY[phrase] and re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", low):
             terms.append(GLOSSARY[phrase])

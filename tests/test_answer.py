@@ -123,6 +123,8 @@ def test_english_question_gets_chinese_terms_and_place_names():
     out = expand("What is the document number of Chengdu's opinions?", aliases)
     assert "文号" in out and "成都" in out
     assert expand("成都的文号是什么？", aliases) == "成都的文号是什么？"
+    # Any year is written as the documents write it.
+    assert "2031年" in expand("What is Chengdu's target by 2031?", aliases)
     assert not is_mostly_english("推进AI+应用")
 
 
