@@ -18,6 +18,7 @@ from typing import Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from . import metadata
 from . import questions as q
 from .chunking import CHILDREN_PREFIX
 from .citations import CitationBook
@@ -33,6 +34,8 @@ _METADATA = re.compile(r"文号|发文字号|发文机关|(?:哪个|什么)(?:�
                        r"(?:印发|发布|发文|起草|制定|出台)(?:的)?(?:单位|部门|机关)|由(?:谁|哪[个家]?(?:单位|部门|机关))(?:印发|发布|制定|起草|出台)|"
                        r"(?:哪天|哪一天|什么时候|何时|日期).{0,4}(?:印发|发布|出台|签发)|(?:印发|发布)(?:日期|时间)|"
                        r"正式文件|草稿|是否正式|(?:什么|哪种|何种)状态|document number|issued|dated|drafted|which department drafted")
+#: Asking whom a document is addressed to (主送机关, 发给哪些单位).
+_ADDRESSED = re.compile(r"主送|(?:发给|印发给|下发给|送达)(?:哪些|哪个|什么|谁)|addressed to|addressees")
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]，)")
 #: What a refusal names as missing, per answer type.
 _TYPE_NAMES = {q.AMOUNT: "金额", q.RATE: "比例", q.COUNT: "数量", q.DURATION: "期限", q.DATE: "时间",
@@ -205,6 +208,9 @@ class ExtractiveComposer(ValueSentences):
         question, retrieved = analysis.question, scope.retrieved
         if scope.missing:
             return None, scope.missing
+        if _ADDRESSED.search(question.lower()):
+            # A document detail: its first body line, however the question's words score.
+            return self._addressees(analysis, retrieved, book)
         support = self.support(question, retrieved)
         if support < self.threshold:
             return None, None
@@ -273,6 +279,24 @@ class ExtractiveComposer(ValueSentences):
         if not pieces:
             return None, None
         return pieces, None
+
+    def _addressees(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
+                    book: CitationBook) -> tuple[list[str] | None, str | None]:
+        """Whom the best retrieved document is addressed to (主送机关): the line that opens
+        its body, cited; or that the document does not state it."""
+        docs = list(dict.fromkeys(r.clause.doc_id for r in retrieved[:5]))
+        if analysis.titles:
+            docs = [d for d in docs if any(t in normalize(self.retriever.view.by_doc[d][0].doc_title)
+                                           for t in analysis.titles)] or docs
+        if not docs:
+            return None, None
+        header = self.retriever.view.headers.get(docs[0])
+        body = [c for c in self.retriever.view.by_doc[docs[0]] if c is not header]
+        units = metadata.addressees(body[0].text) if body else None
+        title = body[0].doc_title if body else docs[0]
+        if not units:
+            return None, f"《{title}》中未载明主送机关。"
+        return [f"《{title}》的主送机关为：{units}。[{book.cite(body[0])}]"], None
 
     def _reason(self, analysis: q.QuestionAnalysis, scope: Scope, missing: str | None) -> str | None:
         """The refusal's first sentence: what is not stated, and where it was looked for."""

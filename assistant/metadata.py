@@ -300,3 +300,23 @@ def _level(region: str | None, title: str, issuer: str | None, paragraphs: list[
         top, _ = Counter(units).most_common(1)[0]
         return {"省": "province", "市": "city", "县": "county"}[top]
     return None
+
+
+#: The addressees of an official document (主送机关): units joined by ，, before a colon.
+_ADDRESSEES = re.compile(r"^(?P<units>[^。；;：:！？!?]{2,120}?)[：:]")
+#: What names a unit that a document can be sent to (政府, 部门, 单位, 委员会, 局…).
+_UNIT_END = re.compile(r"(?:政府|部门|单位|机关|机构|委员会|委|局|厅|办|院|处|会|公司|企业|街道|乡镇|镇|[)）])$")
+
+
+def addressees(text: str) -> str | None:
+    """The 主送机关 of a document whose body opens with ``text``: in its first two lines (a
+    notice's title may come first), the units listed before a colon (“各区（市）县政府（管委
+    会），市级有关部门，有关单位：”), else None."""
+    for line in text.strip().split("\n")[:2]:
+        m = _ADDRESSEES.match(line.strip())
+        if not m:
+            continue
+        units = [u.strip() for u in re.split(r"[，,]", m.group("units")) if u.strip()]
+        if units and all(_UNIT_END.search(u) for u in units):
+            return "，".join(units)
+    return None

@@ -86,3 +86,4 @@ def test_a_document_kind_is_not_the_framed_topic():
 def test_who_issued_each_document_is_a_document_detail():
     ans = _ask("宁波的行动计划和浙江的实施意见分别是哪个单位印发的？")
     assert ans.citations == [] or all(c.section_path == [] or "文件信息" in c.label for c in ans.citations)
+

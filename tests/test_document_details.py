@@ -1,0 +1,36 @@
+"""Document details answered from the document itself: whom it is addressed to (主送机关)."""
+
+from __future__ import annotations
+
+from helpers import composer_over, retrieved_clause
+
+
+def _doc(rc, doc_id):
+    rc.clause.doc_id = doc_id
+    return rc
+
+
+CITY = _doc(retrieved_clause(3, "宁波市未来产业培育行动计划", ["二、重点领域"],
+                             "重点支持人形机器人、类脑智能、元宇宙等领域，建成未来产业先导区10个以上。"), "nb")
+
+
+def test_the_addressee_line_opens_the_body_of_an_official_document():
+    from assistant.metadata import addressees
+
+    assert addressees("各区（市）县政府（管委会），市级有关部门，有关单位：\n未来产业是…") == \
+        "各区（市）县政府（管委会），市级有关部门，有关单位"
+    # A notice's title first, and the addressees run on into the text.
+    assert addressees("某县人民政府办公室关于印发《…》的通知\n各乡（镇）人民政府、街道办事处，县政府直属各单位：经县政府同意…") \
+        == "各乡（镇）人民政府、街道办事处，县政府直属各单位"
+    assert addressees("为加快发展，现提出如下意见：") is None
+    assert addressees("一、总体要求\n（一）指导思想") is None
+
+
+def test_whom_a_document_is_addressed_to_is_answered_from_its_first_line():
+    sent = _doc(retrieved_clause(5, "某市关于支持创新的实施意见", ["序言"],
+                                 "各区人民政府，市政府各部门：\n为支持创新，提出如下意见。"), "sent")
+    ans = composer_over(sent, CITY).compose("某市支持创新的实施意见的主送机关是哪些？", [sent, CITY])
+    assert ans.answered and "各区人民政府，市政府各部门" in ans.answer
+    assert [c.chunk_id for c in ans.citations] == ["c5"]
+    ans = composer_over(CITY, sent).compose("宁波的行动计划发给哪些单位？", [CITY, sent])
+    assert not ans.answered and "未载明主送机关" in ans.answer
