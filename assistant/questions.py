@@ -59,7 +59,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern]] = [
     (COUNT, re.compile(r"(?:多少|(?<!哪)几)(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支|种|类|级|位|辆|件|期|部)|数量|how many")),
     # Who: 哪个部门, 由谁, 牵头单位, 负责.
     (WHO, re.compile(r"哪(?:个|些|一个|一些|家)?(?:部门|单位|机关|机构|主体)|由谁|谁(?:来)?(?:负责|牵头|主管|审批|发放|办理|组织|承担|制定|实施)"
-                     r"|是谁|(?:牵头|责任|主管|实施|承办|受理|审批)(?:单位|部门|机关|机构)|(?:负责|牵头)(?!的)|\bwho\b|which (?:department|agency|body|unit)"
+                     r"|是谁|(?:牵头|责任|主管|实施|承办|受理|审批)(?:单位|部门|机关|机构)|(?:负责|牵头)(?:的?是?[？?。]?$)|\bwho\b|which (?:department|agency|body|unit)"
                      r"|responsib|lead unit")),
     # Which things: 哪些, 包括什么, 有什么.
     (LIST, re.compile(r"哪些|哪几|哪[一二三四五六七八九十两]|包括(?:什么|哪)|有什么|有哪|列举|几大|\bwhich\b|what are|\blist\b")),

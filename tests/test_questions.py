@@ -35,6 +35,9 @@ def test_answer_types_from_general_patterns(question, kind):
 def test_a_modifier_with_lead_or_charge_does_not_ask_who():
     assert q.answer_type("对龙头企业牵头的联合项目怎么给补助？") != q.WHO
     assert q.answer_type("这项工作由谁牵头？") == q.WHO
+    # 牵头 inside the thing asked about (联合体牵头实施的项目) is no question of who.
+    assert q.answer_type("对创新联合体牵头实施的重大项目怎么支持？") != q.WHO
+    assert q.answer_type("成果转化工作哪个部门负责的？") == q.WHO
 
 
 @pytest.mark.parametrize("question, attribute", [
