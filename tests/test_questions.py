@@ -38,6 +38,7 @@ def test_a_modifier_with_lead_or_charge_does_not_ask_who():
     # 牵头 inside the thing asked about (联合体牵头实施的项目) is no question of who.
     assert q.answer_type("对创新联合体牵头实施的重大项目怎么支持？") != q.WHO
     assert q.answer_type("成果转化工作哪个部门负责的？") == q.WHO
+    assert q.answer_type("负责布局培育先导区的单位有哪些？") == q.WHO
 
 
 @pytest.mark.parametrize("question, attribute", [
