@@ -302,7 +302,8 @@ class ExtractiveComposer(ValueSentences):
         """The refusal's first sentence: what is not stated, and where it was looked for."""
         if missing and "未载明" in missing:
             return missing
-        names = [normalize(p) for p in analysis.places + analysis.place_words] + list(analysis.titles)
+        names = ([normalize(p) for p in analysis.places + analysis.place_words]
+                 + list(analysis.titles) + list(analysis.qualifiers))
         keys = [t for t in self._terms(q.topic_text(analysis.question))
                 if len(t) >= 2 and not t.isascii() and not q.INTERROGATIVE.match(t)
                 and not any(normalize(t) in n or n in normalize(t) for n in names)]
