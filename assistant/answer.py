@@ -190,7 +190,7 @@ class ExtractiveComposer(ValueSentences):
         within a place's or document's scope stay within them.
         """
         analysis = self.analyse(question, filters)
-        if analysis.compare or analysis.common:
+        if analysis.compare or analysis.common or analysis.weighs:
             compared = self.comparer.answer(analysis, retrieved)
             if compared is not None:
                 return compared

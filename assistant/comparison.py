@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from . import questions as q
 from .citations import MARKER_RE, CitationBook
 from .retrieval import _jieba
+from .sentences import quotable_sentences
 from .text import normalize
 from .types import Answer, Clause, RetrievedClause
 
@@ -65,7 +66,8 @@ class Comparer:
         more than four: not a comparison this can answer."""
         coordinated = self._coordinated(analysis)
         if coordinated or not analysis.compare:
-            # A question that only asks what its sides share names them side by side.
+            # A question that only asks what its sides share, or which has more, names them
+            # side by side.
             return coordinated
         scoper = self.composer.scoper
         words = analysis.place_words or analysis.places
@@ -225,7 +227,7 @@ class Comparer:
             return None
         owner = self._owners(sides)
         asked = [replace(self.composer.analyse(side.question, analysis.filters), compare=False,
-                         common=analysis.common)
+                         common=analysis.common, weighs=False)
                  for side in sides]
         scopes = [self._scope(side, side_an, owner) for side, side_an in zip(sides, asked, strict=True)]
         answer = self._labelled(analysis, sides, asked, scopes, retrieved, framed=True)
@@ -281,7 +283,7 @@ class Comparer:
         own = CitationBook()
         pieces, _ = self.composer._compose_in(side_an, scope, own)
         if not pieces:
-            return None
+            return self._framed_sentences(units, scope, book) if side_an.kind not in _VALUE_KINDS else None
         by_id = {r.clause.chunk_id: r.clause for r in scope.retrieved}
         clauses = {c.n: by_id.get(c.chunk_id) for c in own.citations}
 
@@ -297,6 +299,22 @@ class Comparer:
             return f"[{book.cite(clause)}]" if clause is not None else m.group(0)
 
         return [MARKER_RE.sub(recite, p) for p in kept]
+
+    def _framed_sentences(self, units: dict[str, float], scope: Scope, book: CitationBook) -> list[str] | None:
+        """When the question frames its topic (对低空经济的表述) but its other words (表述,
+        提法) are no words of the clauses, the side's statements on the topic are the
+        sentences of its best clauses that hold the topic: at most ``max_sentences``, cited.
+        None without a framed topic or such a sentence. A question for a value is not
+        answered this way: its value must be stated (the composer's own checks)."""
+        if not units:
+            return None
+        out: list[str] = []
+        for r in scope.retrieved[:3]:
+            for sentence in quotable_sentences(r.clause):
+                if len(out) < self.composer.max_sentences and \
+                        self.composer._coverage(units, sentence) >= self.frame_share:
+                    out.append(f"{sentence}[{book.cite(r.clause)}]")
+        return out or None
 
     def _speaks_of(self, units: dict[str, float], keys: dict[str, float], text: str) -> bool:
         if units:
@@ -370,6 +388,9 @@ class Comparer:
         top = set(sorted(keys, key=lambda t: -weights[t])[:2])
         return "、".join(t for t in keys if t in top)
 
+
+#: Answer types whose value a quoted sentence must state.
+_VALUE_KINDS = (q.AMOUNT, q.RATE, q.COUNT, q.DURATION, q.DATE, q.WHO, q.QUANTITY)
 
 #: What joins names side by side: 和, 与, 及, 以及, 、, 跟, 同, 还是 (nothing else between them).
 _JOIN = re.compile(r"\s*(?:和|与|及|以及|、|跟|同|还是|,|，|及其)\s*")

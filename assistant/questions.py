@@ -273,6 +273,10 @@ def is_comparison(question: str) -> bool:
     return bool(_COMPARE.search(normalize_question(question)))
 
 
+#: Asking which side has more or less (谁的目标更多, 哪个更早): a comparison when sides are named.
+_WEIGHING = re.compile(r"(?:谁|哪[个份方家边]|哪一[个份方])(?:的)?[^，,。？?]{0,16}?更(?:多|少|高|低|大|小|早|晚|长|短|强|快)")
+
+
 def asks_common(question: str) -> bool:
     """Whether the question asks what its places or documents share (都提到, 共同, 重合…).
 
@@ -303,6 +307,8 @@ class QuestionAnalysis:
     compare: bool = False
     #: Whether it asks what the sides share (see :func:`asks_common`).
     common: bool = False
+    #: Whether it asks which side has more (谁的…更多): named sides are answered side by side.
+    weighs: bool = False
     #: The place words as written (杭州市): their fragments (州市) are not topic terms either.
     place_words: list[str] = field(default_factory=list)
     #: What qualifies a named document (《…》（二次征求意见稿）): part of its name, not the topic.
@@ -322,6 +328,7 @@ def analyse(question: str) -> QuestionAnalysis:
         years=re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize_question(question)),
         compare=is_comparison(question),
         common=asks_common(question),
+        weighs=bool(_WEIGHING.search(normalize_question(question))),
         place_words=[w for w in place_names(question) if w not in GENERIC_PLACES],
         qualifiers=[normalize(x) for x in re.findall(r"》\s*[（(]([^）)]{1,20})[）)]", question)],
     )

@@ -9,12 +9,17 @@ that place rather than answered from another one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .questions import DOC_KIND, QuestionAnalysis, place_stem
 from .retrieval import Filters, HybridRetriever, place_names
 from .text import normalize
 from .types import Clause, RetrievedClause
+
+#: Documents named by how many or which level they are (两份文件, 浙江省级文件, 这份方案).
+_COUNTED_DOCS = re.compile(r"(?:[两二三四几这那该各本]份|份)[\u4e00-\u9fff]{0,4}?(省级|市级|县级|区级|国家级)?(文件|政策|"
+                           r"实施意见|意见|方案|计划|规划|办法|通知)|(省级|市级|县级|区级|国家级|上级)(?:的)?(文件|政策文件)")
 
 
 @dataclass
@@ -77,6 +82,9 @@ class Scoper:
             kind = DOC_KIND.match(question[at + len(word):]) if at >= 0 else None
             if kind and any(kind.group("kind") in identities[d][0] for d in self.docs_of_place(place_stem(word))):
                 out.append(normalize(kind.group("kind")))
+        # Documents counted or ranked (两份文件, 省级文件, 这份方案): the words name documents.
+        for m in _COUNTED_DOCS.finditer(question):
+            out += [normalize(w) for w in m.groups() if w]
         return out
 
     def scope(self, analysis: QuestionAnalysis, retrieved: list[RetrievedClause],
@@ -119,29 +127,38 @@ class Scoper:
                            and self._in_scope(r.clause, names, own, titled)]
             pool = inside
         for place in mention:
-            stem = normalize(place)
-            # Clauses headed by the place (“3.湖州”) speak about it; others may name it in passing.
-            headed = [c for c in self._headed([place], analysis.filters)
-                      if not doc_ids or c.doc_id in doc_ids]
-            known = {r.clause.chunk_id for r in pool}
-            first = [r for r in pool if r.clause in headed]
-            first += [RetrievedClause(clause=c, score=0.0) for c in headed if c.chunk_id not in known]
-            rest = [r for r in pool if stem in normalize(_context(r.clause)) and r.clause not in headed]
-            pool = first + rest
+            pool = self._mentioning(place, pool, doc_ids, analysis.filters)
             if not pool:
                 return Scope(retrieved=[], subject=place, missing=place, doc_ids=doc_ids)
         if names and not pool:
             return Scope(retrieved=[], subject=subject, missing=subject, doc_ids=doc_ids)
         return Scope(retrieved=pool, subject=subject if (names or titled) else None, doc_ids=doc_ids)
 
+    def _mentioning(self, place: str, pool: list[RetrievedClause], doc_ids: list[str],
+                    filters: Filters | None) -> list[RetrievedClause]:
+        """The clauses of ``pool`` that speak of ``place``: those headed by it (“3.湖州”, also
+        when not retrieved) first, then those naming it in passing."""
+        stem = normalize(place)
+        headed = [c for c in self._headed([place], filters) if not doc_ids or c.doc_id in doc_ids]
+        known = {r.clause.chunk_id for r in pool}
+        first = [r for r in pool if r.clause in headed]
+        first += [RetrievedClause(clause=c, score=0.0) for c in headed if c.chunk_id not in known]
+        rest = [r for r in pool if stem in normalize(_context(r.clause)) and r.clause not in headed]
+        return first + rest
+
     def scope_docs(self, analysis: QuestionAnalysis, retrieved: list[RetrievedClause],
                    doc_ids: list[str]) -> Scope:
-        """The retrieved clauses of ``doc_ids`` (asked again within them when few are)."""
+        """The retrieved clauses of ``doc_ids`` (asked again within them when few are); of
+        those, the ones that speak of a place the question names inside them (丽水 in a
+        provincial plan), when it names one."""
         inside = [r for r in retrieved if r.clause.doc_id in doc_ids]
         if len(inside) < 3:
             again = self._again(analysis, max(len(retrieved), 5), doc_ids)
             seen = {r.clause.chunk_id for r in inside}
             inside += [r for r in again if r.clause.chunk_id not in seen]
+        for place in analysis.places:
+            if not set(self.docs_of_place(place)) & set(doc_ids):
+                inside = self._mentioning(place, inside, doc_ids, analysis.filters)
         label = self.short_label(doc_ids[0])
         return Scope(retrieved=inside, subject=label, missing=None if inside else label, doc_ids=doc_ids)
 

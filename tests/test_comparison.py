@@ -87,3 +87,46 @@ def test_who_issued_each_document_is_a_document_detail():
     ans = _ask("宁波的行动计划和浙江的实施意见分别是哪个单位印发的？")
     assert ans.citations == [] or all(c.section_path == [] or "文件信息" in c.label for c in ans.citations)
 
+
+
+OP_REGION = _doc(retrieved_clause(6, "浙江省关于加快培育未来产业的实施意见", ["二、区域布局", "3.台州"],
+                                  "3.台州。重点发展生物制药和低空经济。"), "zj-op")
+PLAN_REGION = _doc(retrieved_clause(7, "浙江省实施“领航计划”培育未来产业行动方案", ["二、区域布局", "3.台州"],
+                                    "3.台州。重点发展空天装备和具身智能。"), "zj-plan")
+PLAN_OTHER = _doc(retrieved_clause(8, "浙江省实施“领航计划”培育未来产业行动方案", ["二、区域布局", "4.湖州"],
+                                   "4.湖州。重点发展前沿电池。"), "zj-plan")
+
+
+def _ask_regions(question):
+    pool = [OPINIONS, PLAN, OP_REGION, PLAN_OTHER, PLAN_REGION]
+    return composer_over(*pool).compose(question, pool)
+
+
+def test_a_place_inside_compared_documents_is_looked_for_in_each():
+    ans = _ask_regions("浙江的实施意见和领航计划中，台州的重点发展方向分别是什么？")
+    first, second = ans.answer.split("\n")
+    assert "生物制药" in first and "空天装备" in second
+    assert "前沿电池" not in ans.answer
+    assert {c.chunk_id for c in ans.citations} == {"c6", "c7"}
+
+
+def test_documents_counted_by_the_question_are_not_its_topic():
+    ans = _ask_regions("两份浙江省级文件对台州的定位分别是什么？")
+    assert "未载明关于两份" not in ans.answer and "文件的内容" not in ans.answer
+
+
+def test_which_side_has_more_is_answered_side_by_side():
+    assert q.analyse("宁波和领航计划谁的先导区目标更多？").weighs
+    assert not q.analyse("宁波的先导区目标是多少？").weighs
+    ans = _ask("宁波和领航计划谁培育的未来产业先导区更多？")
+    first, second = ans.answer.split("\n")
+    assert first.startswith("宁波：") and "10个以上" in first
+    assert second.startswith("“领航计划”：") and "60个" in second
+
+
+def test_a_framed_topic_is_quoted_when_the_question_words_are_not_the_documents():
+    # 表述 is the question's word for how a document puts it; the clauses hold the topic only.
+    ans = _ask_regions("浙江的实施意见和领航计划对低空经济的表述有何不同？")
+    first, second = ans.answer.split("\n")
+    assert "低空经济" in first and first.startswith("《浙江省关于加快培育未来产业的实施意见》：")
+    assert second == "“领航计划”：已收录的文件中未载明关于低空经济的内容。"
