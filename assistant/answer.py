@@ -33,13 +33,13 @@ _LEAD = re.compile(r"牵头|lead")
 _METADATA = re.compile(r"文号|发文字号|发文机关|(?:哪个|什么)(?:单位|部门|机关).{0,6}(?:印发|发布|发文|起草)|"
                        r"(?:印发|发布|发文|起草|制定|出台)(?:的)?(?:单位|部门|机关)|由(?:谁|哪[个家]?(?:单位|部门|机关))(?:印发|发布|制定|起草|出台)|"
                        r"(?:哪天|哪一天|什么时候|何时|日期).{0,4}(?:印发|发布|出台|签发)|(?:印发|发布)(?:日期|时间)|"
-                       r"正式文件|草稿|是否正式|(?:什么|哪种|何种)状态|document number|issued|dated|drafted|which department drafted")
+                       r"正式文件|草稿|是否正式|(?:是否|有没有|已经?)(?:已经|已)?正式(?:印发|发布|出台)|正式(?:印发|发布|出台)了吗|(?:什么|哪种|何种)状态|document number|issued|dated|drafted|which department drafted")
 #: Asking whom a document is addressed to (主送机关, 发给哪些单位).
 _ADDRESSED = re.compile(r"主送|(?:发给|印发给|下发给|送达)(?:哪些|哪个|什么|谁)|addressed to|addressees")
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]，)")
 #: What a refusal names as missing, per answer type.
 _TYPE_NAMES = {q.AMOUNT: "金额", q.RATE: "比例", q.COUNT: "数量", q.DURATION: "期限", q.DATE: "时间",
-               q.WHO: "负责单位", q.QUANTITY: "具体数值"}
+               q.WHO: "负责单位", q.QUANTITY: "具体数值", q.YESNO: "相关规定"}
 
 
 class Composer(Protocol):

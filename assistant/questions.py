@@ -202,7 +202,9 @@ INTERROGATIVE = re.compile(r"^(?:哪|几|多少|什么|怎么|怎样|如何|是�
 _ASKING = re.compile(
     r"哪[一几]?[个些年天种类项家位份条]?|(?:多少|几)[个家项名人年月天万亿元倍次]?|什么时候|什么|何时|何种|是否|能否|可否|"
     r"有何|如何|怎么样|怎么|怎样|有没有|是不是|分别|各自|有什么|不同|区别|异同|差异|相比|比较|对比|两份|两地|这份|该份|"
-    r"共同|重合|重叠|交集|相同|共有")
+    r"共同|重合|重叠|交集|相同|共有|"
+    # Verbs by which a document speaks of something, whatever it says (提到氢能了吗).
+    r"提到|提及|谈到|谈及|讲到|说到|写到|表述|提法")
 
 
 def topic_text(question: str) -> str:

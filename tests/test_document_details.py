@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import composer_over, retrieved_clause
 
 
@@ -34,3 +35,13 @@ def test_whom_a_document_is_addressed_to_is_answered_from_its_first_line():
     assert [c.chunk_id for c in ans.citations] == ["c5"]
     ans = composer_over(CITY, sent).compose("宁波的行动计划发给哪些单位？", [CITY, sent])
     assert not ans.answered and "未载明主送机关" in ans.answer
+
+
+@pytest.mark.slow
+def test_a_yes_no_question_is_answered_only_by_a_sentence_that_states_it(real_assistant):
+    # 遂昌's plan builds incubators but says nothing of rent.
+    ans = real_assistant.ask("遂昌是否对孵化器给予租金减免？")
+    assert not ans.answered and "租金" in ans.answer
+    # “提到…了吗” asks whether the text speaks of it: 提到 is no word the text must hold.
+    ans = real_assistant.ask("遂昌的实施意见提到氢能了吗？")
+    assert ans.answered and "氢能" in ans.answer
