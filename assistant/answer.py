@@ -34,6 +34,8 @@ _METADATA = re.compile(r"文号|发文字号|发文机关|(?:哪个|什么)(?:�
                        r"(?:印发|发布|发文|起草|制定|出台)(?:的)?(?:单位|部门|机关)|由(?:谁|哪[个家]?(?:单位|部门|机关))(?:印发|发布|制定|起草|出台)|"
                        r"(?:哪天|哪一天|什么时候|何时|日期).{0,4}(?:印发|发布|出台|签发)|(?:印发|发布)(?:日期|时间)|"
                        r"正式文件|草稿|是否正式|(?:是否|有没有|已经?)(?:已经|已)?正式(?:印发|发布|出台)|正式(?:印发|发布|出台)了吗|(?:什么|哪种|何种)状态|document number|issued|dated|drafted|which department drafted")
+#: Clauses of the best documents read whole for a counted list (a few documents' worth).
+_LIST_SCAN_LIMIT = 600
 #: Asking whom a document is addressed to (主送机关, 发给哪些单位).
 _ADDRESSED = re.compile(r"主送|(?:发给|印发给|下发给|送达)(?:哪些|哪个|什么|谁)|addressed to|addressees")
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]，)")
@@ -333,10 +335,17 @@ class ExtractiveComposer(ValueSentences):
         def named(text: str) -> float:
             return 0.1 if category and category in normalize(text) else 0.0
 
-        best: tuple[float, Clause, str | None] | None = None  # (score, clause, sentence or None)
+        # ((named like the question's items, score), clause, sentence or None)
+        best: tuple[tuple[bool, float], Clause, str | None] | None = None
         seen: set[str] = set()
-        for rank, r in enumerate(retrieved[:self.list_depth]):
-            c = r.clause
+        ranked = [(rank, r.clause) for rank, r in enumerate(retrieved[:self.list_depth])]
+        # Past the retrieved clauses, the rest of the best documents (a few of them, read
+        # whole): a list of that many may sit in a clause the question's words rank low.
+        docs = list(dict.fromkeys(c.doc_id for _, c in ranked[:3]))
+        rest = [c for d in docs for c in self.retriever.view.by_doc.get(d, [])]
+        if len(rest) <= _LIST_SCAN_LIMIT:
+            ranked += [(self.list_depth, c) for c in rest if c.kind == "clause"]
+        for rank, c in ranked:
             for parent in (c, by_path.get((c.doc_id, tuple(c.section_path[:-1])))):
                 if parent is None or not parent.section_path or parent.chunk_id in seen:
                     continue
@@ -346,8 +355,8 @@ class ExtractiveComposer(ValueSentences):
                     context = f"{parent.doc_title} {' '.join(parent.section_path)} " + " ".join(
                         ch.section_path[-1] for ch in children)
                     score = self._coverage(keys, context) - 0.05 * rank
-                    if score >= self.key_sentence_share and (best is None or score + named(context) > best[0]):
-                        best = (score + named(context), parent, None)
+                    if score >= self.key_sentence_share and (best is None or _ahead(score, named(context), best[0])):
+                        best = ((named(context) > 0, score + named(context)), parent, None)
             previous = ""
             for sentence in quotable_sentences(c):
                 if sentence.startswith(CHILDREN_PREFIX):
@@ -359,8 +368,8 @@ class ExtractiveComposer(ValueSentences):
                     context = f"{c.doc_title} {' '.join(c.section_path[-2:])} {previous} {sentence}"
                     score = self._coverage(keys, context) - 0.05 * rank
                     bonus = max(named(p) for p in parts)
-                    if score >= self.key_sentence_share and (best is None or score + bonus > best[0]):
-                        best = (score + bonus, c, sentence)
+                    if score >= self.key_sentence_share and (best is None or _ahead(score, bonus, best[0])):
+                        best = ((bonus > 0, score + bonus), c, sentence)
                 previous = sentence
         if best is None:
             return None
@@ -473,6 +482,12 @@ def refusal_answer(question: str, retrieved: list[RetrievedClause], reason: str 
         text += f"可能相关的条款：{nearest}。"
     return Answer(question=question, answer=text, answered=False, citations=[],
                   retrieved=retrieved)
+
+
+def _ahead(score: float, bonus: float, best: tuple[bool, float]) -> bool:
+    """Whether a counted list scoring ``score`` (+ ``bonus`` when its items are called what
+    the question calls them) goes before ``best``: items called so first, then the score."""
+    return (bonus > 0, score + bonus) > best
 
 
 def _missing_field(question: str, meta) -> str | None:
