@@ -30,14 +30,47 @@ def is_followup(question: str) -> bool:
     return len(q) <= 12 or bool(_FOLLOWUP_START.search(q)) or bool(_FOLLOWUP_END.search(q) and len(q) <= 20)
 
 
+#: Where a question starts asking (由哪些单位负责, 是多少, 有什么): what comes before is its subject.
+_ASKING_START = re.compile(r"(?:由|是|有|要|为|在|的)?(?:哪|谁|多少|几[个年项家]|什么|怎么|怎样|如何|是否|能否|有没有|何)")
+
+
 def rewrite(question: str, history: list[dict] | None) -> str:
-    """A standalone form of ``question`` given the conversation ``history``."""
-    previous = last_user_question(history)
-    if not previous or not is_followup(question):
-        return question
+    """A standalone form of ``question`` given the conversation ``history``.
+
+    The previous question is itself made standalone first (“那杭州呢？” after “那成都呢？”
+    stands for the question before both). A follow-up naming a new place takes the previous
+    question with the place swapped; one naming nothing asks its own question about the
+    conversation's subject (the part of the question it follows before that one asks:
+    “遂昌加速创新成果转化应用”), so that what it asks, not what the previous question
+    asked, decides the answer's type.
+    """
+    return _standalone(question, list(history or []))[0]
+
+
+def _standalone(question: str, turns: list[dict]) -> tuple[str, str]:
+    """(the question made standalone, its subject: the part before it asks)."""
+    last = _last_user_index(turns)
+    if last is None or not is_followup(question):
+        return question, _subject(question)
+    previous, subject = _standalone(str(turns[last]["content"]).strip(), turns[:last])
     new_places = questions.places(question)
     if new_places:
         rewritten = questions.replace_places(previous, new_places)
         if rewritten:
-            return rewritten
-    return f"{previous} {question}"
+            return rewritten, _subject(rewritten)
+    if len(subject) < 2:
+        return f"{previous} {question}", subject
+    own = _FOLLOWUP_START.sub("", question.strip()).strip()
+    return f"{subject}，{own}", subject
+
+
+def _subject(question: str) -> str:
+    asked = _ASKING_START.search(question)
+    return question[:asked.start()] if asked else ""
+
+
+def _last_user_index(turns: list[dict]) -> int | None:
+    for i in range(len(turns) - 1, -1, -1):
+        if turns[i].get("role") == "user" and str(turns[i].get("content", "")).strip():
+            return i
+    return None

@@ -348,8 +348,9 @@ def replace_places(previous: str, new: list[str]) -> str | None:
         return None
     out = previous
     for i, word in enumerate(dict.fromkeys(old)):
-        replacement = new[i] if i < len(new) else ""
-        out = out.replace(word, replacement)
+        # A dropped place leaves a mark, so that the word joining it to the others goes too.
+        out = out.replace(word, new[i] if i < len(new) else "\0")
+    out = re.sub(r"(?:和|与|及|以及|、|跟|同)?\0(?:和|与|及|以及|、|跟|同)?", "", out)
     out = re.sub(r"^(?:和|与|及|、)+|(?:和|与|及|、)+(?=[的，,？?])", "", out)
     return out if out != previous else None
 

@@ -105,8 +105,24 @@ def test_followup_without_a_subject_keeps_the_previous_question_as_context():
     from assistant.followup import rewrite
 
     history = [{"role": "user", "content": "遂昌加速创新成果转化应用由哪些单位负责？"}]
-    assert rewrite("牵头单位是谁？", history) == "遂昌加速创新成果转化应用由哪些单位负责？ 牵头单位是谁？"
+    # The follow-up asks its own question about the previous question's subject.
+    assert rewrite("牵头单位是谁？", history) == "遂昌加速创新成果转化应用，牵头单位是谁？"
     assert rewrite("成都天使基金投未来产业的原则是什么？", history) == "成都天使基金投未来产业的原则是什么？"
+    # A follow-up of a follow-up leans on the same subject, not on the words of the one before.
+    history += [{"role": "assistant", "content": "…"}, {"role": "user", "content": "牵头单位是谁？"},
+                {"role": "assistant", "content": "…"}]
+    assert rewrite("那这项工作具体做什么？", history) == "遂昌加速创新成果转化应用，这项工作具体做什么？"
+
+
+def test_a_followup_of_a_followup_swaps_the_place_of_the_first_question():
+    from assistant import questions as q
+    from assistant.followup import rewrite
+
+    history = [{"role": "user", "content": "浙江星火计划到2030年要培育多少个先导区？"}, {"role": "assistant", "content": "…"},
+               {"role": "user", "content": "那杭州呢？"}, {"role": "assistant", "content": "…"}]
+    assert rewrite("成都呢？", history) == "成都星火计划到2030年要培育多少个先导区？"
+    # Two places compared, one asked next: the word joining them goes with the other.
+    assert q.replace_places("成都和遂昌在低空经济上的布局有什么不同？", ["杭州"]) == "杭州在低空经济上的布局有什么不同？"
 
 
 @pytest.mark.slow
