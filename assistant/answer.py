@@ -146,9 +146,16 @@ class ExtractiveComposer(ValueSentences):
 
     def key_terms(self, analysis: q.QuestionAnalysis) -> dict[str, float]:
         """The question's topic terms: no places, document names or words that ask for the type."""
-        terms = self._terms(q.topic_text(analysis.question))
+        # A quoted name that no indexed document bears (“面向全球精准引才”) names a section or
+        # measure: it is the topic, not a document.
+        titles = [t for t in analysis.titles if self.scoper.docs_titled(t) or t in self.scoper.short_names()]
         names = ([normalize(p) for p in analysis.places + analysis.place_words]
-                 + list(analysis.titles) + list(analysis.qualifiers))
+                 + titles + list(analysis.qualifiers))
+        text = q.topic_text(analysis.question)
+        for name in analysis.qualifiers:
+            # Out of the text before it is cut into words: 意见稿里 leaves no 稿里.
+            text = text.replace(name, " ")
+        terms = self._terms(text)
         keys = {t: w for t, w in terms.items()
                 if q.is_topic_term(t) and t not in analysis.years
                 and not any(normalize(t) in n or n in normalize(t) for n in names)}
@@ -388,7 +395,10 @@ class ExtractiveComposer(ValueSentences):
         return f"{heading}包括：" + "；".join(items) + "。"
 
     def _best_with_units(self, terms, retrieved) -> Clause | None:
-        candidates = [r.clause for r in retrieved[:3] if r.clause.responsible_units]
+        # The units answer only for a clause on the asked topic: one that holds the key terms
+        # as a typed sentence must (another clause's units are another task's).
+        candidates = [r.clause for r in retrieved[:3] if r.clause.responsible_units
+                      and self._coverage(terms, r.clause.embed_text()) >= self.key_sentence_share]
         if not candidates:
             return None
         return max(candidates, key=lambda c: self._coverage(terms, c.embed_text()))
