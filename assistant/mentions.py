@@ -165,19 +165,21 @@ class Mentions:
         for i, m in enumerate(shown, start=1):
             c = m.clause
             heading = c.section_path[-1] if c.section_path else ""
-            quote = self._quote(c, units)
+            quote = self._quote(c, topic, units)
             lines.append(f"{i}.{_title(c)}{heading}：{quote}[{book.cite(c)}]")
         return Answer(question=analysis.question, answer="\n".join(lines), answered=True,
                       citations=book.citations, retrieved=retrieved)
 
-    def _quote(self, clause: Clause, units: dict[str, float]) -> str:
-        """The clause's sentence that holds most of the topic, cut around the topic's words."""
+    def _quote(self, clause: Clause, topic: str, units: dict[str, float]) -> str:
+        """The clause's sentence that holds most of the topic, cut around the topic: where it
+        is written whole, else around its weightiest word (商业航天, not the 航天 of 航天强国)."""
         sentences = [s for s in quotable_sentences(clause) if not s.startswith("下设：")]
         if not sentences:
             return clause.section_path[-1] if clause.section_path else clause.text[:2 * QUOTE_CONTEXT]
         best = max(sentences, key=lambda s: self.composer._coverage(units, s))
-        low = nfkc(best).lower()  # the units are NFKC lower case (６G → 6g), of equal length
-        at = min((low.find(u) for u in units if u in low), default=0)
+        low = nfkc(best).lower()  # NFKC lower case (６G → 6g) keeps the positions
+        wanted = [re.sub(r"\s+", "", nfkc(topic).lower())] + sorted(units, key=lambda u: -units[u])
+        at = next((low.find(w) for w in wanted if w and w in low), 0)
         start, end = max(0, at - QUOTE_CONTEXT), at + QUOTE_CONTEXT
         if end < len(best):
             # Cut at a comma or list mark, not inside a word.
