@@ -156,9 +156,9 @@ class Mentions:
         """“提到“X”的文件有N份：” then one line per document with its cited clause."""
         book = CitationBook()
         shown = mentions[: self.max_listed]
-        count = f"至少{len(mentions)}" if at_least else str(len(mentions))
+        count = f"至少有{len(mentions)}" if at_least else f"有{len(mentions)}"
         where = "、".join(analysis.places)
-        head = f"{where}提到“{topic}”的文件有{count}份"
+        head = f"{where}提到“{topic}”的文件{count}份"
         if len(shown) < len(mentions) or at_least:
             head += f"，以下列出最相关的{len(shown)}份"
         lines = [head + "："]

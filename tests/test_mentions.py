@@ -28,6 +28,7 @@ SPARK = "zhejiang-spark-plan-2026-2030-draft"
     ("哪份文件提出要建设概念验证中心？", "建设概念验证中心"),
     ("哪些政策涉及低空经济？", "低空经济"),
     ("哪几份省级文件里都有提到氢能？", "氢能"),
+    ("哪些文件分别提到了合成生物？", "合成生物"),
     ("哪个规划对数据要素作了部署？", "数据要素"),
     ("哪些文件有关于孵化器的内容？", "孵化器"),
     ("成都哪些文件提到了氢能？", "氢能"),            # the place scopes, it is not the topic
@@ -150,6 +151,16 @@ def test_a_long_list_is_capped_and_says_so(real_assistant, monkeypatch):
     answer = real_assistant.ask("哪些文件提到了人形机器人？")
     assert answer.answered and len(answer.citations) == 2
     assert answer.answer.startswith("提到“人形机器人”的文件有5份，以下列出最相关的2份")
+
+
+@pytest.mark.slow
+def test_a_count_past_the_search_depth_is_a_lower_bound(real_assistant, monkeypatch):
+    monkeypatch.setattr(real_assistant.composer.mentions, "depth", 3)
+    answer = real_assistant.ask("哪些文件提到了氢能？")
+    _assert_well_cited(answer, "氢能")
+    shown = len(answer.citations)
+    assert shown < len(_docs_holding(real_assistant, "氢能"))
+    assert answer.answer.startswith(f"提到“氢能”的文件至少有{shown}份，以下列出最相关的{shown}份")
 
 
 @pytest.mark.slow
