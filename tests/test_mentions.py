@@ -31,6 +31,8 @@ SPARK = "zhejiang-spark-plan-2026-2030-draft"
     ("哪些文件分别提到了合成生物？", "合成生物"),
     ("哪个规划对数据要素作了部署？", "数据要素"),
     ("哪些文件有关于孵化器的内容？", "孵化器"),
+    ("哪项政策提及首台套？", "首台套"),
+    ("哪些文件支持人才引进？", "人才引进"),
     ("成都哪些文件提到了氢能？", "氢能"),            # the place scopes, it is not the topic
     ("哪些文件提到了杭州的人工智能产业？", "人工智能产业"),
     ("提到合成生物的文件有哪些？", "合成生物"),          # the other order
@@ -48,11 +50,14 @@ def test_which_documents_questions_and_their_topic(question, topic):
 @pytest.mark.parametrize("question", [
     "遂昌支持人才的政策有哪些？",        # 政策 here are measures, not documents
     "哪些措施支持人才引进？",
+    "有哪些政策支持人才引进？",
+    "Which policies support start-ups?",
     "园区建设由哪个部门牵头？",
     "浙江实施意见稿的主要任务由哪六大计划组成？",
     "成都哪些区被要求在培育未来产业上发挥先导引领作用？",
     "哪个文件的发文字号是遂政办发〔2024〕11号？",  # a detail of one document
     "遂昌有哪些文件？",                  # no topic to look for
+    "哪份文件规定了首台套产品的奖励是多少？",  # asks a value of the document too
     "哪些企业可以享受这些政策支持？",
     "Which department leads the angel fund work in Chengdu?",
 ])
