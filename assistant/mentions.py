@@ -109,7 +109,9 @@ class Mentions:
             # The place's own documents are searched on their own: on a large library their
             # clauses may rank below the depth among all documents'.
             ids = [d for d in scope.doc_ids if not limits.doc_ids or d in limits.doc_ids]
-            found = self._search(topic, replace(limits, doc_ids=ids))
+            # No id left: none of the place's documents is among those the asker chose (an
+            # empty list would mean no limit at all).
+            found = self._search(topic, replace(limits, doc_ids=ids)) if ids else []
             scope = self.composer.scoper.scope(scoping, found)
         mentions = self.find(units, scope.retrieved, analysis)
         if not mentions:
@@ -166,7 +168,10 @@ class Mentions:
             c = m.clause
             heading = c.section_path[-1] if c.section_path else ""
             quote = self._quote(c, topic, units)
-            lines.append(f"{i}.{_title(c)}{heading}：{quote}[{book.cite(c)}]")
+            title = _title(c)
+            # A title that runs on after its 《》 (…》起草说明) is set off from the heading.
+            gap = "" if title.endswith("》") or not heading else " "
+            lines.append(f"{i}.{title}{gap}{heading}：{quote}[{book.cite(c)}]")
         return Answer(question=analysis.question, answer="\n".join(lines), answered=True,
                       citations=book.citations, retrieved=retrieved)
 

@@ -151,6 +151,12 @@ def test_the_askers_filters_are_kept(real_assistant, filters, expected):
 
 
 @pytest.mark.slow
+def test_a_place_outside_the_askers_documents_is_refused(real_assistant):
+    answer = real_assistant.ask("成都哪些文件提到了氢能？", filters=Filters(doc_ids=[SUICHANG, SPARK]))
+    assert not answer.answered and not answer.citations
+
+
+@pytest.mark.slow
 def test_a_long_list_is_capped_and_says_so(real_assistant, monkeypatch):
     monkeypatch.setattr(real_assistant.composer.mentions, "max_listed", 2)
     answer = real_assistant.ask("哪些文件提到了人形机器人？")
