@@ -45,7 +45,10 @@ MAX_LISTED = 10
 SEARCH_DEPTH = 200
 #: Characters of a clause's sentence quoted on either side of the topic's first word.
 QUOTE_CONTEXT = 60
-_SKIPPED_KINDS = ("header", "notice", "footer")
+#: A covering notice or a footer repeats the title and says nothing of its own. The header
+#: (title and details) counts, after every other clause: a document may name the topic in its
+#: title alone (“星火计划”).
+_SKIPPED_KINDS = ("notice", "footer")
 _BREAKS = ("，", ",", "；", ";", "、", "：")
 _CONJUNCTION = re.compile(r"^(?:和|与|及|以及|或|或者|并|同|跟|and|or)$")
 
@@ -69,15 +72,21 @@ class Mentions:
         self.max_listed = MAX_LISTED
         self.depth = SEARCH_DEPTH
 
-    def units(self, topic: str) -> dict[str, float]:
+    def units(self, topic: str, names: list[str] | tuple[str, ...] = ()) -> dict[str, float]:
         """The words a clause must hold to speak of ``topic``, weighted by their idf.
 
-        Each coordinated part (氢能和储能) gives its own words. English words beside Chinese
-        ones (“hydrogen energy (氢能)”: the terms added to an English question) are left out
-        unless the documents use them, as the composer weighs a question's terms.
+        A topic that is a name (one of ``names``: written in 《》 or quotes, or a document's
+        short name such as 星火计划) is one unit, held whole: the words of a title
+        (关于, 推动, 未来产业…) are spoken of everywhere. Each coordinated part (氢能和储能)
+        gives its own words. English words beside Chinese ones (“hydrogen energy (氢能)”: the
+        terms added to an English question) are left out unless the documents use them, as the
+        composer weighs a question's terms.
         """
         import jieba
 
+        whole = normalize(topic).lower()
+        if whole and any(normalize(n).lower() == whole for n in names):
+            return {whole: 1.0}
         idf, unseen = self.composer._idf()
         parts, current = [], []
         for token in jieba.lcut(topic):
@@ -96,7 +105,8 @@ class Mentions:
         """The list of documents that speak of ``analysis.which_docs``, or the refusal when none
         does; None when the topic has no words to look for (the ordinary answer then)."""
         topic = analysis.which_docs or ""
-        units = self.units(topic)
+        names = list(analysis.titles) + list(self.composer.scoper.short_names())
+        units = self.units(topic, names)
         if not units:
             return None
         scoping = self._scoping(analysis)
@@ -140,7 +150,7 @@ class Mentions:
         for rank, r in enumerate(pool):
             c = r.clause
             if c.kind in _SKIPPED_KINDS or (limits is not None and not limits.accepts(c)):
-                continue  # a title or covering notice says nothing of its own
+                continue
             got = self.composer._coverage(units, _clause_text(c))
             if got < share:
                 continue
@@ -149,7 +159,7 @@ class Mentions:
                 by_doc[c.doc_id] = Mention(c.doc_id, c, got, rank)
                 continue
             known.clauses += 1
-            if got > known.share:
+            if _header_rank(c, got) > _header_rank(known.clause, known.share):
                 known.clause, known.share, known.rank = c, got, rank
         return sorted(by_doc.values(), key=lambda m: (-round(m.share, 6), -m.clauses, m.rank))
 
@@ -160,7 +170,7 @@ class Mentions:
         shown = mentions[: self.max_listed]
         count = f"至少有{len(mentions)}" if at_least else f"有{len(mentions)}"
         where = "、".join(analysis.places)
-        head = f"{where}提到“{topic}”的文件{count}份"
+        head = f"{where}提到{_named(topic)}的文件{count}份"
         if len(shown) < len(mentions) or at_least:
             head += f"，以下列出最相关的{len(shown)}份"
         lines = [head + "："]
@@ -209,8 +219,18 @@ class Mentions:
     def _refusal(self, analysis: q.QuestionAnalysis, where: str, topic: str,
                  retrieved: list[RetrievedClause]) -> Answer:
         """The plain refusal: no document (of the place) speaks of the topic."""
-        reason = f"{REFUSAL_PREFIX}{where}提到“{topic}”的文件。"
+        reason = f"{REFUSAL_PREFIX}{where}提到{_named(topic)}的文件。"
         return self.composer.refusal(analysis.question, retrieved, reason)
+
+
+def _named(topic: str) -> str:
+    """The topic as the answer writes it: in quotes, unless it is a title in 《》 already."""
+    return topic if topic.startswith("《") else f"“{topic}”"
+
+
+def _header_rank(clause: Clause, share: float) -> tuple[bool, float]:
+    """How a clause ranks as a document's mention: any other clause before the header."""
+    return (clause.kind != "header", share)
 
 
 def _title(clause: Clause) -> str:

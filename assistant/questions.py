@@ -365,7 +365,7 @@ _DOC_QUALIFIER = (r"(?:省级|市级|县级|区级|国家级|国家|地方|正�
 #: Adverbs between the documents and the verb (哪些文件里都有提到…).
 _DOC_ADVERB = r"(?:里面|里|当中|之中|中|内|都|还|也|曾经?|均|已经?|专门|明确|正式|具体|同时|分别|各自|又|会)"
 #: Verbs by which a text speaks of something, whatever it says of it.
-_SPEAK_VERB = r"(?:提到|提及|提起|谈到|谈及|讲到|说到|写到|写有|写入|涉及|包含|含有|载有|载明|出现|有关于)"
+_SPEAK_VERB = r"(?:提到|提及|提起|谈到|谈及|讲到|说到|写到|写有|写入|涉及|包含|含有|载有|载明|出现|引用|援引|有关于)"
 #: Those and the verbs by which a document sets something out; 有 and the frames 对/关于/针对/围绕.
 _MENTION_VERB = (rf"(?:{_SPEAK_VERB}|包括|提出|规定|部署|布局|关注|聚焦|明确|鼓励|要求|支持|有|对于|对|关于|针对|围绕)")
 #: A topic runs to the end of its clause of the question.

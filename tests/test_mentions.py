@@ -31,6 +31,7 @@ SPARK = "zhejiang-spark-plan-2026-2030-draft"
     ("哪些文件分别提到了合成生物？", "合成生物"),
     ("哪个规划对数据要素作了部署？", "数据要素"),
     ("哪些文件有关于孵化器的内容？", "孵化器"),
+    ("哪些文件引用了《关于推动未来产业创新发展的实施意见》？", "《关于推动未来产业创新发展的实施意见》"),
     ("哪项政策提及首台套？", "首台套"),
     ("哪些文件支持人才引进？", "人才引进"),
     ("成都哪些文件提到了氢能？", "氢能"),            # the place scopes, it is not the topic
@@ -111,6 +112,20 @@ def test_other_phrasings_list_the_documents_that_hold_the_topic(real_assistant, 
     answer = real_assistant.ask(question)
     _assert_well_cited(answer, word)
     assert set(_cited_docs(answer)) == _docs_holding(real_assistant, word)
+
+
+@pytest.mark.slow
+def test_a_named_topic_is_held_whole(real_assistant):
+    # The words of a title (关于, 推动, 未来产业, 创新, 发展…) are everywhere; the title is not.
+    title = "关于推动未来产业创新发展的实施意见"
+    answer = real_assistant.ask(f"哪些文件引用了《{title}》？")
+    _assert_well_cited(answer, title)
+    assert set(_cited_docs(answer)) == {HANGZHOU, SUICHANG} == _docs_holding(real_assistant, title)
+    assert answer.answer.startswith(f"提到《{title}》的文件有2份")
+    # A name only a title holds: the document's header is its mention.
+    answer = real_assistant.ask("哪些文件提到了星火计划？")
+    assert answer.answered and _cited_docs(answer) == [SPARK]
+    assert "星火计划" in answer.citations[0].text
 
 
 @pytest.mark.slow
