@@ -23,6 +23,7 @@ from . import questions as q
 from .chunking import CHILDREN_PREFIX
 from .citations import CitationBook
 from .comparison import Comparer
+from .mentions import Mentions
 from .retrieval import Filters, HybridRetriever, tokenize
 from .scoping import Scope, Scoper
 from .sentences import ValueSentences, quotable_sentences
@@ -87,6 +88,7 @@ class ExtractiveComposer(ValueSentences):
         self.list_depth = 8
         self.scoper = Scoper(retriever)
         self.comparer = Comparer(self)
+        self.mentions = Mentions(self)
 
     # --- scoring ---------------------------------------------------------------------------
 
@@ -199,6 +201,11 @@ class ExtractiveComposer(ValueSentences):
         within a place's or document's scope stay within them.
         """
         analysis = self.analyse(question, filters)
+        if analysis.which_docs:
+            # The answer is a set of documents: every one that speaks of the topic, listed.
+            listed = self.mentions.answer(analysis, retrieved)
+            if listed is not None:
+                return listed
         if analysis.compare or analysis.common or analysis.weighs:
             compared = self.comparer.answer(analysis, retrieved)
             if compared is not None:

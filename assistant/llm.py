@@ -221,11 +221,28 @@ class LLMComposer:
             return [], refusal_answer(question, retrieved, text)
         return scope.retrieved, None
 
+    def _listed(self, question: str, retrieved: list[RetrievedClause],
+                filters: Filters | None = None) -> Answer | None:
+        """The list of documents for a question that asks which documents speak of a topic.
+
+        The set is found in the index (:mod:`assistant.mentions`), not written by the model:
+        the model sees a handful of clauses and could only list the documents those come
+        from. None for other questions, or when the fallback cannot list documents.
+        """
+        mentions = getattr(self.fallback, "mentions", None)
+        analysis = replace(qa.analyse(question), filters=filters)
+        if mentions is None or not analysis.which_docs:
+            return None
+        return mentions.answer(analysis, retrieved)
+
     def compose(self, question: str, retrieved: list[RetrievedClause],
                 filters: Filters | None = None) -> Answer:
         """The model's answer, verified; the extractive answer when the model fails."""
         if not retrieved:
             return refusal_answer(question, retrieved)
+        listed = self._listed(question, retrieved, filters)
+        if listed is not None:
+            return listed
         retrieved, refusal = self._scoped(question, retrieved, filters)
         if refusal is not None:
             return refusal
@@ -247,6 +264,10 @@ class LLMComposer:
         """Verified sentences as the model writes them, then the verified :class:`Answer`."""
         if not retrieved:
             yield refusal_answer(question, retrieved)
+            return
+        listed = self._listed(question, retrieved, filters)
+        if listed is not None:
+            yield listed
             return
         retrieved, refusal = self._scoped(question, retrieved, filters)
         if refusal is not None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from .retrieval import Filters, place_names
 from .text import normalize
+from .whichdocs import documents_topic
 
 # --- answer types ------------------------------------------------------------------------------
 
@@ -318,6 +319,9 @@ class QuestionAnalysis:
     #: The limits the asker set (documents, level, status): every clause an answer quotes,
     #: including those asked for again within a scope, must pass them.
     filters: Filters | None = None
+    #: Set when the question asks which documents speak of something (哪些文件提到了合成生物):
+    #: that thing, as written (合成生物). The answer is then a list of documents.
+    which_docs: str | None = None
 
 
 def analyse(question: str) -> QuestionAnalysis:
@@ -333,6 +337,7 @@ def analyse(question: str) -> QuestionAnalysis:
         weighs=bool(_WEIGHING.search(normalize_question(question))),
         place_words=[w for w in place_names(question) if w not in GENERIC_PLACES],
         qualifiers=[normalize(x) for x in re.findall(r"》\s*[（(]([^）)]{1,20})[）)]", question)],
+        which_docs=documents_topic(question),
     )
 
 
