@@ -34,7 +34,10 @@ _LEAD = re.compile(r"牵头|lead")
 _METADATA = re.compile(r"文号|发文字号|发文机关|(?:哪个|什么)(?:单位|部门|机关).{0,6}(?:印发|发布|发文|起草)|"
                        r"(?:印发|发布|发文|起草|制定|出台)(?:的)?(?:单位|部门|机关)|由(?:谁|哪[个家]?(?:单位|部门|机关))(?:印发|发布|制定|起草|出台)|"
                        r"(?:哪天|哪一天|什么时候|何时|日期).{0,4}(?:印发|发布|出台|签发)|(?:印发|发布)(?:日期|时间)|"
-                       r"正式文件|草稿|是否正式|(?:是否|有没有|已经?)(?:已经|已)?正式(?:印发|发布|出台)|正式(?:印发|发布|出台)了吗|(?:什么|哪种|何种)状态|document number|issued|dated|drafted|which department drafted")
+                       r"正式文件|草稿|是否正式|第几次|几次征求|(?:什么|哪个|哪一)(?:版本|阶段)|"
+                       r"(?:是否|有没有|已经?)(?:已经|已)?正式(?:印发|发布|出台)|正式(?:印发|发布|出台)了吗|(?:什么|哪种|何种)状态|document number|issued|dated|drafted|which department drafted")
+#: A draft's stage in its header, as the document writes it: （二次征求意见稿）.
+_DRAFT_STAGE = re.compile(r"[（(]([^（）()]{0,12}(?:征求意见稿|送审稿|讨论稿|修订稿))[）)]")
 #: Clauses of the best documents read whole for a counted list (a few documents' worth).
 _LIST_SCAN_LIMIT = 600
 #: Asking whom a document is addressed to (主送机关, 发给哪些单位).
@@ -227,6 +230,10 @@ class ExtractiveComposer(ValueSentences):
         if _ADDRESSED.search(question.lower()):
             # A document detail: its first body line, however the question's words score.
             return self._addressees(analysis, retrieved, book)
+        if _METADATA.search(question.lower()) and (analysis.places or analysis.titles or analysis.qualifiers):
+            # A document detail of a document the question names: from its header, however the
+            # question's words score against its clauses.
+            return self._details(analysis, retrieved, book)
         support = self.support(question, retrieved)
         if support < self.threshold:
             return None, None
@@ -235,24 +242,10 @@ class ExtractiveComposer(ValueSentences):
             return None, missing
         terms = self._terms(q.topic_text(question)) or self._terms(question)
         pieces: list[str] = []
-
         if _METADATA.search(question.lower()):
-            # The details of the documents retrieved, best first, wherever their header ranks.
-            docs = list(dict.fromkeys(r.clause.doc_id for r in retrieved[:5]))
-            by_doc = self.retriever.view.headers
-            headers = [by_doc[d] for d in docs if d in by_doc]
-            if analysis.titles:
-                # Only the document the question names by title; a title that no indexed
-                # document has is one they merely cite.
-                headers = [h for h in headers if any(t in normalize(h.doc_title) for t in analysis.titles)]
-            header = headers[0] if headers else None
-            if header is not None and header.meta is not None:
-                missing = _missing_field(question, header.meta)
-                if missing:
-                    return None, f"{header.label.split('》')[0]}》中未载明{missing}（{_describe(header.meta)}）"
-                n = book.cite(header)
-                pieces.append(f"{_describe(header.meta)}[{n}]")
-                return pieces, None
+            details, reason = self._details(analysis, retrieved, book)
+            if details or reason:
+                return details, reason
 
         if analysis.kind == q.WHO:
             clause = self._best_with_units(self.key_terms(analysis), retrieved)
@@ -295,6 +288,27 @@ class ExtractiveComposer(ValueSentences):
         if not pieces:
             return None, None
         return pieces, None
+
+    def _details(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
+                 book: CitationBook) -> tuple[list[str] | None, str | None]:
+        """The details (issuer, number, date, status) of the best retrieved document, from its
+        header, or what it does not state; (None, None) when no header is at hand."""
+        question = analysis.question
+        # The details of the documents retrieved, best first, wherever their header ranks.
+        docs = list(dict.fromkeys(r.clause.doc_id for r in retrieved[:5]))
+        by_doc = self.retriever.view.headers
+        headers = [by_doc[d] for d in docs if d in by_doc]
+        if analysis.titles:
+            # Only the document the question names by title; a title that no indexed
+            # document has is one they merely cite.
+            headers = [h for h in headers if any(t in normalize(h.doc_title) for t in analysis.titles)]
+        header = headers[0] if headers else None
+        if header is None or header.meta is None:
+            return None, None
+        missing = _missing_field(question, header.meta)
+        if missing:
+            return None, f"{header.label.split('》')[0]}》中未载明{missing}（{_describe(header.meta, header.text)}）"
+        return [f"{_describe(header.meta, header.text)}[{book.cite(header)}]"], None
 
     def _addressees(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
                     book: CitationBook) -> tuple[list[str] | None, str | None]:
@@ -520,9 +534,11 @@ def _missing_field(question: str, meta) -> str | None:
     return None
 
 
-def _describe(meta) -> str:
-    """One sentence with a document's title, issuer, number, date and status."""
+def _describe(meta, header: str = "") -> str:
+    """One sentence with a document's title, issuer, number, date and status (a draft's stage
+    as its ``header`` text states it: 二次征求意见稿)."""
     title = meta.title if meta.title.startswith("《") else f"《{meta.title}》"
+    stage = _DRAFT_STAGE.search(header)
     parts = [title]
     if meta.issuer:
         parts.append(f"由{meta.issuer}发布")
@@ -530,7 +546,7 @@ def _describe(meta) -> str:
         parts.append(f"文号为{meta.doc_number}")
     if meta.date:
         parts.append(f"日期为{meta.date_cn()}")
-    parts.append({"draft": "目前为征求意见稿（草案），尚未正式印发",
+    parts.append({"draft": f"目前为{stage.group(1) if stage else '征求意见稿'}（草案），尚未正式印发",
                   "final": "为正式印发的文件"}.get(meta.status, "文中未载明是否已正式印发"))
     return "，".join(parts) + "。"
 

@@ -22,6 +22,10 @@ _COUNTED_DOCS = re.compile(r"(?:[两二三四几这那该各本]份|份)[\u4e00-
                            r"实施意见|意见|方案|计划|规划|办法|通知)|(省级|市级|县级|区级|国家级|上级)(?:的)?(文件|政策文件)")
 
 
+#: A draft's stage as a question names it (二次征求意见稿, 送审稿).
+_STAGE = re.compile(r"(?:第?[一二三四五六七八九十两0-9]+次)?(?:征求意见稿|意见稿|送审稿|讨论稿|修订稿)")
+
+
 @dataclass
 class Scope:
     """The outcome of scoping: the clauses to answer from, or why there are none."""
@@ -85,7 +89,19 @@ class Scoper:
         # Documents counted or ranked (两份文件, 省级文件, 这份方案): the words name documents.
         for m in _COUNTED_DOCS.finditer(question):
             out += [normalize(w) for w in m.groups() if w]
+        # So does a draft's stage (二次征求意见稿).
+        out += [normalize(m.group(0)) for m in _STAGE.finditer(question)]
         return out
+
+    def docs_at_stage(self, question: str) -> list[str]:
+        """Documents whose header states the draft stage the question names (二次征求意见稿,
+        意见稿里): the stage is part of how a draft is called."""
+        stages = [normalize(m.group(0).lstrip("第")) for m in _STAGE.finditer(question)]
+        if not stages:
+            return []
+        headers = self.retriever.view.headers
+        return sorted(d for d, h in headers.items()
+                      if any(stage in normalize(h.text) for stage in stages))
 
     def scope(self, analysis: QuestionAnalysis, retrieved: list[RetrievedClause],
               places: list[str] | None = None) -> Scope:
@@ -99,15 +115,23 @@ class Scoper:
         with_docs = [p for p in names if own[p]]
         doc_ids: list[str] = []
         subject = None
+        # A draft named by its stage (二次征求意见稿) narrows the documents to those at it.
+        staged = self.docs_at_stage(analysis.question)
         if titled:
-            doc_ids = titled
-            subject = "《" + self._title_of(titled[0]) + "》"
+            doc_ids = [d for d in titled if d in staged] or titled
+            subject = "《" + self._title_of(doc_ids[0]) + "》"
             # Places that do not issue these documents must be mentioned in their clauses.
             mention = [p for p in names if not set(own[p]) & set(titled)]
         elif with_docs:
             doc_ids = sorted({d for p in with_docs for d in own[p]})
+            doc_ids = [d for d in doc_ids if d in staged] or doc_ids
             subject = "、".join(with_docs)
             mention = [p for p in names if p not in with_docs]
+        elif staged and not names:
+            # Named by their stage alone, the drafts are scoped as if named by title.
+            doc_ids = titled = staged
+            subject = "《" + self._title_of(staged[0]) + "》" if len(staged) == 1 else None
+            mention = []
         else:
             mention = list(names)
             subject = "、".join(names) or None

@@ -45,3 +45,13 @@ def test_a_yes_no_question_is_answered_only_by_a_sentence_that_states_it(real_as
     # “提到…了吗” asks whether the text speaks of it: 提到 is no word the text must hold.
     ans = real_assistant.ask("遂昌的实施意见提到氢能了吗？")
     assert ans.answered and "氢能" in ans.answer
+
+
+@pytest.mark.slow
+def test_a_draft_is_called_by_its_stage_and_its_stage_is_a_document_detail(real_assistant):
+    # 二次征求意见稿 is how the province's draft calls itself: the question is scoped to it.
+    ans = real_assistant.ask("二次征求意见稿里到2027年要培育多少家领军企业？")
+    assert ans.answered and "20家" in ans.answer
+    assert {c.doc_id for c in ans.citations} == {"zhejiang-future-industries-opinions-draft2"}
+    ans = real_assistant.ask("浙江实施意见是第几次征求意见稿？")
+    assert ans.answered and "二次征求意见稿" in ans.answer and "尚未正式印发" in ans.answer
