@@ -24,10 +24,10 @@ from .chunking import CHILDREN_PREFIX
 from .citations import CitationBook
 from .comparison import Comparer
 from .mentions import Mentions
-from .retrieval import Filters, HybridRetriever, tokenize
+from .retrieval import Filters, HybridRetriever, _jieba, tokenize
 from .scoping import Scope, Scoper
 from .sentences import ValueSentences, quotable_sentences
-from .text import normalize
+from .text import nfkc, normalize
 from .types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
 
 _LEAD = re.compile(r"牵头|lead")
@@ -110,9 +110,12 @@ class ExtractiveComposer(ValueSentences):
         idf, unseen = self._idf()
         terms = {}
         mixed = bool(re.search(r"[\u4e00-\u9fff]", question))
+        glued = _glued(question, idf)
         for t in tokenize(question):
             if mixed and t.isascii() and t.isalpha() and t not in idf:
                 continue  # English words around Chinese terms: the Chinese ones carry the meaning
+            if t in glued:
+                continue
             terms[t] = idf.get(t, unseen)
         # A word and its sub-words (jieba search mode) should not count twice.
         for t in list(terms):
@@ -161,8 +164,9 @@ class ExtractiveComposer(ValueSentences):
             # Out of the text before it is cut into words: 意见稿里 leaves no 稿里.
             text = text.replace(name, " ")
         terms = self._terms(text)
+        asking = q.asking_verbs(analysis.question)
         keys = {t: w for t, w in terms.items()
-                if q.is_topic_term(t) and t not in analysis.years
+                if q.is_topic_term(t) and t not in analysis.years and t not in asking
                 and not any(normalize(t) in n or n in normalize(t) for n in names)}
         return keys or terms
 
@@ -371,7 +375,7 @@ class ExtractiveComposer(ValueSentences):
         # whole): a list of that many may sit in a clause the question's words rank low.
         docs = list(dict.fromkeys(c.doc_id for _, c in ranked[:3]))
         rest = [c for d in docs for c in self.retriever.view.by_doc.get(d, [])]
-        if len(rest) <= _LIST_SCAN_LIMIT:
+        if len(rest) <= _LIST_SCAN_LIMIT and self.reads_whole(analysis, docs):
             ranked += [(self.list_depth, c) for c in rest if c.kind == "clause"]
         for rank, c in ranked:
             for parent in (c, by_path.get((c.doc_id, tuple(c.section_path[:-1])))):
@@ -513,6 +517,20 @@ def refusal_answer(question: str, retrieved: list[RetrievedClause], reason: str 
         text += f"可能相关的条款：{nearest}。"
     return Answer(question=question, answer=text, answered=False, citations=[],
                   retrieved=retrieved)
+
+
+#: One-character function words (particles, prepositions, the copula): they join words, and
+#: alone or glued to a neighbour's character they name nothing.
+_FUNCTION_CHARS = frozenset("的了是在由到里中上下对为给把被将从向于以及和与或也都就还")
+
+
+def _glued(text: str, idf: dict[str, float]) -> set[str]:
+    """Two-character words the segmenter glued from a neighbour's last character and a
+    function word (先导区到 → 先导 / 区到, 意见稿里 → 意见 / 稿里, 目标数是 → 目标 / 数是): no
+    document uses them, and they name nothing the question asks about."""
+    words = [w for w in _jieba().lcut(nfkc(text).lower()) if w.strip()]
+    return {w for w in words if len(w) == 2 and w not in idf
+            and (w[1] in _FUNCTION_CHARS or w[0] in _FUNCTION_CHARS)}
 
 
 def _ahead(score: float, bonus: float, best: tuple[bool, float]) -> bool:

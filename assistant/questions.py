@@ -167,6 +167,20 @@ def states_type(sentence: str, kind: str) -> bool:
     return bool(pattern.search(text))
 
 
+def value_near(sentence: str, kind: str, attribute: str) -> bool:
+    """Whether a value of ``kind`` stands in the part of ``sentence`` (between commas or
+    semicolons) that names ``attribute`` or the part after it (“培育2-3个未来产业成为…新支
+    柱”, but not “企业两个创新极的作用，…前沿技术…”); True when no part names the attribute
+    itself (its heading or the sentence before does: the sentence is about it)."""
+    parts = re.split(r"[，,；;。：:]", sentence)
+    named = [i for i, p in enumerate(parts) if attribute in normalize(p)]
+    if not named:
+        return True
+    # The part that names the thing, or the one right after it (“…研发项目的申报工作，每年立项
+    # 不少于5项”).
+    return any(states_type(p, kind) for i in named for p in parts[i:i + 2])
+
+
 _PER = re.compile(r"每(人|户|家|月|年|天|日|晚|次|周|季度|小时|平方米|亩|项|个|条|批|辆|床)")
 
 
@@ -401,9 +415,21 @@ _ASK_NUMBER = re.compile(r"多少|(?<![哪])几(?=[个年月天日周家项名�
 #: What may follow the interrogative before the thing measured (多少万元的补贴, 几年的租金).
 _AFTER_UNIT = re.compile(r"^(?:个|万|亿|千|百)?(?:元|钱|年|个月|月|天|日|周|家|项|名|人|次|倍|成|条|批|所|座|岁)?(?:的)?")
 #: Verbs and qualifiers between the measured thing and the interrogative (补贴最高是多少).
-_BEFORE_VERB = re.compile(r"(?:是|为|有|要|能|可以|可|最高|最多|最少|至少|最长|最短|一共|共|总共|分别|达到|不超过|不低于|"
+_BEFORE_VERB = re.compile(r"(?:是|为|有|要|能|可以|可|最高|最多|最少|至少|最长|最短|一共|共|总共|分别|达到|不超过|不低于|不少于|不多于|"
                           r"给予|定为|设定|设为|了|将|应|需|需要|都|各|每[\u4e00-\u9fff]|"
                           r"领取|申领|领|拿到|拿|获得|得到|享受|发放|发|给|罚)+$")
+
+
+def asking_verbs(question: str) -> str:
+    """The verbs and qualifiers right before each interrogative of number (要达到多少, 最高是
+    多少): they ask for the number, and a sentence stating it need not repeat them."""
+    text = normalize_question(question)
+    out = []
+    for m in _ASK_NUMBER.finditer(text):
+        verbs = _BEFORE_VERB.search(text[:m.start()])
+        if verbs:
+            out.append(verbs.group(0))
+    return " ".join(out)
 
 
 def asked_attribute(question: str) -> str | None:

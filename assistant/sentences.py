@@ -59,6 +59,10 @@ def _names(attribute: str, text: str) -> bool:
     return len(parts) >= 2 and all(p in text for p in parts)
 
 
+#: Clauses of the best documents read whole for a number the retrieved clauses do not state.
+TYPED_SCAN_LIMIT = 600
+
+
 class ValueSentences:
     """The sentences that state the asked values, for a composer that provides ``key_terms``,
     ``_terms``, ``_coverage``, ``_idf`` and the shares ``key_sentence_share`` / ``key_sentence_near`` and
@@ -67,6 +71,12 @@ class ValueSentences:
     key_sentence_share: float
     key_sentence_near: float
     typed_depth: int
+
+    def reads_whole(self, analysis: q.QuestionAnalysis, docs: set[str] | list[str]) -> bool:
+        """Whether the rest of ``docs`` may be read for the answer: each place the question
+        names issues one of them. A place only mentioned inside them (宁波 in a provincial
+        plan) is answered from the clauses that speak of it, not from the whole document."""
+        return all(set(docs) & set(self.scoper.docs_of_place(p)) for p in analysis.places)
 
     def _used(self, word: str) -> bool:
         """Whether the index uses ``word``: a word the documents never use may be the asker's
@@ -116,8 +126,17 @@ class ValueSentences:
         # lower-ranked document of the same place is about another measure.
         docs = {r.clause.doc_id for r in pool[:3]}
         best: tuple[tuple[float, float], Clause, str] | None = None
-        for rank, r in enumerate(pool[:self.typed_depth]):
-            clause = r.clause
+        ranked = [(rank, r.clause, False) for rank, r in enumerate(pool[:self.typed_depth])]
+        if attribute and self.reads_whole(analysis, docs):
+            # A number of the asked thing may sit in a clause the question's words rank low
+            # (the targets of 主要目标 for 标志性产品): the rest of the best documents is read
+            # too, a sentence there naming the thing itself.
+            seen = {c.chunk_id for _, c, _ in ranked}
+            rest = [c for d in sorted(docs) for c in self.retriever.view.by_doc.get(d, [])
+                    if c.chunk_id not in seen and c.kind == "clause"]
+            if len(rest) <= TYPED_SCAN_LIMIT:
+                ranked += [(self.typed_depth, c, True) for c in rest]
+        for rank, clause, further in ranked:
             if clause.doc_id not in docs:
                 continue
             # The document's title and the clause's headings are the sentence's context.
@@ -137,6 +156,10 @@ class ValueSentences:
                     continue
                 if attribute and not _names(attribute, near_text):
                     continue  # a value of the asked type, but of another thing (利率 for 费率)
+                if further and (near < self.key_sentence_share or not _names(attribute, normalize(sentence))):
+                    continue  # unretrieved: the sentence itself must name the thing and the topic
+                if attribute and not q.value_near(sentence, analysis.kind, attribute):
+                    continue  # the sentence names the thing, but its number is of another
                 # Best covered with its context (and the part's words); then the sentence that
                 # names the key terms itself; then the higher-ranked clause.
                 own = self._coverage(phrase, sentence) if phrase else 0.0
