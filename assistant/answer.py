@@ -31,7 +31,7 @@ from .text import nfkc, normalize
 from .types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
 
 _LEAD = re.compile(r"牵头|lead")
-_METADATA = re.compile(r"文号|发文字号|发文机关|(?:哪个|什么)(?:单位|部门|机关).{0,6}(?:印发|发布|发文|起草)|"
+_METADATA = re.compile(r"文号|发文字号|发文机关|成文(?:日期|时间)|(?:哪个|什么)(?:单位|部门|机关).{0,6}(?:印发|发布|发文|起草|编制|撰写|写的)|"
                        r"(?:印发|发布|发文|起草|制定|出台)(?:的)?(?:单位|部门|机关)|由(?:谁|哪[个家]?(?:单位|部门|机关))(?:印发|发布|制定|起草|出台)|"
                        r"(?:哪天|哪一天|什么时候|何时|日期).{0,4}(?:印发|发布|出台|签发)|(?:印发|发布)(?:日期|时间)|"
                        r"正式文件|草稿|是否正式|第几次|几次征求|(?:什么|哪个|哪一)(?:版本|阶段)|"
@@ -306,6 +306,14 @@ class ExtractiveComposer(ValueSentences):
             # Only the document the question names by title; a title that no indexed
             # document has is one they merely cite.
             headers = [h for h in headers if any(t in normalize(h.doc_title) for t in analysis.titles)]
+        # Of a place's documents, the one of the kind the question calls it (浙江实施意见: its
+        # 实施意见, not its 行动方案), wherever its clauses rank.
+        kinds = [k for k in analysis.qualifiers if any(k in normalize(h.doc_title) for h in by_doc.values())]
+        if kinds:
+            named = {d for p in analysis.places for d in self.scoper.docs_of_place(p)} or set(by_doc)
+            called = [by_doc[d] for d in sorted(named) if d in by_doc
+                      and any(k in normalize(by_doc[d].doc_title) for k in kinds)]
+            headers = [h for h in headers if h in called] + [h for h in called if h not in headers]
         header = headers[0] if headers else None
         if header is None or header.meta is None:
             return None, None

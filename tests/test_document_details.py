@@ -55,3 +55,10 @@ def test_a_draft_is_called_by_its_stage_and_its_stage_is_a_document_detail(real_
     assert {c.doc_id for c in ans.citations} == {"zhejiang-future-industries-opinions-draft2"}
     ans = real_assistant.ask("浙江实施意见是第几次征求意见稿？")
     assert ans.answered and "二次征求意见稿" in ans.answer and "尚未正式印发" in ans.answer
+
+
+@pytest.mark.slow
+def test_details_are_of_the_document_of_the_kind_the_question_names(real_assistant):
+    # 浙江 has a 实施意见 and a 行动方案: the question calls the first by its kind.
+    ans = real_assistant.ask("浙江实施意见是哪个部门发布的？")
+    assert "关于加快培育未来产业的实施意见" in ans.answer and "星火计划" not in ans.answer
