@@ -36,6 +36,10 @@ _METADATA = re.compile(r"文号|发文字号|发文机关|成文(?:日期|时间
                        r"(?:哪天|哪一天|什么时候|何时|日期).{0,4}(?:印发|发布|出台|签发)|(?:印发|发布)(?:日期|时间)|"
                        r"正式文件|草稿|是否正式|第几次|几次征求|(?:什么|哪个|哪一)(?:版本|阶段)|"
                        r"(?:是否|有没有|已经?)(?:已经|已)?正式(?:印发|发布|出台)|正式(?:印发|发布|出台)了吗|(?:什么|哪种|何种)状态|document number|issued|dated|drafted|which department drafted")
+#: A sentence that tells a document's issue: an issuing verb and the document's name.
+_ISSUING = re.compile(r"(?:印发|发布|起草|制定|出台|签发|公布)[^。；]{0,12}《|《[^》]+》[^。；]{0,12}(?:印发|发布|起草|制定|出台|签发|公布)")
+#: The kinds of document a question may name (实施意见, 行动计划, 指导意见…).
+_KINDS = re.compile(q.DOC_KINDS)
 #: A draft's stage in its header, as the document writes it: （二次征求意见稿）.
 _DRAFT_STAGE = re.compile(r"[（(]([^（）()]{0,12}(?:征求意见稿|送审稿|讨论稿|修订稿))[）)]")
 #: Clauses of the best documents read whole for a counted list (a few documents' worth).
@@ -234,19 +238,23 @@ class ExtractiveComposer(ValueSentences):
         if _ADDRESSED.search(question.lower()):
             # A document detail: its first body line, however the question's words score.
             return self._addressees(analysis, retrieved, book)
+        unstated = None
         if _METADATA.search(question.lower()) and (analysis.places or analysis.titles or analysis.qualifiers):
             # A document detail of a document the question names: from its header, however the
-            # question's words score against its clauses.
-            return self._details(analysis, retrieved, book)
+            # question's words score against its clauses. When the header does not state it,
+            # the text may (“市经信局起草了…”, “2023年2月…印发”): it is read as any question.
+            details, unstated = self._details(analysis, retrieved, book)
+            if details:
+                return details, None
         support = self.support(question, retrieved)
         if support < self.threshold:
-            return None, None
+            return None, unstated
         missing = self._missing_in(analysis, retrieved)
         if missing:
-            return None, missing
+            return None, unstated or missing
         terms = self._terms(q.topic_text(question)) or self._terms(question)
         pieces: list[str] = []
-        if _METADATA.search(question.lower()):
+        if _METADATA.search(question.lower()) and unstated is None:
             details, reason = self._details(analysis, retrieved, book)
             if details or reason:
                 return details, reason
@@ -290,7 +298,11 @@ class ExtractiveComposer(ValueSentences):
             n = book.cite(clause)
             pieces.append(f"{sentence}[{n}]")
         if not pieces:
-            return None, None
+            return None, unstated
+        if unstated is not None and not any(_ISSUING.search(s) and _states_detail(question, s) for _, s in picked):
+            # A detail the header lacks is stated by the text only where it tells a
+            # document's issue with that detail (“2023年2月，…印发《…》”).
+            return None, unstated
         return pieces, None
 
     def _details(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
@@ -545,6 +557,24 @@ def _ahead(score: float, bonus: float, best: tuple[bool, float]) -> bool:
     """Whether a counted list scoring ``score`` (+ ``bonus`` when its items are called what
     the question calls them) goes before ``best``: items called so first, then the score."""
     return (bonus > 0, score + bonus) > best
+
+
+def _states_detail(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` states the document detail the question asks for: a number
+    (〔2024〕2号), a date, or the unit that issued or drafted it."""
+    asked = question.lower()
+    # The document told of is the one asked about: one of the kind the question names.
+    kinds = re.findall(_KINDS, question)
+    titles = re.findall(r"《([^》]+)》", sentence)
+    if kinds and not any(k in t for k in kinds for t in titles):
+        return False
+    # The detail is stated outside the document's name (its years are not its date).
+    sentence = re.sub(r"《[^》]*》", "《》", sentence)
+    if re.search(r"文号|字号|document number", asked):
+        return bool(re.search(r"[〔\[(（]\s*(?:19|20)\d{2}\s*[〕\])）]\s*\d+\s*号", sentence))
+    if re.search(r"哪天|哪一天|日期|什么时候|何时|哪年|哪一年|when|dated", asked):
+        return q.states_type(sentence, q.DATE)
+    return bool(re.search(r"(?:政府|办公厅|委员会|局|厅|部|委|办)[^。；《]{0,6}(?:印发|发布|起草|制定|出台)", sentence))
 
 
 def _missing_field(question: str, meta) -> str | None:

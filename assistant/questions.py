@@ -252,8 +252,9 @@ _COMMON = re.compile(r"共同|重合|重叠|交集|共有|也(?:出现|提到|�
 #: What 都 asks when it only sums up one side's list (都有哪些, 都是什么).
 _ALL_OF = re.compile(r"^(?:是什么|是哪些|有哪些|有什么|有多少|包括哪些|包括什么)")
 #: A document called by its kind after the place or name it belongs to (浙江的实施意见, 成都这份意见).
-DOC_KIND = re.compile(r"^(?:的|这份|那份|该份?)?(?P<kind>征求意见稿|意见稿|实施意见|指导意见|若干意见|意见|行动方案|实施方案|工作方案|方案|"
-                      r"行动计划|计划|规划|办法|通知|条例|规定|细则|纲要|政策文件|文件)")
+DOC_KINDS = (r"征求意见稿|意见稿|实施意见|指导意见|若干意见|意见|行动方案|实施方案|工作方案|方案|"
+             r"行动计划|计划|规划|办法|通知|条例|规定|细则|纲要|政策文件|文件")
+DOC_KIND = re.compile(rf"^(?:的|这份|那份|该份?)?(?P<kind>{DOC_KINDS})")
 _TITLE = re.compile(r"《([^》]{2,80})》")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,30})[”\"」]")
 

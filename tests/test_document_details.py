@@ -63,3 +63,13 @@ def test_details_are_of_the_document_of_the_kind_the_question_names(real_assista
     ans = real_assistant.ask("浙江实施意见是哪个部门发布的？")
     said = ans.answer.split("可能相关的条款")[0]  # the nearest clauses listed after may be any
     assert said.startswith("《关于加快培育未来产业的实施意见》中未载明发文机关") and "星火计划" not in said
+
+
+@pytest.mark.slow
+def test_a_detail_the_header_lacks_is_read_where_the_text_tells_that_documents_issue(real_assistant):
+    # The drafting notes tell when the province's guiding opinions were issued.
+    ans = real_assistant.ask("杭州起草说明里提到的省级指导意见是什么时候印发的？")
+    assert ans.answered and "2023年2月" in ans.answer
+    # Other documents' issue, or the years in the plan's own name, are not its issue date.
+    ans = real_assistant.ask("杭州的行动计划什么时候正式印发？")
+    assert not ans.answered and "未载明" in ans.answer
