@@ -167,20 +167,6 @@ def states_type(sentence: str, kind: str) -> bool:
     return bool(pattern.search(text))
 
 
-def value_near(sentence: str, kind: str, attribute: str) -> bool:
-    """Whether a value of ``kind`` stands in the part of ``sentence`` (between commas or
-    semicolons) that names ``attribute`` or the part after it (“培育2-3个未来产业成为…新支
-    柱”, but not “企业两个创新极的作用，…前沿技术…”); True when no part names the attribute
-    itself (its heading or the sentence before does: the sentence is about it)."""
-    parts = re.split(r"[，,；;。：:]", sentence)
-    named = [i for i, p in enumerate(parts) if attribute in normalize(p)]
-    if not named:
-        return True
-    # The part that names the thing, or the one right after it (“…研发项目的申报工作，每年立项
-    # 不少于5项”).
-    return any(states_type(p, kind) for i in named for p in parts[i:i + 2])
-
-
 _PER = re.compile(r"每(人|户|家|月|年|天|日|晚|次|周|季度|小时|平方米|亩|项|个|条|批|辆|床)")
 
 

@@ -158,8 +158,6 @@ class ValueSentences:
                     continue  # a value of the asked type, but of another thing (利率 for 费率)
                 if further and (near < self.key_sentence_share or not _names(attribute, normalize(sentence))):
                     continue  # unretrieved: the sentence itself must name the thing and the topic
-                if attribute and not q.value_near(sentence, analysis.kind, attribute):
-                    continue  # the sentence names the thing, but its number is of another
                 # Best covered with its context (and the part's words); then the sentence that
                 # names the key terms itself; then the higher-ranked clause.
                 own = self._coverage(phrase, sentence) if phrase else 0.0

@@ -19,16 +19,15 @@ def _clause(n, path, text, doc="zj"):
 GOALS = _clause(1, ["一、主要目标"], "到2027年，培育未来产业先导区35个，建立专利导航服务基地10个，打造标志性产品100项。")
 PRODUCTS = _clause(2, ["三、主要任务", "（二）培育标志性产品"], "培育一批标志性产品，支持首台（套）产品推广应用。")
 REGION = _clause(3, ["二、区域布局", "2.宁波"], "2.宁波。重点发展人形机器人和柔性电子。")
-TALENT = _clause(4, ["三、主要任务", "（一）人才"], "发挥高校和企业两个主体的作用，加强前沿技术人才培养。")
 
 
 def _composer():
-    return ExtractiveComposer(FixedRetriever([GOALS, PRODUCTS, REGION, TALENT]))
+    return ExtractiveComposer(FixedRetriever([GOALS, PRODUCTS, REGION]))
 
 
 def test_a_number_in_a_clause_ranked_low_is_found_in_the_rest_of_the_document():
     # Retrieval returns the clause about the products, not the one with the targets.
-    ans = _composer().compose("浙江的实施意见要打造多少项标志性产品？", [PRODUCTS, TALENT])
+    ans = _composer().compose("浙江的实施意见要打造多少项标志性产品？", [PRODUCTS])
     assert ans.answered and "100项" in ans.answer
     assert [c.chunk_id for c in ans.citations] == ["c1"]
 
@@ -36,17 +35,6 @@ def test_a_number_in_a_clause_ranked_low_is_found_in_the_rest_of_the_document():
 def test_a_place_mentioned_inside_a_document_is_not_answered_from_the_rest_of_it():
     ans = _composer().compose("宁波的未来产业先导区目标是多少个？", [REGION, GOALS])
     assert not ans.answered and "35个" not in ans.answer
-
-
-def test_a_number_of_another_thing_in_the_sentence_is_not_the_answer():
-    ans = _composer().compose("浙江的实施意见要培养多少名前沿技术人才？", [TALENT])
-    assert not ans.answered
-
-
-def test_the_number_may_follow_in_the_next_part_of_the_sentence():
-    sentence = "每年组织开展县校合作项目和县重点研发项目的申报工作，每年立项不少于5项"
-    assert q.value_near(sentence, q.COUNT, "项目")
-    assert not q.value_near("发挥高校和企业两个主体的作用，加强前沿技术人才培养", q.COUNT, "前沿技术")
 
 
 def test_the_verbs_that_ask_for_a_number_are_not_topic_words():
