@@ -80,7 +80,7 @@ def _dictionary() -> dict[str, str]:
             if not m or len(m.group("simp")) < 2:  # one character glosses too many things
                 continue
             word = m.group("simp")
-            for gloss in m.group("glosses").split("/"):
+            for gloss in re.split(r"[/;]", m.group("glosses")):  # “/robot; android/”
                 gloss = re.sub(r"\([^)]*\)|\[[^]]*\]", " ", gloss.lower())
                 gloss = re.sub(r"^\s*to\s+", "", gloss).strip(" ,.;")
                 if gloss and gloss.count(" ") <= 2:
