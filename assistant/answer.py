@@ -18,7 +18,7 @@ from typing import Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from . import metadata
+from . import details
 from . import questions as q
 from .chunking import CHILDREN_PREFIX
 from .citations import CitationBook
@@ -31,21 +31,8 @@ from .text import nfkc, normalize
 from .types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
 
 _LEAD = re.compile(r"牵头|lead")
-_METADATA = re.compile(r"文号|发文字号|发文机关|成文(?:日期|时间)|(?:哪个|什么)(?:单位|部门|机关).{0,6}(?:印发|发布|发文|起草|编制|撰写|写的)|"
-                       r"(?:印发|发布|发文|起草|制定|出台)(?:的)?(?:单位|部门|机关)|由(?:谁|哪[个家]?(?:单位|部门|机关))(?:印发|发布|制定|起草|出台)|"
-                       r"(?:哪天|哪一天|什么时候|何时|日期).{0,4}(?:印发|发布|出台|签发)|(?:印发|发布)(?:日期|时间)|"
-                       r"正式文件|草稿|是否正式|第几次|几次征求|(?:什么|哪个|哪一)(?:版本|阶段)|"
-                       r"(?:是否|有没有|已经?)(?:已经|已)?正式(?:印发|发布|出台)|正式(?:印发|发布|出台)了吗|(?:什么|哪种|何种)状态|document number|issued|dated|drafted|which department drafted")
-#: A sentence that tells a document's issue: an issuing verb and the document's name.
-_ISSUING = re.compile(r"(?:印发|发布|起草|制定|出台|签发|公布)[^。；]{0,12}《|《[^》]+》[^。；]{0,12}(?:印发|发布|起草|制定|出台|签发|公布)")
-#: The kinds of document a question may name (实施意见, 行动计划, 指导意见…).
-_KINDS = re.compile(q.DOC_KINDS)
-#: A draft's stage in its header, as the document writes it: （二次征求意见稿）.
-_DRAFT_STAGE = re.compile(r"[（(]([^（）()]{0,12}(?:征求意见稿|送审稿|讨论稿|修订稿))[）)]")
 #: Clauses of the best documents read whole for a counted list (a few documents' worth).
 _LIST_SCAN_LIMIT = 600
-#: Asking whom a document is addressed to (主送机关, 发给哪些单位).
-_ADDRESSED = re.compile(r"主送|(?:发给|印发给|下发给|送达)(?:哪些|哪个|什么|谁)|addressed to|addressees")
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]，)")
 #: What a refusal names as missing, per answer type.
 _TYPE_NAMES = {q.AMOUNT: "金额", q.RATE: "比例", q.COUNT: "数量", q.DURATION: "期限", q.DATE: "时间",
@@ -197,7 +184,7 @@ class ExtractiveComposer(ValueSentences):
             if year not in norm_top:
                 return f"{year}年"
         # Document details (文号, 印发日期) are answered from the header, checked there.
-        if (analysis.kind in _TYPE_NAMES and not _METADATA.search(analysis.question.lower())
+        if (analysis.kind in _TYPE_NAMES and not details.asks_detail(analysis.question)
                 and not self.typed_sentences(analysis, pool)):
             if analysis.kind == q.WHO and self._best_with_units(self.key_terms(analysis), pool):
                 return None
@@ -235,17 +222,17 @@ class ExtractiveComposer(ValueSentences):
         question, retrieved = analysis.question, scope.retrieved
         if scope.missing:
             return None, scope.missing
-        if _ADDRESSED.search(question.lower()):
+        if details.asks_addressees(question):
             # A document detail: its first body line, however the question's words score.
             return self._addressees(analysis, retrieved, book)
         unstated = None
-        if _METADATA.search(question.lower()) and (analysis.places or analysis.titles or analysis.qualifiers):
+        if details.asks_detail(question) and (analysis.places or analysis.titles or analysis.qualifiers):
             # A document detail of a document the question names: from its header, however the
             # question's words score against its clauses. When the header does not state it,
             # the text may (“市经信局起草了…”, “2023年2月…印发”): it is read as any question.
-            details, unstated = self._details(analysis, retrieved, book)
-            if details:
-                return details, None
+            stated, unstated = self._details(analysis, retrieved, book)
+            if stated:
+                return stated, None
         support = self.support(question, retrieved)
         if support < self.threshold:
             return None, unstated
@@ -254,10 +241,10 @@ class ExtractiveComposer(ValueSentences):
             return None, unstated or missing
         terms = self._terms(q.topic_text(question)) or self._terms(question)
         pieces: list[str] = []
-        if _METADATA.search(question.lower()) and unstated is None:
-            details, reason = self._details(analysis, retrieved, book)
-            if details or reason:
-                return details, reason
+        if details.asks_detail(question) and unstated is None:
+            stated, reason = self._details(analysis, retrieved, book)
+            if stated or reason:
+                return stated, reason
 
         if analysis.kind == q.WHO:
             clause = self._best_with_units(self.key_terms(analysis), retrieved)
@@ -299,7 +286,7 @@ class ExtractiveComposer(ValueSentences):
             pieces.append(f"{sentence}[{n}]")
         if not pieces:
             return None, unstated
-        if unstated is not None and not any(_ISSUING.search(s) and _states_detail(question, s) for _, s in picked):
+        if unstated is not None and not any(details.tells_issue(question, s) for _, s in picked):
             # A detail the header lacks is stated by the text only where it tells a
             # document's issue with that detail (“2023年2月，…印发《…》”).
             return None, unstated
@@ -307,50 +294,11 @@ class ExtractiveComposer(ValueSentences):
 
     def _details(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
                  book: CitationBook) -> tuple[list[str] | None, str | None]:
-        """The details (issuer, number, date, status) of the best retrieved document, from its
-        header, or what it does not state; (None, None) when no header is at hand."""
-        question = analysis.question
-        # The details of the documents retrieved, best first, wherever their header ranks.
-        docs = list(dict.fromkeys(r.clause.doc_id for r in retrieved[:5]))
-        by_doc = self.retriever.view.headers
-        headers = [by_doc[d] for d in docs if d in by_doc]
-        if analysis.titles:
-            # Only the document the question names by title; a title that no indexed
-            # document has is one they merely cite.
-            headers = [h for h in headers if any(t in normalize(h.doc_title) for t in analysis.titles)]
-        # Of a place's documents, the one of the kind the question calls it (浙江实施意见: its
-        # 实施意见, not its 行动方案), wherever its clauses rank.
-        kinds = [k for k in analysis.qualifiers if any(k in normalize(h.doc_title) for h in by_doc.values())]
-        if kinds:
-            named = {d for p in analysis.places for d in self.scoper.docs_of_place(p)} or set(by_doc)
-            called = [by_doc[d] for d in sorted(named) if d in by_doc
-                      and any(k in normalize(by_doc[d].doc_title) for k in kinds)]
-            headers = [h for h in headers if h in called] + [h for h in called if h not in headers]
-        header = headers[0] if headers else None
-        if header is None or header.meta is None:
-            return None, None
-        missing = _missing_field(question, header.meta)
-        if missing:
-            return None, f"{header.label.split('》')[0]}》中未载明{missing}（{_describe(header.meta, header.text)}）"
-        return [f"{_describe(header.meta, header.text)}[{book.cite(header)}]"], None
+        return details.header_details(self.retriever.view, self.scoper, analysis, retrieved, book)
 
     def _addressees(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
                     book: CitationBook) -> tuple[list[str] | None, str | None]:
-        """Whom the best retrieved document is addressed to (主送机关): the line that opens
-        its body, cited; or that the document does not state it."""
-        docs = list(dict.fromkeys(r.clause.doc_id for r in retrieved[:5]))
-        if analysis.titles:
-            docs = [d for d in docs if any(t in normalize(self.retriever.view.by_doc[d][0].doc_title)
-                                           for t in analysis.titles)] or docs
-        if not docs:
-            return None, None
-        header = self.retriever.view.headers.get(docs[0])
-        body = [c for c in self.retriever.view.by_doc[docs[0]] if c is not header]
-        units = metadata.addressees(body[0].text) if body else None
-        title = body[0].doc_title if body else docs[0]
-        if not units:
-            return None, f"《{title}》中未载明主送机关。"
-        return [f"《{title}》的主送机关为：{units}。[{book.cite(body[0])}]"], None
+        return details.addressees_answer(self.retriever.view, analysis, retrieved, book)
 
     def _reason(self, analysis: q.QuestionAnalysis, scope: Scope, missing: str | None) -> str | None:
         """The refusal's first sentence: what is not stated, and where it was looked for."""
@@ -557,54 +505,6 @@ def _ahead(score: float, bonus: float, best: tuple[bool, float]) -> bool:
     """Whether a counted list scoring ``score`` (+ ``bonus`` when its items are called what
     the question calls them) goes before ``best``: items called so first, then the score."""
     return (bonus > 0, score + bonus) > best
-
-
-def _states_detail(question: str, sentence: str) -> bool:
-    """Whether ``sentence`` states the document detail the question asks for: a number
-    (〔2024〕2号), a date, or the unit that issued or drafted it."""
-    asked = question.lower()
-    # The document told of is the one asked about: one of the kind the question names.
-    kinds = re.findall(_KINDS, question)
-    titles = re.findall(r"《([^》]+)》", sentence)
-    if kinds and not any(k in t for k in kinds for t in titles):
-        return False
-    # The detail is stated outside the document's name (its years are not its date).
-    sentence = re.sub(r"《[^》]*》", "《》", sentence)
-    if re.search(r"文号|字号|document number", asked):
-        return bool(re.search(r"[〔\[(（]\s*(?:19|20)\d{2}\s*[〕\])）]\s*\d+\s*号", sentence))
-    if re.search(r"哪天|哪一天|日期|什么时候|何时|哪年|哪一年|when|dated", asked):
-        return q.states_type(sentence, q.DATE)
-    return bool(re.search(r"(?:政府|办公厅|委员会|局|厅|部|委|办)[^。；《]{0,6}(?:印发|发布|起草|制定|出台)", sentence))
-
-
-def _missing_field(question: str, meta) -> str | None:
-    """The document detail a question asks for that the document does not state."""
-    q = question.lower()
-    if re.search(r"文号|字号|document number", q) and not meta.doc_number:
-        return "文号"
-    if re.search(r"哪天|哪一天|日期|什么时候|何时|dated|when", q) and not meta.date:
-        return "印发日期"
-    if re.search(r"发文机关|哪个单位|哪个部门|(?:印发|发布|发文|起草|制定|出台)(?:的)?(?:单位|部门|机关)|由谁|which department",
-                 q) and not meta.issuer:
-        return "发文机关"
-    return None
-
-
-def _describe(meta, header: str = "") -> str:
-    """One sentence with a document's title, issuer, number, date and status (a draft's stage
-    as its ``header`` text states it: 二次征求意见稿)."""
-    title = meta.title if meta.title.startswith("《") else f"《{meta.title}》"
-    stage = _DRAFT_STAGE.search(header)
-    parts = [title]
-    if meta.issuer:
-        parts.append(f"由{meta.issuer}发布")
-    if meta.doc_number:
-        parts.append(f"文号为{meta.doc_number}")
-    if meta.date:
-        parts.append(f"日期为{meta.date_cn()}")
-    parts.append({"draft": f"目前为{stage.group(1) if stage else '征求意见稿'}（草案），尚未正式印发",
-                  "final": "为正式印发的文件"}.get(meta.status, "文中未载明是否已正式印发"))
-    return "，".join(parts) + "。"
 
 
 def build_chain(retriever: HybridRetriever, composer: Composer, k: int = 5,
