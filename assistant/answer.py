@@ -31,8 +31,6 @@ from .text import nfkc, normalize
 from .types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
 
 _LEAD = re.compile(r"牵头|lead")
-#: Clauses of the best documents read whole for a counted list (a few documents' worth).
-_LIST_SCAN_LIMIT = 600
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]，)")
 #: What a refusal names as missing, per answer type.
 _TYPE_NAMES = {q.AMOUNT: "金额", q.RATE: "比例", q.COUNT: "数量", q.DURATION: "期限", q.DATE: "时间",
@@ -224,13 +222,13 @@ class ExtractiveComposer(ValueSentences):
             return None, scope.missing
         if details.asks_addressees(question):
             # A document detail: its first body line, however the question's words score.
-            return self._addressees(analysis, retrieved, book)
+            return details.addressees_answer(self.retriever.view, analysis, retrieved, book)
         unstated = None
         if details.asks_detail(question) and (analysis.places or analysis.titles or analysis.qualifiers):
             # A document detail of a document the question names: from its header, however the
             # question's words score against its clauses. When the header does not state it,
             # the text may (“市经信局起草了…”, “2023年2月…印发”): it is read as any question.
-            stated, unstated = self._details(analysis, retrieved, book)
+            stated, unstated = details.header_details(self.retriever.view, self.scoper, analysis, retrieved, book)
             if stated:
                 return stated, None
         support = self.support(question, retrieved)
@@ -242,7 +240,7 @@ class ExtractiveComposer(ValueSentences):
         terms = self._terms(q.topic_text(question)) or self._terms(question)
         pieces: list[str] = []
         if details.asks_detail(question) and unstated is None:
-            stated, reason = self._details(analysis, retrieved, book)
+            stated, reason = details.header_details(self.retriever.view, self.scoper, analysis, retrieved, book)
             if stated or reason:
                 return stated, reason
 
@@ -292,14 +290,6 @@ class ExtractiveComposer(ValueSentences):
             return None, unstated
         return pieces, None
 
-    def _details(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
-                 book: CitationBook) -> tuple[list[str] | None, str | None]:
-        return details.header_details(self.retriever.view, self.scoper, analysis, retrieved, book)
-
-    def _addressees(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
-                    book: CitationBook) -> tuple[list[str] | None, str | None]:
-        return details.addressees_answer(self.retriever.view, analysis, retrieved, book)
-
     def _reason(self, analysis: q.QuestionAnalysis, scope: Scope, missing: str | None) -> str | None:
         """The refusal's first sentence: what is not stated, and where it was looked for."""
         if missing and "未载明" in missing:
@@ -342,9 +332,8 @@ class ExtractiveComposer(ValueSentences):
         # Past the retrieved clauses, the rest of the best documents (a few of them, read
         # whole): a list of that many may sit in a clause the question's words rank low.
         docs = list(dict.fromkeys(c.doc_id for _, c in ranked[:3]))
-        rest = [c for d in docs for c in self.retriever.view.by_doc.get(d, [])]
-        if len(rest) <= _LIST_SCAN_LIMIT and self.reads_whole(analysis, docs):
-            ranked += [(self.list_depth, c) for c in rest if c.kind == "clause"]
+        rest = self.rest_of(analysis, docs, {c.chunk_id for _, c in ranked})
+        ranked += [(self.list_depth, c) for c in rest]
         for rank, c in ranked:
             for parent in (c, by_path.get((c.doc_id, tuple(c.section_path[:-1])))):
                 if parent is None or not parent.section_path or parent.chunk_id in seen:

@@ -59,8 +59,9 @@ def _names(attribute: str, text: str) -> bool:
     return len(parts) >= 2 and all(p in text for p in parts)
 
 
-#: Clauses of the best documents read whole for a number the retrieved clauses do not state.
-TYPED_SCAN_LIMIT = 600
+#: At most this many clauses of the best documents are read beyond the retrieved ones (a few
+#: documents' worth): it bounds the cost of a question on a large library.
+DOC_SCAN_LIMIT = 600
 
 
 class ValueSentences:
@@ -72,11 +73,17 @@ class ValueSentences:
     key_sentence_near: float
     typed_depth: int
 
-    def reads_whole(self, analysis: q.QuestionAnalysis, docs: set[str] | list[str]) -> bool:
-        """Whether the rest of ``docs`` may be read for the answer: each place the question
-        names issues one of them. A place only mentioned inside them (宁波 in a provincial
-        plan) is answered from the clauses that speak of it, not from the whole document."""
-        return all(set(docs) & set(self.scoper.docs_of_place(p)) for p in analysis.places)
+    def rest_of(self, analysis: q.QuestionAnalysis, docs: list[str], seen: set[str]) -> list[Clause]:
+        """The clauses of ``docs`` (in that order) beyond the ``seen`` ones, to read when the
+        retrieved clauses do not hold the answer; none when the documents are longer than
+        :data:`DOC_SCAN_LIMIT` or a place the question names issues none of them (a place only
+        mentioned inside them, 宁波 in a provincial plan, is answered from the clauses that speak
+        of it, not from the whole document)."""
+        clauses = [c for d in docs for c in self.retriever.view.by_doc.get(d, [])]
+        if len(clauses) > DOC_SCAN_LIMIT or not all(
+                set(docs) & set(self.scoper.docs_of_place(p)) for p in analysis.places):
+            return []
+        return [c for c in clauses if c.chunk_id not in seen and c.kind == "clause"]
 
     def _used(self, word: str) -> bool:
         """Whether the index uses ``word``: a word the documents never use may be the asker's
@@ -127,15 +134,12 @@ class ValueSentences:
         docs = {r.clause.doc_id for r in pool[:3]}
         best: tuple[tuple[float, float], Clause, str] | None = None
         ranked = [(rank, r.clause, False) for rank, r in enumerate(pool[:self.typed_depth])]
-        if attribute and self.reads_whole(analysis, docs):
+        if attribute:
             # A number of the asked thing may sit in a clause the question's words rank low
             # (the targets of 主要目标 for 标志性产品): the rest of the best documents is read
             # too, a sentence there naming the thing itself.
-            seen = {c.chunk_id for _, c, _ in ranked}
-            rest = [c for d in sorted(docs) for c in self.retriever.view.by_doc.get(d, [])
-                    if c.chunk_id not in seen and c.kind == "clause"]
-            if len(rest) <= TYPED_SCAN_LIMIT:
-                ranked += [(self.typed_depth, c, True) for c in rest]
+            rest = self.rest_of(analysis, sorted(docs), {c.chunk_id for _, c, _ in ranked})
+            ranked += [(self.typed_depth, c, True) for c in rest]
         for rank, clause, further in ranked:
             if clause.doc_id not in docs:
                 continue
