@@ -113,7 +113,7 @@ class Comparer:
         scoper = self.composer.scoper
         text = analysis.question
         found: list[_Mention] = []
-        for m in re.finditer(r"《[^》]{2,80}》|[“\"「][^”\"」]{2,30}[”\"」]", text):
+        for m in _WRITTEN_NAME.finditer(text):
             docs = self._docs_called(m.group(0))
             if docs:
                 found.append(_Mention(m.start(), m.end(), None, docs))
@@ -156,16 +156,12 @@ class Comparer:
                 continue
             kind = q.DOC_KIND.match(text[m.end:])
             if m.place is not None and kind:
-                titles = self._titles()
-                docs = [d for d in m.docs if kind.group("kind") in titles.get(d, "")]
+                docs = self.composer.scoper.docs_of_kind(m.place, kind.group("kind"))
                 if docs:
                     m = _Mention(m.start, m.end + kind.end(), None if len(docs) == 1 else m.place, docs)
             out.append(m)
             i += 1
         return out
-
-    def _titles(self) -> dict[str, str]:
-        return {d: t for d, (t, _, _) in self.composer.scoper._identities().items()}
 
     def _coordinated(self, analysis: q.QuestionAnalysis) -> list[Side]:
         """The sides of a question that names two to four places or documents joined side by
@@ -202,13 +198,12 @@ class Comparer:
     def _doc_names(self, analysis: q.QuestionAnalysis, docs: list[str]) -> dict[str, list[str]]:
         """For each document, the names the question calls it by (as written)."""
         scoper = self.composer.scoper
-        written = re.findall(r"《[^》]{2,80}》|[“\"「][^”\"」]{2,30}[”\"」]", analysis.question)
         short = scoper.short_names()
         out: dict[str, list[str]] = {d: [] for d in docs}
-        for w in written:
-            name = normalize(w.strip("《》“”\"「」"))
+        for w in _WRITTEN_NAME.findall(analysis.question):
+            called = self._docs_called(w)
             for d in docs:
-                if d in scoper.docs_titled(name) or d in short.get(name, []):
+                if d in called:
                     out[d].append(w)
         text = analysis.question
         for name, ids in short.items():
@@ -283,7 +278,7 @@ class Comparer:
         own = CitationBook()
         pieces, _ = self.composer._compose_in(side_an, scope, own)
         if not pieces:
-            return self._framed_sentences(units, scope, book) if side_an.kind not in _VALUE_KINDS else None
+            return self._framed_sentences(units, scope, book) if side_an.kind not in q.VALUE_TYPES else None
         by_id = {r.clause.chunk_id: r.clause for r in scope.retrieved}
         clauses = {c.n: by_id.get(c.chunk_id) for c in own.citations}
 
@@ -389,8 +384,8 @@ class Comparer:
         return "、".join(t for t in keys if t in top)
 
 
-#: Answer types whose value a quoted sentence must state.
-_VALUE_KINDS = (q.AMOUNT, q.RATE, q.COUNT, q.DURATION, q.DATE, q.WHO, q.QUANTITY)
+#: A document name as a question writes it: in 《…》 or in quotes.
+_WRITTEN_NAME = re.compile(r"《[^》]{2,80}》|[“\"「][^”\"」]{2,30}[”\"」]")
 
 #: What joins names side by side: 和, 与, 及, 以及, 、, 跟, 同, 还是 (nothing else between them).
 _JOIN = re.compile(r"\s*(?:和|与|及|以及|、|跟|同|还是|,|，|及其)\s*")

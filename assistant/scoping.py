@@ -54,6 +54,11 @@ class Scoper:
         stem = normalize(place)
         return [d for d, (_, ident, _) in self._identities().items() if stem in ident]
 
+    def docs_of_kind(self, place: str, kind: str) -> list[str]:
+        """The documents of ``place`` whose title names them as ``kind`` (实施意见, 行动计划)."""
+        identities = self._identities()
+        return [d for d in self.docs_of_place(place) if kind in identities[d][0]]
+
     def docs_titled(self, name: str) -> list[str]:
         """Documents whose title contains ``name`` (a 《…》 or quoted name of the question)."""
         return [d for d, (title, _, _) in self._identities().items() if name and name in title]
@@ -80,11 +85,10 @@ class Scoper:
         → 实施意见), normalised."""
         text = normalize(question)
         out = [name for name in self.short_names() if name in text]
-        identities = self._identities()
         for word in place_names(question):
             at = question.find(word)
             kind = DOC_KIND.match(question[at + len(word):]) if at >= 0 else None
-            if kind and any(kind.group("kind") in identities[d][0] for d in self.docs_of_place(place_stem(word))):
+            if kind and self.docs_of_kind(place_stem(word), kind.group("kind")):
                 out.append(normalize(kind.group("kind")))
         # Documents counted or ranked (两份文件, 省级文件, 这份方案): the words name documents.
         for m in _COUNTED_DOCS.finditer(question):
