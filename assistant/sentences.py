@@ -149,7 +149,8 @@ class ValueSentences:
             for sentence in quotable_sentences(clause):
                 # What a sentence speaks of may be named by its headings or the sentence before
                 # (“一次性创业资助。补贴标准：10000元”).
-                near_text, previous = normalize(" ".join([*clause.section_path, previous, sentence])), sentence
+                # (Normalised only for the sentences that pass the cheaper checks below.)
+                context, previous = " ".join([*clause.section_path, previous, sentence]), sentence
                 if sentence.startswith(CHILDREN_PREFIX) or not q.states_type(sentence, analysis.kind):
                     continue
                 near = self._coverage(all_keys, sentence)
@@ -158,7 +159,7 @@ class ValueSentences:
                     continue
                 if not q.same_basis(analysis.question, sentence):
                     continue
-                if attribute and not _names(attribute, near_text):
+                if attribute and not _names(attribute, normalize(context)):
                     continue  # a value of the asked type, but of another thing (利率 for 费率)
                 if further and (near < self.key_sentence_share or not _names(attribute, normalize(sentence))):
                     continue  # unretrieved: the sentence itself must name the thing and the topic
