@@ -63,11 +63,11 @@ def _fail(message: str, code: int = 2) -> None:
 @contextmanager
 def _errors() -> Iterator[None]:
     """Turn the errors an operator can fix into one line and exit code 2, not a traceback."""
-    from .embeddings import EmbeddingError
-    from .llm import LLMConfigError
-    from .parsing import ParseError
+    from .answering.llm import LLMConfigError
+    from .index.embeddings import EmbeddingError
+    from .index.store import StoreError
+    from .reading.parsing import ParseError
     from .service import QuestionError, SetupError
-    from .store import StoreError
 
     try:
         yield
@@ -111,7 +111,7 @@ def ask(
     status: str = typer.Option(None, "--status", help="Only 'draft' or 'final' documents."),
 ) -> None:
     """Answer a question from the indexed documents, citing document and section."""
-    from .retrieval import Filters
+    from .index.retrieval import Filters
 
     assistant = _assistant()
     with _errors():
@@ -141,9 +141,9 @@ def chat(
     k: int = typer.Option(None, "--k", min=1, max=50, help="Clauses to retrieve (default: settings top_k)."),
 ) -> None:
     """Ask questions one per line (follow-ups use the conversation); an empty line or EOF ends."""
-    from .embeddings import EmbeddingError
+    from .index.embeddings import EmbeddingError
+    from .index.store import StoreError
     from .service import QuestionError
-    from .store import StoreError
     from .types import Answer
 
     assistant = _assistant()
@@ -200,7 +200,7 @@ def chunks(
     as_json: bool = typer.Option(False, "--json", help="Print the document and its clauses as JSON."),
 ) -> None:
     """Show how a file is cut into clauses, without indexing it."""
-    from .parsing import ParseError
+    from .reading.parsing import ParseError
     from .service import chunk_file
 
     try:

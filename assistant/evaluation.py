@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from .language.text import normalize
 from .service import Assistant
 from .settings import Settings
-from .text import normalize
 from .types import Answer
 
 BUDGET_CHARS = 1000

@@ -14,15 +14,16 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from . import crosslingual, followup
-from .answer import Composer, ExtractiveComposer, build_chain
-from .chunking import chunk_document, window_chunks
-from .embeddings import EmbeddingError, get_embeddings
-from .injection import flag_clauses
-from .parsing import SUPPORTED_SUFFIXES, ParseError, file_hash, parse_file
-from .retrieval import Filters, HybridRetriever
+from .answering import followup
+from .answering.composer import Composer, ExtractiveComposer, build_chain
+from .index.embeddings import EmbeddingError, get_embeddings
+from .index.retrieval import Filters, HybridRetriever
+from .index.store import ClauseStore, StoreError, text_hash
+from .language import crosslingual
+from .reading.chunking import chunk_document, window_chunks
+from .reading.injection import flag_clauses
+from .reading.parsing import SUPPORTED_SUFFIXES, ParseError, file_hash, parse_file
 from .settings import Settings
-from .store import ClauseStore, StoreError, text_hash
 from .types import Answer, Clause, FileReport, IngestReport, PolicyDocument
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class Assistant:
                 self.retriever, self.settings.refusal_threshold, self.settings.max_answer_sentences
             )
             if self.settings.llm_enabled:
-                from . import llm
+                from .answering import llm
 
                 self._composer, self._rewriter = llm.build(self.settings, extractive)
             else:

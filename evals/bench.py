@@ -67,7 +67,7 @@ class _TimedEmbeddings(Embeddings):
 
     @property
     def model_id(self) -> str:
-        from assistant.embeddings import model_id
+        from assistant.index.embeddings import model_id
 
         return model_id(self.inner)
 
@@ -91,7 +91,7 @@ def _settings(args):
 
 def child_ingest(args) -> dict:
     """Index ``args.paths`` into a fresh index; the figures as a dict."""
-    from assistant.embeddings import get_embeddings
+    from assistant.index.embeddings import get_embeddings
     from assistant.service import Assistant
 
     timed = _TimedEmbeddings(get_embeddings(args.embedding))

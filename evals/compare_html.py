@@ -14,7 +14,7 @@ import re
 import time
 from pathlib import Path
 
-from assistant.text import normalize
+from assistant.language.text import normalize
 
 CHROME = ["浏览次数", "分享到", "扫一扫在手机", "网站地图", "当前位置", "ICP备", "网站标识码", "打印本页",
           "关闭窗口", "浏览量", "主办：", "无障碍阅读", "长者助手", "相关新闻", "相关链接"]
@@ -33,7 +33,7 @@ def reference(html: str) -> list[str]:
 
 
 def ours(html: str) -> str:
-    from assistant.webpages import read_html
+    from assistant.reading.webpages import read_html
 
     return "\n".join(text for text, _ in read_html(html.encode("utf-8")).blocks)
 

@@ -14,8 +14,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from assistant.chunking import chunk_document
-from assistant.parsing import SUPPORTED_SUFFIXES, parse_file
+from assistant.reading.chunking import chunk_document
+from assistant.reading.parsing import SUPPORTED_SUFFIXES, parse_file
 
 
 def _files(roots: list[Path]) -> list[Path]:

@@ -37,8 +37,8 @@ def corpus_places(texts: list[str]) -> list[str]:
     """The place stems the texts name, most mentioned first (遂昌, 浙江, 成都…)."""
     from collections import Counter
 
-    from assistant.questions import GENERIC_PLACES, place_stem
-    from assistant.retrieval import place_names
+    from assistant.answering.questions import GENERIC_PLACES, place_stem
+    from assistant.index.retrieval import place_names
 
     known = set(_dictionary_places())
     counts: Counter[str] = Counter()
@@ -52,7 +52,7 @@ def corpus_places(texts: list[str]) -> list[str]:
 
 def replacement_pool(avoid: str) -> list[str]:
     """County and city names (石首市) whose stem ``avoid`` (the corpus and questions) never names."""
-    from assistant.questions import place_stem
+    from assistant.answering.questions import place_stem
 
     out: dict[str, str] = {}
     for word in _dictionary_places():
@@ -68,7 +68,7 @@ def variant(text: str, mapping: dict[str, str], shift: int) -> str:
     ``mapping`` takes a place stem to a full name (浙江 → 石首市): the stem with a suffix
     (浙江省) becomes the full name, the bare stem the new stem (浙江经济 → 石首经济).
     """
-    from assistant.questions import place_stem
+    from assistant.answering.questions import place_stem
 
     if mapping:
         stems = sorted(mapping, key=len, reverse=True)
@@ -106,7 +106,7 @@ def build_library(corpus: Path, scale: int, out: Path, questions: list[str] | No
     Returns the files written. ``questions`` (the gold questions) are kept from naming a copy's
     places, so a question about 遂昌 still has exactly the original 遂昌 document.
     """
-    from assistant.parsing import parse_file
+    from assistant.reading.parsing import parse_file
 
     originals = sorted(p for p in corpus.iterdir() if p.suffix in (".txt", ".md"))
     texts = [p.read_text(encoding="utf-8") for p in originals]

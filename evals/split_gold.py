@@ -18,8 +18,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from assistant.language.text import normalize
 from assistant.service import chunk_file
-from assistant.text import normalize
 
 
 def section_key(evidence: list[str], clauses) -> str | None:

@@ -29,7 +29,8 @@ DOCS_PER_BATCH = 5
 
 
 def _arm(step: str, n: int) -> None:
-    from assistant import service, store
+    from assistant import service
+    from assistant.index import store
 
     store.WRITE_BATCH = store.STAGE_BATCH = BATCH
     service.INGEST_BATCH_CLAUSES = DOCS_PER_BATCH * BATCH

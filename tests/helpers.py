@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from assistant.chunking import body_lines
-from assistant.tables import HEADER_ROW
-from assistant.text import normalize
+from assistant.language.text import normalize
+from assistant.reading.chunking import body_lines
+from assistant.reading.tables import HEADER_ROW
 from assistant.types import Clause, PolicyDocument, RetrievedClause
 
 
@@ -30,7 +30,7 @@ class FixedRetriever:
     """Retrieval over a fixed list: returns the clauses of the requested documents in order."""
 
     def __init__(self, retrieved: list[RetrievedClause]) -> None:
-        from assistant.indexview import IndexView
+        from assistant.index.indexview import IndexView
 
         self.retrieved = retrieved
         self.view = IndexView.build([r.clause for r in retrieved])
@@ -41,7 +41,7 @@ class FixedRetriever:
 
 def composer_over(*retrieved: RetrievedClause):
     """The extractive composer over exactly these clauses, as retrieval returns them."""
-    from assistant.answer import ExtractiveComposer
+    from assistant.answering.composer import ExtractiveComposer
 
     return ExtractiveComposer(FixedRetriever(list(retrieved)))
 

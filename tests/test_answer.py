@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from assistant.citations import check_markers, markers_in
+from assistant.answering.citations import check_markers, markers_in
 from assistant.service import QuestionError
 
 
@@ -95,14 +95,14 @@ def test_cli_chunks_json(corpus_dir):
 
 
 def test_followup_with_a_new_place_swaps_it_into_the_previous_question():
-    from assistant.followup import rewrite
+    from assistant.answering.followup import rewrite
 
     history = [{"role": "user", "content": "星火计划里宁波重点发展什么？"}, {"role": "assistant", "content": "…"}]
     assert rewrite("那杭州呢？", history) == "星火计划里杭州重点发展什么？"
 
 
 def test_followup_without_a_subject_keeps_the_previous_question_as_context():
-    from assistant.followup import rewrite
+    from assistant.answering.followup import rewrite
 
     history = [{"role": "user", "content": "遂昌加速创新成果转化应用由哪些单位负责？"}]
     # The follow-up asks its own question about the previous question's subject.
@@ -115,8 +115,8 @@ def test_followup_without_a_subject_keeps_the_previous_question_as_context():
 
 
 def test_a_followup_of_a_followup_swaps_the_place_of_the_first_question():
-    from assistant import questions as q
-    from assistant.followup import rewrite
+    from assistant.answering import questions as q
+    from assistant.answering.followup import rewrite
 
     history = [{"role": "user", "content": "浙江星火计划到2030年要培育多少个先导区？"}, {"role": "assistant", "content": "…"},
                {"role": "user", "content": "那杭州呢？"}, {"role": "assistant", "content": "…"}]
@@ -133,7 +133,7 @@ def test_followup_is_answered_from_the_conversation(real_assistant):
 
 
 def test_english_question_gets_chinese_terms_and_place_names():
-    from assistant.crosslingual import expand, is_mostly_english
+    from assistant.language.crosslingual import expand, is_mostly_english
 
     aliases = {"chengdu": "成都", "hangzhou": "杭州"}
     out = expand("What is the document number of Chengdu's opinions?", aliases)
@@ -145,7 +145,7 @@ def test_english_question_gets_chinese_terms_and_place_names():
 
 
 def test_english_words_outside_the_glossary_are_read_with_a_dictionary():
-    from assistant.crosslingual import expand
+    from assistant.language.crosslingual import expand
 
     # Of a word's translations, the one the documents use most (the lowest idf).
     vocabulary = {"元宇宙": 2.0, "量子": 1.5, "潜力": 1.0, "潜能": 3.0}
@@ -171,7 +171,7 @@ def test_missing_document_detail_is_said_plainly(real_assistant):
 @pytest.mark.parametrize("question", ["浙江星火计划到2030年要培育多少个未来产业先导区？",
                                       "杭州重点发展哪些未来产业？"])
 def test_scoping_never_leaves_the_askers_filters(real_assistant, question):
-    from assistant.retrieval import Filters
+    from assistant.index.retrieval import Filters
 
     answer = real_assistant.ask(question, filters=Filters(status="final"))
     quoted = [c.doc_id for c in answer.citations] + [r.clause.doc_id for r in answer.retrieved]

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.parsing import parse_file
+from assistant.reading.parsing import parse_file
 from assistant.service import Assistant
 from assistant.settings import Settings
 

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from assistant.chunking import chunk_document, parse_responsibility, window_chunks
-from assistant.parsing import clean_text, extract_meta, parse_file
+from assistant.reading.chunking import chunk_document, parse_responsibility, window_chunks
+from assistant.reading.parsing import clean_text, extract_meta, parse_file
 from assistant.types import PolicyDocument
 
 SUICHANG = "suichang-2024-future-industries-opinions.txt"

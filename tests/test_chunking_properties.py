@@ -6,9 +6,9 @@ from helpers import assert_text_kept_once
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_document
-from assistant.metadata import extract_meta
-from assistant.tables import render_table
+from assistant.reading.chunking import chunk_document
+from assistant.reading.metadata import extract_meta
+from assistant.reading.tables import render_table
 from assistant.types import PolicyDocument
 
 CN = "一二三四五六七八九十"

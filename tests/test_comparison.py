@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from helpers import composer_over, retrieved_clause
 
-from assistant import questions as q
+from assistant.answering import questions as q
 
 
 def _doc(rc, doc_id):

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from helpers import free_port, wait_until_ready
 
-from assistant.parsing import parse_file
+from assistant.reading.parsing import parse_file
 from assistant.service import Assistant
 from assistant.settings import Settings
 

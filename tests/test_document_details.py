@@ -16,7 +16,7 @@ CITY = _doc(retrieved_clause(3, "宁波市未来产业培育行动计划", ["二
 
 
 def test_the_addressee_line_opens_the_body_of_an_official_document():
-    from assistant.metadata import addressees
+    from assistant.reading.metadata import addressees
 
     assert addressees("各区（市）县政府（管委会），市级有关部门，有关单位：\n未来产业是…") == \
         "各区（市）县政府（管委会），市级有关部门，有关单位"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.charsets import MIN_CHINESE_SHARE, chinese_share, decode_chinese
-from assistant.parsing import ParseError, decode_text, parse_file
+from assistant.reading.charsets import MIN_CHINESE_SHARE, chinese_share, decode_chinese
+from assistant.reading.parsing import ParseError, decode_text, parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted((ROOT / "corpus").glob("*.txt"))

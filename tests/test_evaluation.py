@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.evaluation import aggregate, budget_texts, check_floors, load_gold, score_item
-from assistant.text import normalize
+from assistant.language.text import normalize
 from assistant.types import Answer, Citation, Clause, RetrievedClause
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from helpers import assert_text_kept_once
 
-from assistant.chunking import body_lines, chunk_document
-from assistant.parsing import parse_file
-from assistant.text import normalize
+from assistant.language.text import normalize
+from assistant.reading.chunking import body_lines, chunk_document
+from assistant.reading.parsing import parse_file
 
 FIELD = Path(__file__).resolve().parents[2] / "shared" / "field-docs"
 pytestmark = pytest.mark.skipif(not (FIELD / "manifest.jsonl").exists(),

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import chunk_document
-from assistant.glyphs import (
+from assistant.language.text import is_cjk
+from assistant.reading.chunking import chunk_document
+from assistant.reading.glyphs import (
     RADICAL_SUPPLEMENT,
     UNMAPPED_SUPPLEMENT,
     map_radicals,
@@ -18,8 +19,7 @@ from assistant.glyphs import (
     remove_extraction_spaces,
     repair_pdf_text,
 )
-from assistant.parsing import parse_file, read_file_text
-from assistant.text import is_cjk
+from assistant.reading.parsing import parse_file, read_file_text
 
 
 @pytest.mark.parametrize(

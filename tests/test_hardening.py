@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from assistant.api import MAX_NAME_BYTES, create_app
 from assistant.cli import app as cli
-from assistant.retrieval import MAX_EMBED_QUERY_BYTES
+from assistant.index.retrieval import MAX_EMBED_QUERY_BYTES
 from assistant.service import Assistant
 from assistant.settings import Settings
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import indexview
-from assistant.indexview import IndexView, SavedViews
-from assistant.retrieval import Filters, bm25_tokens
+from assistant.index import indexview
+from assistant.index.indexview import IndexView, SavedViews
+from assistant.index.retrieval import Filters, bm25_tokens
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.types import Clause, DocumentMeta
@@ -87,8 +87,8 @@ def test_maps_answer_what_the_composer_asks():
 
 
 def test_heading_lookup_finds_every_path_naming_a_stem_once():
+    from assistant.language.text import normalize
     from assistant.service import chunk_file
-    from assistant.text import normalize
 
     clauses = [c for f in sorted(CORPUS.glob("*.txt")) for c in chunk_file(f)[1]]
     view = IndexView.build(clauses, version="v")

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from assistant import service
-from assistant.embeddings import EmbeddingError
+from assistant.index.embeddings import EmbeddingError
 
 
 @pytest.fixture

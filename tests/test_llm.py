@@ -18,17 +18,17 @@ from langchain_core.language_models.fake_chat_models import (
     GenericFakeChatModel,
 )
 
-from assistant.llm import (
+from assistant.answering.llm import (
     DEFAULT_PROMPTS_DIR,
     LLMComposer,
     LLMConfigError,
     LLMRewriter,
     load_prompts,
 )
+from assistant.answering.verify import NO_ANSWER
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.types import REFUSAL_PREFIX, Answer, RetrievedClause
-from assistant.verify import NO_ANSWER
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SUICHANG = "suichang-2024-future-industries-opinions"
@@ -103,7 +103,7 @@ def test_a_missing_template_fails_when_the_assistant_builds_its_composer(tmp_pat
 
 
 def test_the_default_is_offline_and_extractive(fake_assistant):
-    from assistant.answer import ExtractiveComposer
+    from assistant.answering.composer import ExtractiveComposer
 
     assert not fake_assistant.settings.llm_enabled
     assert isinstance(fake_assistant.composer, ExtractiveComposer)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant import questions as q
-from assistant.citations import check_markers, markers_in
-from assistant.llm import LLMComposer, load_prompts
-from assistant.retrieval import Filters
-from assistant.text import normalize
+from assistant.answering import questions as q
+from assistant.answering.citations import check_markers, markers_in
+from assistant.answering.llm import LLMComposer, load_prompts
+from assistant.index.retrieval import Filters
+from assistant.language.text import normalize
 from assistant.types import REFUSAL_PREFIX, Answer
 
 CHENGDU = "chengdu-2024-future-industries-opinions"

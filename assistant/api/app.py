@@ -23,9 +23,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..embeddings import EmbeddingError
+from ..index.embeddings import EmbeddingError
+from ..index.store import StoreError
 from ..service import Assistant, QuestionError, SetupError
-from ..store import StoreError
 from . import ask, documents, health, library, openai_compat
 from .ask import MAX_JSON_BYTES
 from .common import Catalog, is_openai_path, openai_error

@@ -13,7 +13,7 @@ from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
-from ..retrieval import Filters
+from ..index.retrieval import Filters
 from ..service import Assistant
 from ..types import Answer
 from .common import get_assistant

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from ..parsing import SUPPORTED_SUFFIXES
+from ..reading.parsing import SUPPORTED_SUFFIXES
 from .documents import accepted, index_upload, upload_report
 from .jobs import Progress
 from .uploads import UploadError

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ..parsing import SUPPORTED_SUFFIXES, ParseError, decode_text
+from ..reading.parsing import SUPPORTED_SUFFIXES, ParseError, decode_text
 from ..service import Assistant, Progress
 from ..types import FileReport
 

@@ -16,7 +16,7 @@ import logging
 import re
 from functools import lru_cache
 
-from .types import Clause
+from ..types import Clause
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def is_mostly_english(text: str) -> bool:
 
 def place_aliases(clauses: list[Clause]) -> dict[str, str]:
     """pinyin (e.g. ``hangzhou``) → Chinese place name, for places the documents name."""
-    from .retrieval import place_names
+    from ..index.retrieval import place_names
 
     names: set[str] = set()
     for c in clauses:

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .text import nfkc
+from ..language.text import nfkc
 
 if TYPE_CHECKING:
-    from .settings import Settings
+    from ..settings import Settings
 
 # The bundled engine's OpenMP threads spin while they wait for work. When anything else wants
 # the cores (request threads, a second process) that spinning turns a 30 ms query embedding

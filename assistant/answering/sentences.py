@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ..index.retrieval import tokenize
+from ..language.text import normalize, split_sentences
+from ..reading.chunking import CHILDREN_PREFIX
+from ..reading.injection import addresses_assistant
+from ..types import Clause, RetrievedClause
 from . import questions as q
-from .chunking import CHILDREN_PREFIX
-from .injection import addresses_assistant
-from .retrieval import tokenize
-from .text import normalize, split_sentences
-from .types import Clause, RetrievedClause
 
 #: A typed sentence: the clause it is quoted from and the sentence.
 Quote = tuple[Clause, str]

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..index.retrieval import Filters, HybridRetriever, place_names
+from ..language.text import normalize
+from ..types import Clause, RetrievedClause
 from .questions import DOC_KIND, QuestionAnalysis, place_stem
-from .retrieval import Filters, HybridRetriever, place_names
-from .text import normalize
-from .types import Clause, RetrievedClause
 
 #: Documents named by how many or which level they are (两份文件, 浙江省级文件, 这份方案).
 _COUNTED_DOCS = re.compile(r"(?:[两二三四几这那该各本]份|份)[\u4e00-\u9fff]{0,4}?(省级|市级|县级|区级|国家级)?(文件|政策|"

@@ -22,10 +22,10 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from .answer import refusal_answer
+from ..language.text import normalize
+from ..types import Answer, Clause, RetrievedClause
 from .citations import CitationBook
-from .text import normalize
-from .types import Answer, Clause, RetrievedClause
+from .composer import refusal_answer
 
 #: The sentence the model is told to answer with when the clauses do not hold the answer.
 NO_ANSWER = "无法从所给条款中找到答案"

@@ -19,13 +19,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..language.text import Numbering, display_width, is_cjk, match_marker
+from ..types import PolicyDocument
 from .charsets import EncodingError, decode_chinese
 from .glyphs import repair_pdf_text
 from .markdown import META, read_markdown
 from .metadata import DATE_RE, DOC_NUMBER_RE, STATUS_RE, TITLE_END, extract_meta
 from .tables import PARAGRAPH, render_table
-from .text import Numbering, display_width, is_cjk, match_marker
-from .types import PolicyDocument
 from .webpages import read_html
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}

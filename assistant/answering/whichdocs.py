@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .retrieval import place_names
+from ..index.retrieval import place_names
 
 #: “Which one(s)”: 哪些, 哪份, 哪几份, 哪一个, 哪部, 哪项…
 _WHICH = r"哪(?:一|几)?(?:些|份|个|部|项|篇|件)"

@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from . import metadata
+from ..language.text import normalize
+from ..reading import metadata
+from ..types import RetrievedClause
 from . import questions as q
 from .citations import CitationBook
-from .text import normalize
-from .types import RetrievedClause
 
 if TYPE_CHECKING:
-    from .indexview import IndexView
+    from ..index.indexview import IndexView
     from .scoping import Scoper
 
 #: Asking a document detail (文号, 发文机关, 印发日期, 状态, 第几次征求意见稿…).

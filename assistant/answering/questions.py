@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .retrieval import Filters, place_names
-from .text import normalize
+from ..index.retrieval import Filters, place_names
+from ..language.text import normalize
 from .whichdocs import documents_topic
 
 # --- answer types ------------------------------------------------------------------------------

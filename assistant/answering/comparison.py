@@ -17,15 +17,15 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from ..index.retrieval import _jieba
+from ..language.text import normalize
+from ..types import Answer, Clause, RetrievedClause
 from . import questions as q
 from .citations import MARKER_RE, CitationBook
-from .retrieval import _jieba
 from .sentences import quotable_sentences
-from .text import normalize
-from .types import Answer, Clause, RetrievedClause
 
 if TYPE_CHECKING:  # the composer imports this module
-    from .answer import ExtractiveComposer
+    from .composer import ExtractiveComposer
     from .scoping import Scope
 
 

@@ -23,16 +23,16 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from ..index.retrieval import Filters, bm25_tokens
+from ..language.text import nfkc, normalize
+from ..types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
 from . import questions as q
 from .citations import CitationBook
 from .comparison import _clause_text, topic_units
-from .retrieval import Filters, bm25_tokens
 from .sentences import quotable_sentences
-from .text import nfkc, normalize
-from .types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
 
 if TYPE_CHECKING:  # the composer imports this module
-    from .answer import ExtractiveComposer
+    from .composer import ExtractiveComposer
 
 #: Documents listed at most. An answer is read, not scanned: past ten names a list stops being
 #: an answer and becomes a search page (the library's search is there for that). The answer

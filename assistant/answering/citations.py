@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .types import Citation, Clause
+from ..types import Citation, Clause
 
 MARKER_RE = re.compile(r"\[(\d{1,2})\]")
 

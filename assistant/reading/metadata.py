@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .text import match_marker, nfkc
-from .types import DocumentMeta
+from ..language.text import match_marker, nfkc
+from ..types import DocumentMeta
 
 DATE_RE = re.compile(r"([0-9０-９]{4})\s*年\s*([0-9０-９]{1,2})\s*月\s*([0-9０-９]{1,2})\s*日")
 _CN_DATE_RE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")

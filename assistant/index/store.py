@@ -41,8 +41,8 @@ from urllib.parse import urlparse
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ..types import Clause
 from .embeddings import model_id
-from .types import Clause
 
 # Bump when the chunker's output changes, so that old indexes are not reused.
 CHUNKER_VERSION = "8"

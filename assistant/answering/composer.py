@@ -18,17 +18,17 @@ from typing import Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from ..index.retrieval import Filters, HybridRetriever, _jieba, tokenize
+from ..language.text import nfkc, normalize
+from ..reading.chunking import CHILDREN_PREFIX
+from ..types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
 from . import details
 from . import questions as q
-from .chunking import CHILDREN_PREFIX
 from .citations import CitationBook
 from .comparison import Comparer
 from .mentions import Mentions
-from .retrieval import Filters, HybridRetriever, _jieba, tokenize
 from .scoping import Scope, Scoper
 from .sentences import ValueSentences, quotable_sentences
-from .text import nfkc, normalize
-from .types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
 
 _LEAD = re.compile(r"牵头|lead")
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]，)")

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..language.text import normalize
+from ..types import Clause
 from .lexical import LexicalIndex, Vocabulary
-from .text import normalize
-from .types import Clause
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +294,6 @@ def _short_names(by_doc: dict[str, list[Clause]]) -> dict[str, list[str]]:
 
 def _place_aliases(names: set[str]) -> dict[str, str]:
     """pinyin (``hangzhou``) → Chinese place name, for the places the documents name."""
-    from .crosslingual import aliases_of
+    from ..language.crosslingual import aliases_of
 
     return aliases_of(names)

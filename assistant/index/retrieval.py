@@ -17,10 +17,10 @@ from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
 
+from ..language.text import nfkc
+from ..types import Clause, RetrievedClause
 from .indexview import IndexView, SavedViews
 from .store import ClauseStore, StaleReadError, StoreError
-from .text import nfkc
-from .types import Clause, RetrievedClause
 
 log = logging.getLogger(__name__)
 

@@ -23,18 +23,19 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from . import followup, injection
+from ..index.retrieval import Filters
+from ..reading import injection
+from ..settings import Settings
+from ..types import Answer, RetrievedClause
+from . import followup
 from . import questions as qa
-from .answer import Composer, refusal_answer
-from .retrieval import Filters
-from .settings import Settings
-from .types import Answer, RetrievedClause
+from .composer import Composer, refusal_answer
 from .verify import NO_ANSWER, StreamVerifier
 
 log = logging.getLogger(__name__)
 
 #: The prompts folder of the project (``ASSISTANT_PROMPTS_DIR`` overrides it).
-DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 
 #: Each template and the variables it must use, no more and no fewer.
 PROMPT_VARIABLES: dict[str, set[str]] = {
