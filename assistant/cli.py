@@ -111,7 +111,7 @@ def ask(
     status: str = typer.Option(None, "--status", help="Only 'draft' or 'final' documents."),
 ) -> None:
     """Answer a question from the indexed documents, citing document and section."""
-    from .index.retrieval import Filters
+    from .types import Filters
 
     assistant = _assistant()
     with _errors():

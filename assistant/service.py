@@ -17,14 +17,14 @@ from langchain_core.embeddings import Embeddings
 from .answering import followup
 from .answering.composer import Composer, ExtractiveComposer, build_chain
 from .index.embeddings import EmbeddingError, get_embeddings
-from .index.retrieval import Filters, HybridRetriever
+from .index.retrieval import HybridRetriever
 from .index.store import ClauseStore, StoreError, text_hash
 from .language import crosslingual
 from .reading.chunking import chunk_document, window_chunks
 from .reading.injection import flag_clauses
 from .reading.parsing import SUPPORTED_SUFFIXES, ParseError, file_hash, parse_file
 from .settings import Settings
-from .types import Answer, Clause, FileReport, IngestReport, PolicyDocument
+from .types import Answer, Clause, FileReport, Filters, IngestReport, PolicyDocument
 
 log = logging.getLogger(__name__)
 

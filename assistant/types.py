@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
@@ -85,6 +86,12 @@ class Clause(BaseModel):
             return "\n".join(line for line in own.split("\n")
                              if not re.fullmatch(r"[（(].{0,8}稿[）)]", line))
         return f"{self.doc_title} {' '.join(self.section_path)}\n{own}"
+
+    def headed_text(self, title: bool = True) -> str:
+        """The clause's text after its headings (and its document's title): a heading or the
+        title may name what its sentences speak of, or the place they are about."""
+        headings = " ".join(self.section_path)
+        return f"{self.doc_title} {headings} {self.text}" if title else f"{headings} {self.text}"
 
 
 class Citation(BaseModel):
@@ -172,3 +179,34 @@ class IngestReport(BaseModel):
     def count(self, status: str) -> int:
         """How many files ended with ``status``."""
         return sum(1 for f in self.files if f.status == status)
+
+
+@dataclass
+class Filters:
+    """Optional limits on what is retrieved."""
+
+    doc_ids: list[str] | None = None
+    level: str | None = None
+    status: str | None = None
+
+    def where(self) -> dict | None:
+        """The Chroma ``where`` clause for these filters."""
+        parts = []
+        if self.doc_ids:
+            parts.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if self.level:
+            parts.append({"level": self.level})
+        if self.status:
+            parts.append({"status": self.status})
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else {"$and": parts}
+
+    def accepts(self, clause: Clause) -> bool:
+        """Whether a clause passes the filters."""
+        meta = clause.meta
+        if self.doc_ids and clause.doc_id not in self.doc_ids:
+            return False
+        if self.level and (meta is None or meta.level != self.level):
+            return False
+        return not (self.status and (meta is None or meta.status != self.status))

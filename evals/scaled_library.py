@@ -37,8 +37,9 @@ def corpus_places(texts: list[str]) -> list[str]:
     """The place stems the texts name, most mentioned first (遂昌, 浙江, 成都…)."""
     from collections import Counter
 
-    from assistant.answering.questions import GENERIC_PLACES, place_stem
-    from assistant.index.retrieval import place_names
+    from assistant.language.lexicon import GENERIC_PLACES
+    from assistant.language.places import place_stem
+    from assistant.language.segment import place_names
 
     known = set(_dictionary_places())
     counts: Counter[str] = Counter()
@@ -52,7 +53,7 @@ def corpus_places(texts: list[str]) -> list[str]:
 
 def replacement_pool(avoid: str) -> list[str]:
     """County and city names (石首市) whose stem ``avoid`` (the corpus and questions) never names."""
-    from assistant.answering.questions import place_stem
+    from assistant.language.places import place_stem
 
     out: dict[str, str] = {}
     for word in _dictionary_places():
@@ -68,7 +69,7 @@ def variant(text: str, mapping: dict[str, str], shift: int) -> str:
     ``mapping`` takes a place stem to a full name (浙江 → 石首市): the stem with a suffix
     (浙江省) becomes the full name, the bare stem the new stem (浙江经济 → 石首经济).
     """
-    from assistant.answering.questions import place_stem
+    from assistant.language.places import place_stem
 
     if mapping:
         stems = sorted(mapping, key=len, reverse=True)

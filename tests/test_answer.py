@@ -171,7 +171,7 @@ def test_missing_document_detail_is_said_plainly(real_assistant):
 @pytest.mark.parametrize("question", ["浙江星火计划到2030年要培育多少个未来产业先导区？",
                                       "杭州重点发展哪些未来产业？"])
 def test_scoping_never_leaves_the_askers_filters(real_assistant, question):
-    from assistant.index.retrieval import Filters
+    from assistant.types import Filters
 
     answer = real_assistant.ask(question, filters=Filters(status="final"))
     quoted = [c.doc_id for c in answer.citations] + [r.clause.doc_id for r in answer.retrieved]

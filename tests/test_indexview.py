@@ -10,10 +10,10 @@ import pytest
 
 from assistant.index import indexview
 from assistant.index.indexview import IndexView, SavedViews
-from assistant.index.retrieval import Filters, bm25_tokens
+from assistant.language.segment import bm25_tokens
 from assistant.service import Assistant
 from assistant.settings import Settings
-from assistant.types import Clause, DocumentMeta
+from assistant.types import Clause, DocumentMeta, Filters
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

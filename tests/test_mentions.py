@@ -9,9 +9,8 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from assistant.answering import questions as q
 from assistant.answering.citations import check_markers, markers_in
 from assistant.answering.llm import LLMComposer, load_prompts
-from assistant.index.retrieval import Filters
 from assistant.language.text import normalize
-from assistant.types import REFUSAL_PREFIX, Answer
+from assistant.types import REFUSAL_PREFIX, Answer, Filters
 
 CHENGDU = "chengdu-2024-future-industries-opinions"
 HANGZHOU = "hangzhou-action-plan-2024-2026-drafting-notes"

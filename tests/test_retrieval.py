@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.index.retrieval import Filters, rrf, tokenize
-from assistant.types import Clause
+from assistant.index.retrieval import rrf
+from assistant.language.segment import tokenize
+from assistant.types import Clause, Filters
 
 
 def test_numbers_latin_terms_and_quoted_names_survive_tokenisation():

@@ -14,19 +14,23 @@ nothing on it says so plainly:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
-from ..index.retrieval import _jieba
+from ..index.retrieval import HybridRetriever
+from ..language.lexicon import AND_WORDS, LIST_MARK, OR_WORDS, WITH_WORDS, WRITTEN_NAME, alternation
+from ..language.places import place_stem
 from ..language.text import normalize
-from ..types import Answer, Clause, RetrievedClause
+from ..types import Answer, Clause, Filters, RetrievedClause
 from . import questions as q
 from .citations import MARKER_RE, CitationBook
+from .refusal import refusal_answer
+from .scoping import Scope, Scoper
 from .sentences import quotable_sentences
+from .terms import TermWeights, topic_units
 
-if TYPE_CHECKING:  # the composer imports this module
-    from .composer import ExtractiveComposer
-    from .scoping import Scope
+#: Answers one side's question within its scope: (the answer's pieces or None, what is missing).
+AnswerIn = Callable[[q.QuestionAnalysis, Scope, CitationBook], tuple[list[str] | None, str | None]]
 
 
 @dataclass
@@ -42,10 +46,18 @@ class Side:
 
 
 class Comparer:
-    """Answers comparison questions side by side with an :class:`ExtractiveComposer`'s parts."""
+    """Answers comparison questions side by side, each side by the single-question composer's
+    ``answer_in`` within that side's scope."""
 
-    def __init__(self, composer: ExtractiveComposer) -> None:
-        self.composer = composer
+    def __init__(self, retriever: HybridRetriever, scoper: Scoper, weights: TermWeights,
+                 analyse: Callable[[str, Filters | None], q.QuestionAnalysis], answer_in: AnswerIn,
+                 max_sentences: int = 4) -> None:
+        self.retriever = retriever
+        self.scoper = scoper
+        self.weights = weights
+        self.analyse = analyse
+        self.answer_in = answer_in
+        self.max_sentences = max_sentences
         # Share of the key-term weight a clause (with its headings) must cover to be quoted for
         # a side when the question does not frame its topic. The middle of the range the
         # composer's own key-sentence share was chosen from on the dev split.
@@ -69,7 +81,7 @@ class Comparer:
             # A question that only asks what its sides share, or which has more, names them
             # side by side.
             return coordinated
-        scoper = self.composer.scoper
+        scoper = self.scoper
         words = analysis.place_words or analysis.places
         named = scoper.named_docs(analysis)
         of_place = {p: scoper.docs_of_place(p) for p in analysis.places}
@@ -82,7 +94,7 @@ class Comparer:
                 and len(analysis.places) + len(extra) <= 4):
             names = self._doc_names(analysis, extra)
             titles = [n for ns in names.values() for n in ns]
-            out = [Side(p, q.without_names(analysis.question, [w for w in words if q.place_stem(w) != p]
+            out = [Side(p, q.without_names(analysis.question, [w for w in words if place_stem(w) != p]
                                            + titles), place=p) for p in analysis.places]
             out += [Side(scoper.short_label(d), q.without_names(
                 analysis.question, list(words) + [n for o, ns in names.items() if o != d for n in ns]),
@@ -91,7 +103,7 @@ class Comparer:
         if len(analysis.places) >= 2:
             out = []
             for place in analysis.places:
-                others = [w for w in words if q.place_stem(w) != place]
+                others = [w for w in words if place_stem(w) != place]
                 out.append(Side(place, q.without_names(analysis.question, others), place=place))
             return out
         docs = named
@@ -110,10 +122,10 @@ class Comparer:
     def _mentions(self, analysis: q.QuestionAnalysis) -> list[_Mention]:
         """Where the question names a place or a document, in order, longest first where they
         overlap (浙江 inside 《浙江省…》 is part of the title)."""
-        scoper = self.composer.scoper
+        scoper = self.scoper
         text = analysis.question
         found: list[_Mention] = []
-        for m in _WRITTEN_NAME.finditer(text):
+        for m in WRITTEN_NAME.finditer(text):
             docs = self._docs_called(m.group(0))
             if docs:
                 found.append(_Mention(m.start(), m.end(), None, docs))
@@ -121,7 +133,7 @@ class Comparer:
             for m in re.finditer(re.escape(name), text):
                 found.append(_Mention(m.start(), m.end(), None, list(ids)))
         for word in dict.fromkeys(analysis.place_words):
-            stem = q.place_stem(word)
+            stem = place_stem(word)
             if stem not in analysis.places:
                 continue
             for m in re.finditer(re.escape(word), text):
@@ -136,7 +148,7 @@ class Comparer:
 
     def _docs_called(self, written: str) -> list[str]:
         """The documents a 《…》 or quoted name stands for."""
-        scoper = self.composer.scoper
+        scoper = self.scoper
         name = normalize(written.strip("《》“”\"「」"))
         return sorted(set(scoper.docs_titled(name)) | set(scoper.short_names().get(name, [])))
 
@@ -156,7 +168,7 @@ class Comparer:
                 continue
             kind = q.DOC_KIND.match(text[m.end:])
             if m.place is not None and kind:
-                docs = self.composer.scoper.docs_of_kind(m.place, kind.group("kind"))
+                docs = self.scoper.docs_of_kind(m.place, kind.group("kind"))
                 if docs:
                     m = _Mention(m.start, m.end + kind.end(), None if len(docs) == 1 else m.place, docs)
             out.append(m)
@@ -183,7 +195,7 @@ class Comparer:
         before, after = text[:run[0].start], text[run[-1].end:]
         # 都/均/共同 after the names speaks of them together: one side alone does not say it.
         after = re.sub(r"^(?:都|均|也都|共同|同时)", "", after)
-        scoper = self.composer.scoper
+        scoper = self.scoper
         out: list[Side] = []
         for m in run:
             question = before + text[m.start:m.end] + after
@@ -197,10 +209,10 @@ class Comparer:
 
     def _doc_names(self, analysis: q.QuestionAnalysis, docs: list[str]) -> dict[str, list[str]]:
         """For each document, the names the question calls it by (as written)."""
-        scoper = self.composer.scoper
+        scoper = self.scoper
         short = scoper.short_names()
         out: dict[str, list[str]] = {d: [] for d in docs}
-        for w in _WRITTEN_NAME.findall(analysis.question):
+        for w in (m.group(0) for m in WRITTEN_NAME.finditer(analysis.question)):
             called = self._docs_called(w)
             for d in docs:
                 if d in called:
@@ -221,7 +233,7 @@ class Comparer:
         if len(sides) < 2:
             return None
         owner = self._owners(sides)
-        asked = [replace(self.composer.analyse(side.question, analysis.filters), compare=False,
+        asked = [replace(self.analyse(side.question, analysis.filters), compare=False,
                          common=analysis.common, weighs=False)
                  for side in sides]
         scopes = [self._scope(side, side_an, owner) for side, side_an in zip(sides, asked, strict=True)]
@@ -230,7 +242,7 @@ class Comparer:
             # No side speaks of the topic as the question frames it: the frame may be read
             # wrongly (a long phrase), so the sides are read by the question's key terms.
             answer = self._labelled(analysis, sides, asked, scopes, retrieved, framed=False)
-        return answer or self.composer.refusal(analysis.question, retrieved, None)
+        return answer or refusal_answer(analysis.question, retrieved, None)
 
     def _labelled(self, analysis: q.QuestionAnalysis, sides: list[Side],
                   asked: list[q.QuestionAnalysis], scopes: list[Scope],
@@ -240,11 +252,11 @@ class Comparer:
         parts, answered = [], 0
         said: list[list[RetrievedClause]] = []
         topic = self.topic(analysis)
-        idf, unseen = self.composer._idf()
+        idf, unseen = self.weights.idf()
         # A word of the framed topic that no side's clauses hold (名称 in “…机构名称”) frames
         # the question rather than its topic; a word one side holds and another lacks is the
         # difference the question asks about.
-        pools = [normalize(_clause_text(r.clause)).lower() for sc in scopes for r in sc.retrieved]
+        pools = [normalize(r.clause.headed_text(title=False)).lower() for sc in scopes for r in sc.retrieved]
         for side, side_an, scope in zip(sides, asked, scopes, strict=True):
             words = topic_units(q.framed_topic(side.question, side_an.qualifiers) or "") if framed else []
             units = {u: idf.get(u, unseen) for u in words if any(u in text for text in pools)}
@@ -276,7 +288,7 @@ class Comparer:
         When none does, the clause's topic is in its wider headings and all stay.
         """
         own = CitationBook()
-        pieces, _ = self.composer._compose_in(side_an, scope, own)
+        pieces, _ = self.answer_in(side_an, scope, own)
         if not pieces:
             return self._framed_sentences(units, scope, book) if side_an.kind not in q.VALUE_TYPES else None
         by_id = {r.clause.chunk_id: r.clause for r in scope.retrieved}
@@ -306,15 +318,15 @@ class Comparer:
         out: list[str] = []
         for r in scope.retrieved[:3]:
             for sentence in quotable_sentences(r.clause):
-                if len(out) < self.composer.max_sentences and \
-                        self.composer._coverage(units, sentence) >= self.frame_share:
+                if len(out) < self.max_sentences and \
+                        self.weights.coverage(units, sentence) >= self.frame_share:
                     out.append(f"{sentence}[{book.cite(r.clause)}]")
         return out or None
 
     def _speaks_of(self, units: dict[str, float], keys: dict[str, float], text: str) -> bool:
         if units:
-            return self.composer._coverage(units, text) >= self.frame_share
-        return self.composer._coverage(keys, text) >= self.topic_share
+            return self.weights.coverage(units, text) >= self.frame_share
+        return self.weights.coverage(keys, text) >= self.topic_share
 
     def _owners(self, sides: list[Side]) -> dict[str, str]:
         """doc_id → the label of the narrowest place side whose document it is.
@@ -322,7 +334,7 @@ class Comparer:
         A county's plan is also a document “of” its province (浙江 in its region): in a
         comparison of 遂昌 and 浙江 it speaks for 遂昌 only.
         """
-        scoper = self.composer.scoper
+        scoper = self.scoper
         owned: dict[str, tuple[int, str]] = {}
         for side in sides:
             if side.place is None:
@@ -335,14 +347,13 @@ class Comparer:
 
     def _scope(self, side: Side, side_an: q.QuestionAnalysis, owner: dict[str, str]) -> Scope:
         """The side's clauses, from its own question's retrieval, before the topic is checked."""
-        composer = self.composer
         # A question of what the sides share reads more of each side's clauses for its lists.
         k = self.side_k * 2 if side_an.common else self.side_k
-        again = composer.retriever.retrieve(side.question, k=k, filters=side_an.filters)
+        again = self.retriever.retrieve(side.question, k=k, filters=side_an.filters)
         if side.doc_id is not None:
-            scope = composer.scoper.scope_docs(side_an, again, [side.doc_id])
+            scope = self.scoper.scope_docs(side_an, again, [side.doc_id])
         else:
-            scope = composer.scoper.scope(side_an, again, places=[side.place])
+            scope = self.scoper.scope(side_an, again, places=[side.place])
             stem = normalize(side.place or "")
             # Another side's own documents speak for it, unless a heading names this place.
             scope.retrieved = [r for r in scope.retrieved
@@ -353,8 +364,8 @@ class Comparer:
     def known_keys(self, analysis: q.QuestionAnalysis) -> dict[str, float]:
         """The question's key terms that the indexed documents use: a word no clause holds
         (打算, 做法) frames the question and cannot tell one clause from another."""
-        idf, _ = self.composer._idf()
-        keys = self.composer.key_terms(analysis)
+        idf, _ = self.weights.idf()
+        keys = self.weights.key_terms(analysis)
         return {t: w for t, w in keys.items() if t in idf} or keys
 
     def on_topic(self, units: dict[str, float], keys: dict[str, float], clause: Clause) -> bool:
@@ -364,7 +375,7 @@ class Comparer:
         its words' weight, so that 航天 alone is not 商业航天; otherwise ``topic_share`` of the
         question's key terms' weight.
         """
-        return self._speaks_of(units, keys, _clause_text(clause))
+        return self._speaks_of(units, keys, clause.headed_text(title=False))
 
     def topic(self, analysis: q.QuestionAnalysis) -> str:
         """How a silent side names the topic: as the question frames it (低空经济), else the
@@ -385,10 +396,10 @@ class Comparer:
 
 
 #: A document name as a question writes it: in 《…》 or in quotes.
-_WRITTEN_NAME = re.compile(r"《[^》]{2,80}》|[“\"「][^”\"」]{2,30}[”\"」]")
+
 
 #: What joins names side by side: 和, 与, 及, 以及, 、, 跟, 同, 还是 (nothing else between them).
-_JOIN = re.compile(r"\s*(?:和|与|及|以及|、|跟|同|还是|,|，|及其)\s*")
+_JOIN = re.compile(r"\s*(?:" + alternation((*AND_WORDS, *WITH_WORDS, *OR_WORDS, LIST_MARK, "及其", ",", "，")) + r")\s*")
 
 
 @dataclass
@@ -400,21 +411,6 @@ class _Mention:
     end: int
     place: str | None
     docs: list[str]
-
-
-def topic_units(topic: str) -> list[str]:
-    """The words a clause must hold to speak of ``topic``: its words, a one-character word
-    kept with the word before it (先导区, not 先导 and 区)."""
-    units: list[str] = []
-    for word in _jieba().lcut(normalize(topic).lower()):
-        word = word.strip()
-        if not word:
-            continue
-        if len(word) == 1 and units:
-            units[-1] += word
-        elif len(word) >= 2 or word.isalnum():
-            units.append(word)
-    return [u for u in units if len(u) >= 2]
 
 
 def shared_items(question: str, said: list[list[RetrievedClause]], book: CitationBook,
@@ -481,8 +477,3 @@ def _same_item(a: tuple[str, bool], b: tuple[str, bool]) -> bool:
     (x, x_first), (y, y_first) = a, b
     # A tail of two characters (技术, 人才) ends too many first items to name one thing.
     return x == y or (x_first and len(y) >= 3 and x.endswith(y)) or (y_first and len(x) >= 3 and y.endswith(x))
-
-
-def _clause_text(clause: Clause) -> str:
-    """A clause's headings and text: a heading may name the topic its sentences speak of."""
-    return " ".join(clause.section_path) + " " + clause.text

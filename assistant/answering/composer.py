@@ -18,17 +18,19 @@ from typing import Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from ..index.retrieval import Filters, HybridRetriever, _jieba, tokenize
-from ..language.text import nfkc, normalize
+from ..index.retrieval import HybridRetriever
+from ..language.text import normalize
 from ..reading.chunking import CHILDREN_PREFIX
-from ..types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
+from ..types import REFUSAL_PREFIX, Answer, Clause, Filters, RetrievedClause
 from . import details
 from . import questions as q
 from .citations import CitationBook
 from .comparison import Comparer
 from .mentions import Mentions
+from .refusal import refusal_answer
 from .scoping import Scope, Scoper
 from .sentences import ValueSentences, quotable_sentences
+from .terms import TermWeights
 
 _LEAD = re.compile(r"牵头|lead")
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]，)")
@@ -46,7 +48,7 @@ class Composer(Protocol):
         ...
 
 
-class ExtractiveComposer(ValueSentences):
+class ExtractiveComposer:
     """Answers by quoting the clause sentences that cover the question; no LLM needed.
 
     ``support`` is the IDF-weighted share of the question's terms found in a clause (terms
@@ -65,71 +67,28 @@ class ExtractiveComposer(ValueSentences):
         self.dense_threshold = dense_threshold
         # A sentence from a second clause must score this share of the best one to be cited.
         self.other_clause_ratio = 0.85
-        # Share of the question's key-term weight a sentence stating the asked value (with the
-        # document title and the clause's headings) must cover to count as stating it "next to"
-        # the key terms, and the share the sentence must cover alone. Chosen on the dev split
-        # (evals/tune.py): dev scores are flat for 0.3–0.6, so the middle of that range is
-        # taken; the sentence's own share is 0 (also flat on dev) because a heading may carry
-        # the whole topic (“1.一次性创业资助” over “补贴标准：10000元”).
-        self.key_sentence_share = 0.5
-        self.key_sentence_near = 0.0
-        # How many of the scope's top clauses are searched for the sentence stating the value.
-        self.typed_depth = 5
         # How many of the scope's top clauses are searched for a list of the asked length.
         # Chosen on the dev split: all facts 0.951 at 5, 0.967 flat for 6–10; 8 is the middle.
         self.list_depth = 8
         self.scoper = Scoper(retriever)
-        self.comparer = Comparer(self)
-        self.mentions = Mentions(self)
+        self.weights = TermWeights(retriever, self.scoper)
+        self.values = ValueSentences(retriever, self.scoper, self.weights)
+        self.comparer = Comparer(retriever, self.scoper, self.weights, analyse=self.analyse,
+                                 answer_in=self._compose_in, max_sentences=max_sentences)
+        self.mentions = Mentions(retriever, self.scoper, self.weights, share=self.comparer.frame_share)
 
     # --- scoring ---------------------------------------------------------------------------
-
-    def _idf(self) -> tuple[dict[str, float], float]:
-        """Term weights of the current index, built once per index version (not per call)."""
-        view = self.retriever.view
-        if getattr(self, "_idf_for", None) is not view:
-            idf = {t: max(v, 0.05) for t, v in view.idf.items()}
-            # Words the corpus never uses (often colloquial paraphrase) weigh half the rarest
-            # word's weight: they count against an answer, but do not sink a paraphrase alone.
-            self._idf_cache = (idf, 0.5 * max(idf.values(), default=2.0) if idf else 1.0)
-            self._idf_for = view
-        return self._idf_cache
-
-    def _terms(self, question: str) -> dict[str, float]:
-        idf, unseen = self._idf()
-        terms = {}
-        mixed = bool(re.search(r"[\u4e00-\u9fff]", question))
-        glued = _glued(question, idf)
-        for t in tokenize(question):
-            if mixed and t.isascii() and t.isalpha() and t not in idf:
-                continue  # English words around Chinese terms: the Chinese ones carry the meaning
-            if t in glued:
-                continue
-            terms[t] = idf.get(t, unseen)
-        # A word and its sub-words (jieba search mode) should not count twice.
-        for t in list(terms):
-            if any(t != o and t in o and o in terms for o in terms):
-                terms[t] *= 0.5
-        return terms
-
-    @staticmethod
-    def _coverage(terms: dict[str, float], text: str) -> float:
-        total = sum(terms.values())
-        if not total:
-            return 0.0
-        hay = normalize(text).lower()
-        return sum(w for t, w in terms.items() if normalize(t).lower() in hay) / total
 
     def support(self, question: str, retrieved: list[RetrievedClause]) -> float:
         """How well the best of the top clauses covers the question (0–1)."""
         if not retrieved:
             return 0.0
-        terms = self._terms(question)
+        terms = self.weights.terms(question)
         if not any(re.search(r"[\u4e00-\u9fff]", t) for t in terms):
             best = max((r.dense_score or 0.0) for r in retrieved[:3])
             # Map the dense similarity onto the same 0–1 scale as the term coverage.
             return max(0.0, min(1.0, self.threshold + (best - self.dense_threshold) * 5))
-        return max(self._coverage(terms, r.clause.embed_text()) for r in retrieved[:3])
+        return max(self.weights.coverage(terms, r.clause.embed_text()) for r in retrieved[:3])
 
     # --- composing -------------------------------------------------------------------------
 
@@ -143,21 +102,7 @@ class ExtractiveComposer(ValueSentences):
 
     def key_terms(self, analysis: q.QuestionAnalysis) -> dict[str, float]:
         """The question's topic terms: no places, document names or words that ask for the type."""
-        # A quoted name that no indexed document bears (“面向全球精准引才”) names a section or
-        # measure: it is the topic, not a document.
-        titles = [t for t in analysis.titles if self.scoper.docs_titled(t) or t in self.scoper.short_names()]
-        names = ([normalize(p) for p in analysis.places + analysis.place_words]
-                 + titles + list(analysis.qualifiers))
-        text = q.topic_text(analysis.question)
-        for name in analysis.qualifiers:
-            # Out of the text before it is cut into words: 意见稿里 leaves no 稿里.
-            text = text.replace(name, " ")
-        terms = self._terms(text)
-        asking = q.asking_verbs(analysis.question)
-        keys = {t: w for t, w in terms.items()
-                if q.is_topic_term(t) and t not in analysis.years and t not in asking
-                and not any(normalize(t) in n or n in normalize(t) for n in names)}
-        return keys or terms
+        return self.weights.key_terms(analysis)
 
     def missing_specifics(self, question: str, retrieved: list[RetrievedClause],
                           filters: Filters | None = None) -> str | None:
@@ -175,15 +120,15 @@ class ExtractiveComposer(ValueSentences):
 
     def _missing_in(self, analysis: q.QuestionAnalysis, pool: list[RetrievedClause]) -> str | None:
         """A year or the asked value that the scope's best clauses do not state (None: all there)."""
-        terms = self._terms(analysis.question)
-        best = sorted(pool[:3], key=lambda r: -self._coverage(terms, r.clause.embed_text()))[:2]
+        terms = self.weights.terms(analysis.question)
+        best = sorted(pool[:3], key=lambda r: -self.weights.coverage(terms, r.clause.embed_text()))[:2]
         norm_top = normalize(" ".join(r.clause.embed_text() for r in best))
         for year in analysis.years:
             if year not in norm_top:
                 return f"{year}年"
         # Document details (文号, 印发日期) are answered from the header, checked there.
         if (analysis.kind in _TYPE_NAMES and not details.asks_detail(analysis.question)
-                and not self.typed_sentences(analysis, pool)):
+                and not self.values.typed_sentences(analysis, pool)):
             if analysis.kind == q.WHO and self._best_with_units(self.key_terms(analysis), pool):
                 return None
             return _TYPE_NAMES[analysis.kind]
@@ -237,7 +182,7 @@ class ExtractiveComposer(ValueSentences):
         missing = self._missing_in(analysis, retrieved)
         if missing:
             return None, unstated or missing
-        terms = self._terms(q.topic_text(question)) or self._terms(question)
+        terms = self.weights.terms(q.topic_text(question)) or self.weights.terms(question)
         pieces: list[str] = []
         if details.asks_detail(question) and unstated is None:
             stated, reason = details.header_details(self.retriever.view, self.scoper, analysis, retrieved, book)
@@ -263,7 +208,7 @@ class ExtractiveComposer(ValueSentences):
         if analysis.kind in _TYPE_NAMES and not pieces:
             # The asked-for value must be among the quoted sentences: the sentence that states
             # it leads, whatever else ranked first.
-            typed = self.typed_sentences(analysis, retrieved)
+            typed = self.values.typed_sentences(analysis, retrieved)
             if typed and not all(t in picked for t in typed):
                 # The typed clauses' other chosen sentences stay: a question may ask for more
                 # than one fact.
@@ -272,7 +217,7 @@ class ExtractiveComposer(ValueSentences):
                                   ][:max(0, self.max_sentences - len(typed))]
         if picked:
             # Each thing the question asks about together (甲和乙分别…) gets its own sentence.
-            picked = picked + self.part_sentences(analysis, retrieved, picked)
+            picked = picked + self.values.part_sentences(analysis, retrieved, picked)
         for i, (clause, sentence) in enumerate(picked):
             if sentence.startswith(CHILDREN_PREFIX):
                 # A list of items answers only when it is the best match; elsewhere it adds
@@ -296,7 +241,7 @@ class ExtractiveComposer(ValueSentences):
             return missing
         names = ([normalize(p) for p in analysis.places + analysis.place_words]
                  + list(analysis.titles) + list(analysis.qualifiers))
-        keys = [t for t in self._terms(q.topic_text(analysis.question))
+        keys = [t for t in self.weights.terms(q.topic_text(analysis.question))
                 if len(t) >= 2 and not t.isascii() and not q.INTERROGATIVE.match(t)
                 and not any(normalize(t) in n or n in normalize(t) for n in names)]
         # The longest words, in question order: 孵化器, not 孵化 and 化器.
@@ -332,7 +277,7 @@ class ExtractiveComposer(ValueSentences):
         # Past the retrieved clauses, the rest of the best documents (a few of them, read
         # whole): a list of that many may sit in a clause the question's words rank low.
         docs = list(dict.fromkeys(c.doc_id for _, c in ranked[:3]))
-        rest = self.rest_of(analysis, docs, {c.chunk_id for _, c in ranked})
+        rest = self.values.rest_of(analysis, docs, {c.chunk_id for _, c in ranked})
         ranked += [(self.list_depth, c) for c in rest]
         for rank, c in ranked:
             for parent in (c, by_path.get((c.doc_id, tuple(c.section_path[:-1])))):
@@ -343,8 +288,8 @@ class ExtractiveComposer(ValueSentences):
                 if len(children) == n:
                     context = f"{parent.doc_title} {' '.join(parent.section_path)} " + " ".join(
                         ch.section_path[-1] for ch in children)
-                    score = self._coverage(keys, context) - 0.05 * rank
-                    if score >= self.key_sentence_share and (best is None or _ahead(score, named(context), best[0])):
+                    score = self.weights.coverage(keys, context) - 0.05 * rank
+                    if score >= self.values.key_sentence_share and (best is None or _ahead(score, named(context), best[0])):
                         best = ((named(context) > 0, score + named(context)), parent, None)
             previous = ""
             for sentence in quotable_sentences(c):
@@ -355,9 +300,9 @@ class ExtractiveComposer(ValueSentences):
                 if parts:
                     # The sentence before may name what is listed (布局“10+X”产业。重点发展甲、乙…).
                     context = f"{c.doc_title} {' '.join(c.section_path[-2:])} {previous} {sentence}"
-                    score = self._coverage(keys, context) - 0.05 * rank
+                    score = self.weights.coverage(keys, context) - 0.05 * rank
                     bonus = max(named(p) for p in parts)
-                    if score >= self.key_sentence_share and (best is None or _ahead(score, bonus, best[0])):
+                    if score >= self.values.key_sentence_share and (best is None or _ahead(score, bonus, best[0])):
                         best = ((bonus > 0, score + bonus), c, sentence)
                 previous = sentence
         if best is None:
@@ -380,10 +325,10 @@ class ExtractiveComposer(ValueSentences):
         # The units answer only for a clause on the asked topic: one that holds the key terms
         # as a typed sentence must (another clause's units are another task's).
         candidates = [r.clause for r in retrieved[:3] if r.clause.responsible_units
-                      and self._coverage(terms, r.clause.embed_text()) >= self.key_sentence_share]
+                      and self.weights.coverage(terms, r.clause.embed_text()) >= self.values.key_sentence_share]
         if not candidates:
             return None
-        return max(candidates, key=lambda c: self._coverage(terms, c.embed_text()))
+        return max(candidates, key=lambda c: self.weights.coverage(terms, c.embed_text()))
 
     def _pick_sentences(self, analysis: q.QuestionAnalysis, all_terms, retrieved) -> list[tuple[Clause, str]]:
         kind = analysis.kind
@@ -412,11 +357,11 @@ class ExtractiveComposer(ValueSentences):
                 if is_list:
                     # A list of children is as relevant as the heading it belongs to.
                     heading = clause.section_path[-1] if clause.section_path else ""
-                    score = self._coverage(terms, heading) * (1.2 if wants_list else 0.5)
+                    score = self.weights.coverage(terms, heading) * (1.2 if wants_list else 0.5)
                 else:
                     # A place the clause is headed by (“4.湖州”) is what its sentences speak of.
-                    score = self._coverage(terms, f"{sentence} {headed_places}") * 0.8
-                score += 0.2 * self._coverage(terms, context + clause.doc_title)
+                    score = self.weights.coverage(terms, f"{sentence} {headed_places}") * 0.8
+                score += 0.2 * self.weights.coverage(terms, context + clause.doc_title)
                 if wants_value and q.states_type(sentence, kind):
                     score += 0.15
                 score -= 0.05 * rank
@@ -460,34 +405,6 @@ class ExtractiveComposer(ValueSentences):
     def refusal(self, question: str, retrieved: list[RetrievedClause], reason: str | None = None) -> Answer:
         """The answer when the documents do not hold one: say so, list the nearest clauses."""
         return refusal_answer(question, retrieved, reason)
-
-
-def refusal_answer(question: str, retrieved: list[RetrievedClause], reason: str | None = None) -> Answer:
-    """The refusal every composer gives: the documents do not say it; the nearest clauses.
-
-    ``reason`` is the first sentence when the composer knows what is missing and where it
-    looked (“未在已收录的文件中找到成都关于先导区的规定。”).
-    """
-    nearest = "；".join(r.clause.label for r in retrieved[:3])
-    text = reason or f"{REFUSAL_PREFIX}能回答该问题的内容。"
-    if nearest:
-        text += f"可能相关的条款：{nearest}。"
-    return Answer(question=question, answer=text, answered=False, citations=[],
-                  retrieved=retrieved)
-
-
-#: One-character function words (particles, prepositions, the copula): they join words, and
-#: alone or glued to a neighbour's character they name nothing.
-_FUNCTION_CHARS = frozenset("的了是在由到里中上下对为给把被将从向于以及和与或也都就还")
-
-
-def _glued(text: str, idf: dict[str, float]) -> set[str]:
-    """Two-character words the segmenter glued from a neighbour's last character and a
-    function word (先导区到 → 先导 / 区到, 意见稿里 → 意见 / 稿里, 目标数是 → 目标 / 数是): no
-    document uses them, and they name nothing the question asks about."""
-    words = [w for w in _jieba().lcut(nfkc(text).lower()) if w.strip()]
-    return {w for w in words if len(w) == 2 and w not in idf
-            and (w[1] in _FUNCTION_CHARS or w[0] in _FUNCTION_CHARS)}
 
 
 def _ahead(score: float, bonus: float, best: tuple[bool, float]) -> bool:

@@ -11,6 +11,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ..language.lexicon import (
+    ASKS_DATE,
+    ASKS_ISSUER,
+    ASKS_NUMBER,
+    DOC_KINDS,
+    DRAFT_STAGES,
+    alternation,
+)
 from ..language.text import normalize
 from ..reading import metadata
 from ..types import RetrievedClause
@@ -30,9 +38,9 @@ _DETAIL = re.compile(r"文号|发文字号|发文机关|成文(?:日期|时间)|
 #: A sentence that tells a document's issue: an issuing verb and the document's name.
 _ISSUING = re.compile(r"(?:印发|发布|起草|制定|出台|签发|公布)[^。；]{0,12}《|《[^》]+》[^。；]{0,12}(?:印发|发布|起草|制定|出台|签发|公布)")
 #: The kinds of document a question may name (实施意见, 行动计划, 指导意见…).
-_KINDS = re.compile(q.DOC_KINDS)
+_KINDS = re.compile(alternation(DOC_KINDS))
 #: A draft's stage in its header, as the document writes it: （二次征求意见稿）.
-_DRAFT_STAGE = re.compile(r"[（(]([^（）()]{0,12}(?:征求意见稿|送审稿|讨论稿|修订稿))[）)]")
+_DRAFT_STAGE = re.compile(r"[（(]([^（）()]{0,12}" + alternation(DRAFT_STAGES) + r")[）)]")
 #: Asking whom a document is addressed to (主送机关, 发给哪些单位).
 _ADDRESSED = re.compile(r"主送|(?:发给|印发给|下发给|送达)(?:哪些|哪个|什么|谁)|addressed to|addressees")
 
@@ -113,9 +121,9 @@ def _states_detail(question: str, sentence: str) -> bool:
         return False
     # The detail is stated outside the document's name (its years are not its date).
     sentence = re.sub(r"《[^》]*》", "《》", sentence)
-    if re.search(r"文号|字号|document number", asked):
+    if ASKS_NUMBER.search(asked):
         return bool(re.search(r"[〔\[(（]\s*(?:19|20)\d{2}\s*[〕\])）]\s*\d+\s*号", sentence))
-    if re.search(r"哪天|哪一天|日期|什么时候|何时|哪年|哪一年|when|dated", asked):
+    if ASKS_DATE.search(asked):
         return q.states_type(sentence, q.DATE)
     return bool(re.search(r"(?:政府|办公厅|委员会|局|厅|部|委|办)[^。；《]{0,6}(?:印发|发布|起草|制定|出台)", sentence))
 
@@ -123,12 +131,11 @@ def _states_detail(question: str, sentence: str) -> bool:
 def missing_field(question: str, meta) -> str | None:
     """The document detail a question asks for that the document does not state."""
     asked = question.lower()
-    if re.search(r"文号|字号|document number", asked) and not meta.doc_number:
+    if ASKS_NUMBER.search(asked) and not meta.doc_number:
         return "文号"
-    if re.search(r"哪天|哪一天|日期|什么时候|何时|dated|when", asked) and not meta.date:
+    if ASKS_DATE.search(asked) and not meta.date:
         return "印发日期"
-    if re.search(r"发文机关|哪个单位|哪个部门|(?:印发|发布|发文|起草|制定|出台)(?:的)?(?:单位|部门|机关)|由谁|which department",
-                 asked) and not meta.issuer:
+    if ASKS_ISSUER.search(asked) and not meta.issuer:
         return "发文机关"
     return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from ..language.places import places
 from . import questions
 
 _FOLLOWUP_START = re.compile(r"^(那|那么|那这|它|其|该|这|此|还有|另外|以及|and |what about|how about)", re.I)
@@ -53,7 +54,7 @@ def _standalone(question: str, turns: list[dict]) -> tuple[str, str]:
     if last is None or not is_followup(question):
         return question, _subject(question)
     previous, subject = _standalone(str(turns[last]["content"]).strip(), turns[:last])
-    new_places = questions.places(question)
+    new_places = places(question)
     if new_places:
         rewritten = questions.replace_places(previous, new_places)
         if rewritten:

@@ -23,13 +23,13 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from ..index.retrieval import Filters
 from ..reading import injection
 from ..settings import Settings
-from ..types import Answer, RetrievedClause
+from ..types import Answer, Filters, RetrievedClause
 from . import followup
 from . import questions as qa
-from .composer import Composer, refusal_answer
+from .composer import Composer
+from .refusal import refusal_answer
 from .verify import NO_ANSWER, StreamVerifier
 
 log = logging.getLogger(__name__)

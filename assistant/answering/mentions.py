@@ -21,18 +21,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
-from ..index.retrieval import Filters, bm25_tokens
+from ..index.retrieval import HybridRetriever
+from ..language.lexicon import AND_WORDS, EN_CONJUNCTIONS, OR_WORDS, WITH_WORDS, alternation
+from ..language.segment import bm25_tokens, jieba_loaded
 from ..language.text import nfkc, normalize
-from ..types import REFUSAL_PREFIX, Answer, Clause, RetrievedClause
+from ..types import REFUSAL_PREFIX, Answer, Clause, Filters, RetrievedClause
 from . import questions as q
 from .citations import CitationBook
-from .comparison import _clause_text, topic_units
+from .refusal import refusal_answer
+from .scoping import Scoper
 from .sentences import quotable_sentences
-
-if TYPE_CHECKING:  # the composer imports this module
-    from .composer import ExtractiveComposer
+from .terms import TermWeights, topic_units
 
 #: Documents listed at most. An answer is read, not scanned: past ten names a list stops being
 #: an answer and becomes a search page (the library's search is there for that). The answer
@@ -50,7 +50,7 @@ QUOTE_CONTEXT = 60
 #: title alone (“星火计划”).
 _SKIPPED_KINDS = ("notice", "footer")
 _BREAKS = ("，", ",", "；", ";", "、", "：")
-_CONJUNCTION = re.compile(r"^(?:和|与|及|以及|或|或者|并|同|跟|and|or)$")
+_CONJUNCTION = re.compile("^" + alternation((*AND_WORDS, *WITH_WORDS, *OR_WORDS, "并", *EN_CONJUNCTIONS)) + "$")
 
 
 @dataclass
@@ -65,10 +65,15 @@ class Mention:
 
 
 class Mentions:
-    """Answers “which documents speak of X” with an :class:`ExtractiveComposer`'s parts."""
+    """Answers “which documents speak of X”: every document in scope with a clause that holds
+    ``share`` of the topic's word weight (:meth:`assistant.answering.comparison.Comparer.frame_share`)."""
 
-    def __init__(self, composer: ExtractiveComposer) -> None:
-        self.composer = composer
+    def __init__(self, retriever: HybridRetriever, scoper: Scoper, weights: TermWeights,
+                 share: float) -> None:
+        self.retriever = retriever
+        self.scoper = scoper
+        self.weights = weights
+        self.share = share
         self.max_listed = MAX_LISTED
         self.depth = SEARCH_DEPTH
 
@@ -82,14 +87,12 @@ class Mentions:
         terms added to an English question) are left out unless the documents use them, as the
         composer weighs a question's terms.
         """
-        import jieba
-
         whole = normalize(topic).lower()
         if whole and any(normalize(n).lower() == whole for n in names):
             return {whole: 1.0}
-        idf, unseen = self.composer._idf()
+        idf, unseen = self.weights.idf()
         parts, current = [], []
-        for token in jieba.lcut(topic):
+        for token in jieba_loaded().lcut(topic):
             if _CONJUNCTION.match(token.strip()):
                 parts.append("".join(current))
                 current = []
@@ -105,14 +108,14 @@ class Mentions:
         """The list of documents that speak of ``analysis.which_docs``, or the refusal when none
         does; None when the topic has no words to look for (the ordinary answer then)."""
         topic = analysis.which_docs or ""
-        names = list(analysis.titles) + list(self.composer.scoper.short_names())
+        names = list(analysis.titles) + list(self.scoper.short_names())
         units = self.units(topic, names)
         if not units:
             return None
         scoping = self._scoping(analysis)
         limits = analysis.filters or Filters()
         found = self._search(topic, limits)
-        scope = self.composer.scoper.scope(scoping, found)
+        scope = self.scoper.scope(scoping, found)
         if scope.missing:
             return self._refusal(analysis, scope.missing, topic, retrieved)
         if scope.doc_ids:
@@ -122,7 +125,7 @@ class Mentions:
             # No id left: none of the place's documents is among those the asker chose (an
             # empty list would mean no limit at all).
             found = self._search(topic, replace(limits, doc_ids=ids)) if ids else []
-            scope = self.composer.scoper.scope(scoping, found)
+            scope = self.scoper.scope(scoping, found)
         mentions = self.find(units, scope.retrieved, analysis)
         if not mentions:
             return self._refusal(analysis, scope.subject or "", topic, scope.retrieved or retrieved)
@@ -133,7 +136,7 @@ class Mentions:
         """The clauses that best match the topic's words (BM25) within ``limits``: the words
         decide whether a clause speaks of the topic, so a lexical search finds every one
         holding them, up to the depth."""
-        view = self.composer.retriever.view
+        view = self.retriever.view
         return [RetrievedClause(clause=c, score=s, bm25_score=s)
                 for c, s in view.search(bm25_tokens(topic), self.depth, limits)]
 
@@ -144,14 +147,14 @@ class Mentions:
         A document that holds more of the topic's words comes first, then one that speaks of
         it in more clauses, then the one whose best clause matched best (BM25 rank).
         """
-        share = self.composer.comparer.frame_share
+        share = self.share
         limits = analysis.filters
         by_doc: dict[str, Mention] = {}
         for rank, r in enumerate(pool):
             c = r.clause
             if c.kind in _SKIPPED_KINDS or (limits is not None and not limits.accepts(c)):
                 continue
-            got = self.composer._coverage(units, _clause_text(c))
+            got = self.weights.coverage(units, c.headed_text(title=False))
             if got < share:
                 continue
             known = by_doc.get(c.doc_id)
@@ -191,7 +194,7 @@ class Mentions:
         sentences = [s for s in quotable_sentences(clause) if not s.startswith("下设：")]
         if not sentences:
             return clause.section_path[-1] if clause.section_path else clause.text[:2 * QUOTE_CONTEXT]
-        best = max(sentences, key=lambda s: self.composer._coverage(units, s))
+        best = max(sentences, key=lambda s: self.weights.coverage(units, s))
         low = nfkc(best).lower()  # NFKC lower case (６G → 6g) keeps the positions
         wanted = [re.sub(r"\s+", "", nfkc(topic).lower())] + sorted(units, key=lambda u: -units[u])
         at = next((low.find(w) for w in wanted if w and w in low), 0)
@@ -211,7 +214,7 @@ class Mentions:
         topic = normalize(analysis.which_docs or "")
         titles = [t for t in analysis.titles if t not in topic]
         question = analysis.question
-        for name in self.composer.scoper.short_names():
+        for name in self.scoper.short_names():
             if name in topic:
                 question = question.replace(name, "")
         return replace(analysis, titles=titles, question=question)
@@ -220,7 +223,7 @@ class Mentions:
                  retrieved: list[RetrievedClause]) -> Answer:
         """The plain refusal: no document (of the place) speaks of the topic."""
         reason = f"{REFUSAL_PREFIX}{where}提到{_named(topic)}的文件。"
-        return self.composer.refusal(analysis.question, retrieved, reason)
+        return refusal_answer(analysis.question, retrieved, reason)
 
 
 def _named(topic: str) -> str:

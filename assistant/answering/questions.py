@@ -17,8 +17,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..index.retrieval import Filters, place_names
-from ..language.text import normalize
+from ..language.lexicon import (
+    AND_WORDS,
+    ANY_NAME,
+    BODY_ENDINGS,
+    BOOK_TITLE,
+    DOC_KINDS,
+    INTERROGATIVES,
+    LIST_MARK,
+    QUOTED_NAME_MAX,
+    UNIT_ENDINGS,
+    WITH_WORDS,
+    alternation,
+    quoted,
+)
+from ..language.places import place_words, places
+from ..language.segment import jieba_loaded
+from ..language.text import normalize, normalize_question
+from ..types import Filters
 from .whichdocs import documents_topic
 
 # --- answer types ------------------------------------------------------------------------------
@@ -126,13 +142,6 @@ def enumerated(sentence: str) -> list[list[str]]:
     return out
 
 
-def normalize_question(question: str) -> str:
-    """The question in lower case with full-width ASCII folded (the form the patterns expect)."""
-    import unicodedata
-
-    return unicodedata.normalize("NFKC", question).strip().lower()
-
-
 _VALUE_PATTERNS: dict[str, re.Pattern] = {
     AMOUNT: re.compile(rf"{_NUM}\s*{_MONEY_UNIT}|{_NUM}\s*(?:万|亿)(?=以上|以下|左右|内|/|每)"),
     RATE: re.compile(rf"{_NUM}\s*[%％‰]|百分之{_NUM}|{_NUM}成(?![为本立员果功])|{_NUM}\s*倍|千分之{_NUM}"),
@@ -141,9 +150,9 @@ _VALUE_PATTERNS: dict[str, re.Pattern] = {
                          rf"(?:每年|每月|每季度|长期|永久|一次性)"),
     DATE: re.compile(rf"(?:19|20)[0-9]{{2}}\s*年|{_NUM}\s*月\s*{_NUM}\s*日|{_NUM}月(?:底|末|前|份)|年底|年末|年初|上半年|下半年|"
                      r"之日起|起施行|起实施|起执行|前完成"),
-    WHO: re.compile(r"[\u4e00-\u9fff]{1,20}?(?:局|委员会|委|厅|部|办公室|办|院|会|中心|政府|公司|银行|机构|机关|单位|部门|街道|镇|所|站|队|组)"
+    WHO: re.compile(r"[\u4e00-\u9fff]{1,20}?" + alternation(UNIT_ENDINGS) +
                     r"(?:负责|牵头|主管|会同|组织|审核|审批|受理|发放|办理|承担|实施|制定|核定|确定|指导|管理|监督|按|应当|可以|对|向|等|是|为)"
-                    r"|(?:由|经|向|报)[\u4e00-\u9fff]{2,20}?(?:局|委员会|委|厅|部|办公室|办|院|中心|政府|机构|机关|部门|单位)"
+                    r"|(?:由|经|向|报)[\u4e00-\u9fff]{2,20}?" + alternation(BODY_ENDINGS) +
                     r"|(?:责任单位|牵头单位|主管部门|负责部门|配合单位)"),
 }
 
@@ -196,7 +205,7 @@ TYPE_WORDS = re.compile(
 _COUNT_WORD = re.compile(r"^[0-9零一二两三四五六七八九十百]+(?:大|个|项|类|种|方面|条|家|件|批)?$")
 
 #: Interrogatives and their fragments as jieba cuts them (哪几个, 多少钱): never a topic.
-INTERROGATIVE = re.compile(r"^(?:哪|几|多少|什么|怎么|怎样|如何|是否|能否|谁|何)")
+INTERROGATIVE = re.compile("^" + alternation(INTERROGATIVES))
 
 
 #: Phrases that ask, compare or point (哪一年, 多少个, 有何不同, 分别, 这份) rather than name a topic.
@@ -225,12 +234,6 @@ def is_topic_term(term: str) -> bool:
 
 # --- places, documents, comparison ---------------------------------------------------------------
 
-#: Words jieba tags as places that name no particular place, or the whole country (the scope of
-#: national documents, which every place shares).
-GENERIC_PLACES = {"城市", "地区", "全省", "全市", "全县", "全区", "省级", "市级", "县级", "区级", "地方", "区域",
-                  "中国", "全国", "我国", "国家", "国内", "境内", "境外", "国外", "海外", "中华人民共和国",
-                  "本省", "本市", "本县", "本区", "各地", "当地", "城乡", "农村", "城镇", "乡镇", "社区"}
-
 _COMPARE = re.compile(r"区别|不同|异同|分别|比较|相比|对比|两份|两地|各自|各有|哪个更|谁更|一样吗|相同|差异|compare|differ|versus|\bvs\b")
 #: Asking what named places or documents share (“甲和乙都提到的…”, “哪些也出现在…”, 重合).
 _COMMON = re.compile(r"共同|重合|重叠|交集|共有|也(?:出现|提到|提及|列|在|有|包括|涉及|支持|布局|是)|相同|一致|"
@@ -238,36 +241,16 @@ _COMMON = re.compile(r"共同|重合|重叠|交集|共有|也(?:出现|提到|�
 #: What 都 asks when it only sums up one side's list (都有哪些, 都是什么).
 _ALL_OF = re.compile(r"^(?:是什么|是哪些|有哪些|有什么|有多少|包括哪些|包括什么)")
 #: A document called by its kind after the place or name it belongs to (浙江的实施意见, 成都这份意见).
-DOC_KINDS = (r"征求意见稿|意见稿|实施意见|指导意见|若干意见|意见|行动方案|实施方案|工作方案|方案|"
-             r"行动计划|计划|规划|办法|通知|条例|规定|细则|纲要|政策文件|文件")
-DOC_KIND = re.compile(rf"^(?:的|这份|那份|该份?)?(?P<kind>{DOC_KINDS})")
-_TITLE = re.compile(r"《([^》]{2,80})》")
-_QUOTED = re.compile(r"[“\"「]([^”\"」]{2,30})[”\"」]")
-
-
-def place_stem(place: str) -> str:
-    """A place without its administrative suffix (成都市 → 成都, 浙江省 → 浙江)."""
-    stem = re.sub(r"(?:特别行政区|自治区|自治州|自治县|省|市|县|区|镇|乡)$", "", place)
-    return stem if len(stem) >= 2 else place
-
-
-def places(question: str) -> list[str]:
-    """The places a question names (stems, in order, no duplicates, no generic words)."""
-    out: list[str] = []
-    for word in place_names(question):
-        if word in GENERIC_PLACES:
-            continue
-        stem = place_stem(word)
-        if stem in GENERIC_PLACES or stem in out:
-            continue
-        out.append(stem)
-    # 成都市 and 成都 are one place; 浙江 and 浙江省杭州 are two (the narrower decides later).
-    return out
+DOC_KIND = re.compile(rf"^(?:的|这份|那份|该份?)?(?P<kind>{alternation(DOC_KINDS)})")
+_QUOTED = quoted(QUOTED_NAME_MAX)
+#: Words that join names side by side (甲和乙, 甲、乙, 甲跟乙).
+JOINING = alternation((*AND_WORDS, *WITH_WORDS, LIST_MARK))
+_AND = alternation((*AND_WORDS, LIST_MARK))
 
 
 def named_titles(question: str) -> list[str]:
     """Document names the question gives in 《…》 or quotes, normalised."""
-    names = [normalize(t) for t in _TITLE.findall(question)]
+    names = [normalize(t) for t in BOOK_TITLE.findall(question)]
     names += [normalize(t) for t in _QUOTED.findall(question)]
     return [n for n in names if n]
 
@@ -336,7 +319,7 @@ def analyse(question: str) -> QuestionAnalysis:
         compare=is_comparison(question),
         common=asks_common(question),
         weighs=bool(_WEIGHING.search(normalize_question(question))),
-        place_words=[w for w in place_names(question) if w not in GENERIC_PLACES],
+        place_words=place_words(question),
         qualifiers=[normalize(x) for x in re.findall(r"》\s*[（(]([^）)]{1,20})[）)]", question)],
         which_docs=documents_topic(question),
     )
@@ -349,15 +332,17 @@ def replace_places(previous: str, new: list[str]) -> str | None:
     removed (or take further new places), so “浙江和杭州…” followed by “那成都呢？” becomes a
     question about 成都 alone.
     """
-    old = [w for w in place_names(previous) if w not in GENERIC_PLACES]
+    old = place_words(previous)
     if not old or not new:
         return None
     out = previous
     for i, word in enumerate(dict.fromkeys(old)):
         # A dropped place leaves a mark, so that the word joining it to the others goes too.
         out = out.replace(word, new[i] if i < len(new) else "\0")
-    out = re.sub(r"(?:和|与|及|以及|、|跟|同)?\0(?:和|与|及|以及|、|跟|同)?", "", out)
-    out = re.sub(r"^(?:和|与|及|、)+|(?:和|与|及|、)+(?=[的，,？?])", "", out)
+    out = re.sub(rf"{JOINING}?\0{JOINING}?", "", out)
+    # Left at the start or before 的: only the conjunctions that are words of their own (同 in
+    # 不同 is not one).
+    out = re.sub(rf"^{_AND}+|{_AND}+(?=[的，,？?])", "", out)
     return out if out != previous else None
 
 
@@ -368,7 +353,7 @@ def without_names(question: str, names: list[str]) -> str:
     for name in sorted(set(names), key=len, reverse=True):
         if not name:
             continue
-        out = re.sub(rf"(?:和|与|及|、|跟|同)?{re.escape(name)}(?:和|与|及|、|跟|同)?", "", out, count=1)
+        out = re.sub(rf"{JOINING}?{re.escape(name)}{JOINING}?", "", out, count=1)
     return out
 
 
@@ -386,7 +371,7 @@ def framed_topic(question: str, names: list[str] | tuple[str, ...] = ()) -> str 
     """The area a question asks about, as written (“成都在低空经济上的布局…” → 低空经济), when
     its structure names one; None otherwise. Document names (《…》, “…”, and ``names``: how
     the question calls a document, 实施意见 in 浙江的实施意见) are not topics."""
-    text = re.sub(r"《[^》]*》|[“\"「][^”\"」]*[”\"」]", "　", question)
+    text = ANY_NAME.sub("　", question)
     for pattern in (_FRAME, _FRAME_OF):
         for m in pattern.finditer(text):
             topic = m.group("t")
@@ -442,7 +427,7 @@ def asked_parts(question: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for i, m in enumerate(asks):
         end = asks[i + 1].start() if i + 1 < len(asks) else len(text)
-        after = re.split(r"[，,。？?！!；;、]|和|与|及", text[m.end():end])[0]
+        after = re.split(rf"[，,。？?！!；;、]|{alternation(AND_WORDS)}", text[m.end():end])[0]
         after = after[_AFTER_UNIT.match(after).end():]
         head, phrase = _head(pseg.lcut(after)), after
         if not head:
@@ -481,7 +466,7 @@ def conjuncts(question: str) -> list[str]:
     [甲, 乙]; “甲、乙、丙占比分别是多少” → three): each needs a quoted sentence of its own.
     Empty when the question coordinates nothing."""
     for segment in re.split(r"[，,。？?！!；;]", topic_text(question)):
-        pieces = re.split(r"和|与|及|以及|、", segment)
+        pieces = re.split(_AND, segment)
         if len(pieces) < 2:
             continue
         # The first conjunct starts after the last preposition or 的 before it; the last ends
@@ -495,6 +480,4 @@ def conjuncts(question: str) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    import jieba
-
-    return [w for w in jieba.lcut(text) if w.strip()]
+    return [w for w in jieba_loaded().lcut(text) if w.strip()]

@@ -12,18 +12,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..index.retrieval import Filters, HybridRetriever, place_names
+from ..index.retrieval import HybridRetriever
+from ..language.lexicon import DOC_LEVELS, DOC_NOUNS, DRAFT_STAGES, alternation
+from ..language.places import place_stem
+from ..language.segment import place_names
 from ..language.text import normalize
-from ..types import Clause, RetrievedClause
-from .questions import DOC_KIND, QuestionAnalysis, place_stem
+from ..types import Clause, Filters, RetrievedClause
+from .questions import DOC_KIND, QuestionAnalysis
 
 #: Documents named by how many or which level they are (两份文件, 浙江省级文件, 这份方案).
-_COUNTED_DOCS = re.compile(r"(?:[两二三四几这那该各本]份|份)[\u4e00-\u9fff]{0,4}?(省级|市级|县级|区级|国家级)?(文件|政策|"
-                           r"实施意见|意见|方案|计划|规划|办法|通知)|(省级|市级|县级|区级|国家级|上级)(?:的)?(文件|政策文件)")
+_LEVEL = alternation(DOC_LEVELS)
+_COUNTED_DOCS = re.compile(rf"(?:[两二三四几这那该各本]份|份)[\u4e00-\u9fff]{{0,4}}?({_LEVEL})?"
+                           rf"({alternation((*DOC_NOUNS, '政策', '实施意见'))})|({_LEVEL}|上级)(?:的)?(文件|政策文件)")
 
 
 #: A draft's stage as a question names it (二次征求意见稿, 送审稿).
-_STAGE = re.compile(r"(?:第?[一二三四五六七八九十两0-9]+次)?(?:征求意见稿|意见稿|送审稿|讨论稿|修订稿)")
+_STAGE = re.compile(r"(?:第?[一二三四五六七八九十两0-9]+次)?" + alternation(DRAFT_STAGES))
 
 
 @dataclass
@@ -171,7 +175,7 @@ class Scoper:
         known = {r.clause.chunk_id for r in pool}
         first = [r for r in pool if r.clause in headed]
         first += [RetrievedClause(clause=c, score=0.0) for c in headed if c.chunk_id not in known]
-        rest = [r for r in pool if stem in normalize(_context(r.clause)) and r.clause not in headed]
+        rest = [r for r in pool if stem in normalize(r.clause.headed_text()) and r.clause not in headed]
         return first + rest
 
     def scope_docs(self, analysis: QuestionAnalysis, retrieved: list[RetrievedClause],
@@ -222,7 +226,3 @@ class Scoper:
         known = self._identities().get(doc_id)
         return known[2] if known else doc_id
 
-
-def _context(clause: Clause) -> str:
-    """A clause's text with its section path and document title: where a place may be named."""
-    return f"{clause.doc_title} {' '.join(clause.section_path)} {clause.text}"

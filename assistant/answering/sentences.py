@@ -12,12 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..index.retrieval import tokenize
+from ..index.retrieval import HybridRetriever
+from ..language.segment import tokenize
 from ..language.text import normalize, split_sentences
 from ..reading.chunking import CHILDREN_PREFIX
 from ..reading.injection import addresses_assistant
 from ..types import Clause, RetrievedClause
 from . import questions as q
+from .scoping import Scoper
+from .terms import TermWeights
 
 #: A typed sentence: the clause it is quoted from and the sentence.
 Quote = tuple[Clause, str]
@@ -65,13 +68,22 @@ DOC_SCAN_LIMIT = 600
 
 
 class ValueSentences:
-    """The sentences that state the asked values, for a composer that provides ``key_terms``,
-    ``_terms``, ``_coverage``, ``_idf`` and the shares ``key_sentence_share`` / ``key_sentence_near`` and
-    depth ``typed_depth`` it was tuned with."""
+    """Finds the sentences that state the asked values among a scope's top clauses."""
 
-    key_sentence_share: float
-    key_sentence_near: float
-    typed_depth: int
+    def __init__(self, retriever: HybridRetriever, scoper: Scoper, weights: TermWeights) -> None:
+        self.retriever = retriever
+        self.scoper = scoper
+        self.weights = weights
+        # Share of the question's key-term weight a sentence stating the asked value (with the
+        # document title and the clause's headings) must cover to count as stating it "next to"
+        # the key terms, and the share the sentence must cover alone. Chosen on the dev split
+        # (evals/tune.py): dev scores are flat for 0.3–0.6, so the middle of that range is
+        # taken; the sentence's own share is 0 (also flat on dev) because a heading may carry
+        # the whole topic (“1.一次性创业资助” over “补贴标准：10000元”).
+        self.key_sentence_share = 0.5
+        self.key_sentence_near = 0.0
+        # How many of the scope's top clauses are searched for the sentence stating the value.
+        self.typed_depth = 5
 
     def rest_of(self, analysis: q.QuestionAnalysis, docs: list[str], seen: set[str]) -> list[Clause]:
         """The clauses of ``docs`` (in that order) beyond the ``seen`` ones, to read when the
@@ -84,12 +96,6 @@ class ValueSentences:
                 set(docs) & set(self.scoper.docs_of_place(p)) for p in analysis.places):
             return []
         return [c for c in clauses if c.chunk_id not in seen and c.kind == "clause"]
-
-    def _used(self, word: str) -> bool:
-        """Whether the index uses ``word``: a word the documents never use may be the asker's
-        paraphrase (房租 for 租金), so it cannot be required of a sentence."""
-        idf, _ = self._idf()
-        return all(t in idf for t in tokenize(word))
 
     def typed_sentences(self, analysis: q.QuestionAnalysis, pool: list[RetrievedClause]) -> list[Quote]:
         """One sentence per number the question asks for (“多少个联合体、多少家中心”), in the
@@ -119,15 +125,15 @@ class ValueSentences:
         attribute and its phrase, :func:`questions.asked_parts`; the question's first when not
         given) in itself or its heading: a rate of another thing is not the asked rate.
         """
-        all_keys = self.key_terms(analysis)
+        all_keys = self.weights.key_terms(analysis)
         if part is None and analysis.kind in q.NUMBER_TYPES:
             parts = q.asked_parts(analysis.question)
             part = parts[0] if parts else None
-        attribute = normalize(part[0]) if part and self._used(part[0]) else None
+        attribute = normalize(part[0]) if part and self.weights.used(part[0]) else None
         # The part's own words tell apart two numbers asked of one thing (多少家高新技术企业、
         # 多少家生态主导型企业).
         # Words that ask for a type count here (补贴期限 against 补贴金额).
-        phrase = {t: w for t, w in self._terms(part[1]).items()
+        phrase = {t: w for t, w in self.weights.terms(part[1]).items()
                   if len(t) >= 2 and not q.INTERROGATIVE.match(t)} if part else {}
         # The value is looked for in the documents the best clauses come from: a figure in a
         # lower-ranked document of the same place is about another measure.
@@ -153,8 +159,8 @@ class ValueSentences:
                 context, previous = " ".join([*clause.section_path, previous, sentence]), sentence
                 if sentence.startswith(CHILDREN_PREFIX) or not q.states_type(sentence, analysis.kind):
                     continue
-                near = self._coverage(all_keys, sentence)
-                cover = max(near, self._coverage(all_keys, f"{heading} {sentence}"))
+                near = self.weights.coverage(all_keys, sentence)
+                cover = max(near, self.weights.coverage(all_keys, f"{heading} {sentence}"))
                 if near < self.key_sentence_near or cover < self.key_sentence_share:
                     continue
                 if not q.same_basis(analysis.question, sentence):
@@ -165,7 +171,7 @@ class ValueSentences:
                     continue  # unretrieved: the sentence itself must name the thing and the topic
                 # Best covered with its context (and the part's words); then the sentence that
                 # names the key terms itself; then the higher-ranked clause.
-                own = self._coverage(phrase, sentence) if phrase else 0.0
+                own = self.weights.coverage(phrase, sentence) if phrase else 0.0
                 score = (round(cover + own - 0.05 * rank, 6), near)
                 if best is None or score > best[0]:
                     best = (score, clause, sentence)
@@ -176,14 +182,14 @@ class ValueSentences:
         """Sentences for the coordinated parts of the question (:func:`questions.conjuncts`)
         that the ``picked`` sentences leave out: the best sentence of the top clauses of the
         picked documents naming that part (with a value of the asked type, when one is asked)."""
-        keys = self.key_terms(analysis)
+        keys = self.weights.key_terms(analysis)
         quoted = normalize(" ".join(s for _, s in picked))
         docs = {c.doc_id for c, _ in picked}
         out: list[Quote] = []
         for part in q.conjuncts(analysis.question):
             # A part's own topic words; places and document names chose the scope already.
-            terms = {t: w for t, w in self._terms(part).items() if t in keys}
-            if not terms or self._coverage(terms, quoted) >= self.key_sentence_share:
+            terms = {t: w for t, w in self.weights.terms(part).items() if t in keys}
+            if not terms or self.weights.coverage(terms, quoted) >= self.key_sentence_share:
                 continue
             best: tuple[float, Quote] | None = None
             for rank, r in enumerate(pool[:self.typed_depth]):
@@ -192,7 +198,7 @@ class ValueSentences:
                 for sentence in quotable_sentences(r.clause):
                     if sentence.startswith(CHILDREN_PREFIX) or not q.states_type(sentence, analysis.kind):
                         continue
-                    score = self._coverage(terms, sentence) - 0.05 * rank
+                    score = self.weights.coverage(terms, sentence) - 0.05 * rank
                     if score >= self.key_sentence_share and (best is None or score > best[0]):
                         best = (score, (r.clause, sentence))
             if best and best[1] not in picked and best[1] not in out:

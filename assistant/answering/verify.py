@@ -22,10 +22,11 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+from ..language.lexicon import BOOK_TITLE, PAIRED_QUOTES, QUOTED_PHRASE_MAX
 from ..language.text import normalize
 from ..types import Answer, Clause, RetrievedClause
 from .citations import CitationBook
-from .composer import refusal_answer
+from .refusal import refusal_answer
 
 #: The sentence the model is told to answer with when the clauses do not hold the answer.
 NO_ANSWER = "无法从所给条款中找到答案"
@@ -37,7 +38,9 @@ _MARKER = re.compile(r"\[(\d{1,3})\]")
 _SENTENCE = re.compile(r".+?(?:[。！？!?；;\n]+(?:[ \t]*\[\d+\])*|\Z)", re.S)
 # A complete sentence at the start of a growing buffer: something other than a marker follows.
 _COMPLETE = re.compile(r".+?[。！？!?；;\n]+(?:[ \t]*\[\d+\])*(?=[^\s\[]|\s+[^\s\[])", re.S)
-_QUOTED = re.compile(r"“([^”]{2,60})”|《([^》]{2,80})》|「([^」]{2,60})」|『([^』]{2,60})』")
+#: A quoted phrase or a title in an answer: the clauses must hold it as written.
+_QUOTED = re.compile("|".join([BOOK_TITLE.pattern] + [f"{o}([^{c}]{{2,{QUOTED_PHRASE_MAX}}}){c}"
+                                                       for o, c in PAIRED_QUOTES]))
 _DATE = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日")
 _PERCENT = re.compile(r"\d+(?:\.\d+)?\s*%")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

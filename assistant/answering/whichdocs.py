@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import re
 
-from ..index.retrieval import place_names
+from ..language.lexicon import DOC_LEVELS, DOC_NOUNS, INTERROGATIVE_WORDS, alternation
+from ..language.places import place_words
+from ..language.segment import jieba_loaded
+from ..language.text import normalize_question
 
 #: “Which one(s)”: 哪些, 哪份, 哪几份, 哪一个, 哪部, 哪项…
 _WHICH = r"哪(?:一|几)?(?:些|份|个|部|项|篇|件)"
 #: What policy documents are called.
-_DOC_NOUN = r"(?:(?:政策|规范性|指导性)?文件|文档|公文|意见|通知|办法|条例|细则|纲要|规划|方案|计划)"
+_DOC_NOUN = rf"(?:(?:政策|规范性|指导性)?{alternation(DOC_NOUNS)})"
 #: Nouns that name documents or what they contain: “哪些政策涉及低空经济” asks for documents,
 #: “哪些政策支持人才引进” for measures. With these only a verb of mentioning asks which documents;
 #: 措施 always means measures and is left out.
 _CONTENT_NOUN = r"(?:政策|规定)"
 _ANY_DOC_NOUN = rf"(?:{_DOC_NOUN}|{_CONTENT_NOUN})"
 #: Words that qualify the documents asked about (哪些省级文件, 哪几份正式印发的文件).
-_DOC_QUALIFIER = (r"(?:省级|市级|县级|区级|国家级|国家|地方|正式(?:印发的?)?|现行的?|有效的?|相关的?|已(?:收录|印发|发布)的?|"
+_DOC_QUALIFIER = (rf"(?:{alternation(DOC_LEVELS)}|国家|地方|正式(?:印发的?)?|现行的?|有效的?|相关的?|已(?:收录|印发|发布)的?|"
                   r"收录的|现有的?|政策性?|规范性|指导性|实施|行动|工作|专项|配套|征求意见稿?的?|草案)")
 #: Adverbs between the documents and the verb (哪些文件里都有提到…).
 _DOC_ADVERB = r"(?:里面|里|当中|之中|中|内|都|还|也|曾经?|均|已经?|专门|明确|正式|具体|同时|分别|各自|又|会)"
@@ -63,7 +66,7 @@ _TOPIC_LEAD_WORDS = {"了", "过", "到", "要", "将", "需要", "应", "应当
                      "围绕", "有", "都", "还", "也", "明确", "专门", "的", "提到", "提及", "涉及", "包含", "包括",
                      "含有", "提出", "所"}
 #: An interrogative inside the topic: the question asks the documents something more.
-_ASKS_MORE = re.compile(r"多少|几|什么|哪|谁|如何|怎么|怎样|何时|何种|为何|是否|能否|\b(?:how|what|when|who|whether)\b")
+_ASKS_MORE = re.compile(alternation(INTERROGATIVE_WORDS) + r"|\b(?:how|what|when|who|whether)\b")
 _TOPIC_TAIL = re.compile(r"(?:(?:作|做)(?:了|出)?(?:部署|规定|安排|要求)|有所?(?:提及|涉及|规定|部署|安排|要求|体现)|"
                          r"(?:的|之)?(?:相关|有关)?(?:内容|规定|表述|条款|条文|论述|说法|描述|部署|安排|事项|政策|措施)|"
                          r"方面|这(?:个|件|一)?(?:事|事情|话题|主题)|吗|呢|吧|的|等)$")
@@ -79,8 +82,6 @@ def documents_topic(question: str) -> str | None:
     other order (提到…的文件有哪些), or the topic first (…在哪些文件中出现). The places the
     question names and the asking words around the topic are not part of it.
     """
-    from .questions import normalize_question  # the question analysis imports this module
-
     text = normalize_question(question)
     for pattern in _WHICH_DOCS:
         for m in pattern.finditer(text):
@@ -99,14 +100,9 @@ def documents_topic(question: str) -> str | None:
 
 def _clean_topic(topic: str, question: str) -> str | None:
     """The topic without the places the question names and the asking words at its ends."""
-    # Imported here: the question analysis imports this module.
-    from .questions import GENERIC_PLACES
-
-    for word in sorted({w for w in place_names(question) if w not in GENERIC_PLACES}, key=len, reverse=True):
+    for word in sorted(set(place_words(question)), key=len, reverse=True):
         topic = topic.replace(word.lower(), " ")
-    import jieba
-
-    words = jieba.lcut(topic)  # the tokens join back to the text, spaces included
+    words = jieba_loaded().lcut(topic)  # the tokens join back to the text, spaces included
     while words and (not words[0].strip() or words[0] in _TOPIC_LEAD_WORDS):
         words.pop(0)
     topic = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", "".join(words)).strip()

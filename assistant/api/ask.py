@@ -13,9 +13,8 @@ from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
-from ..index.retrieval import Filters
 from ..service import Assistant
-from ..types import Answer
+from ..types import Answer, Filters
 from .common import get_assistant
 
 log = logging.getLogger(__name__)

@@ -25,6 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..language.lexicon import SHORT_NAME_MAX, quoted
+from ..language.places import aliases_of
+from ..language.segment import bm25_tokens, place_names
 from ..language.text import normalize
 from ..types import Clause
 from .lexical import LexicalIndex, Vocabulary
@@ -35,7 +38,7 @@ log = logging.getLogger(__name__)
 VIEW_FORMAT = "2"
 #: Saved views kept per index (the newest ones; older versions are rarely opened again).
 KEEP_SAVED = 3
-_QUOTED_NAME = re.compile(r"[“\"「]([^”\"」]{2,12})[”\"」]")
+_SHORT_NAME = quoted(SHORT_NAME_MAX)
 
 
 @dataclass
@@ -49,8 +52,6 @@ class DocumentPart:
 
 
 def _document_part(gen: str, clauses: list[Clause], vocabulary: Vocabulary) -> DocumentPart:
-    from .retrieval import bm25_tokens, place_names
-
     places: set[str] = set()
     shared = next((c.meta for c in clauses if c.meta is not None), None)
     for c in clauses:
@@ -97,7 +98,7 @@ class IndexView:
             self.headings.setdefault(normalize(" ".join(path)), []).append(pos)
         self.identities = _identities(self.by_doc)
         self.short_names = _short_names(self.by_doc)
-        self.place_aliases = _place_aliases({p for part in parts.values() for p in part.places})
+        self.place_aliases = aliases_of({p for part in parts.values() for p in part.places})
         self._doc_pos = np.zeros(len(self.clauses), dtype=np.int32)
         self._doc_index = {d: i for i, d in enumerate(sorted(parts))}
         self._levels = np.empty(len(self.clauses), dtype=object)
@@ -287,13 +288,6 @@ def _short_names(by_doc: dict[str, list[Clause]]) -> dict[str, list[str]]:
     """Names a document's title quotes for itself (“星火计划”) → the documents."""
     names: dict[str, list[str]] = {}
     for doc_id, clauses in by_doc.items():
-        for name in _QUOTED_NAME.findall(clauses[0].doc_title):
+        for name in _SHORT_NAME.findall(clauses[0].doc_title):
             names.setdefault(normalize(name), []).append(doc_id)
     return names
-
-
-def _place_aliases(names: set[str]) -> dict[str, str]:
-    """pinyin (``hangzhou``) → Chinese place name, for the places the documents name."""
-    from ..language.crosslingual import aliases_of
-
-    return aliases_of(names)

@@ -12,107 +12,16 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass
-from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
 
+from ..language.segment import QUOTED_TERM, bm25_tokens
 from ..language.text import nfkc
-from ..types import Clause, RetrievedClause
+from ..types import Clause, Filters, RetrievedClause
 from .indexview import IndexView, SavedViews
 from .store import ClauseStore, StaleReadError, StoreError
 
 log = logging.getLogger(__name__)
-
-# Function words and question words: they match everywhere and say nothing about the topic.
-STOPWORDS = set(
-    ["的", "了", "和", "与", "及", "或", "是", "在", "对", "为", "等", "中", "上", "下", "把", "被", "将", "以", "于", "向", "从", "由", "其", "之", "这", "那", "有", "也", "都", "就", "还", "并", "而", "吗", "呢", "吧", "啊", "呀", "么", "哪", "哪些", "哪个", "哪里", "什么", "怎么", "怎样", "如何", "多少", "几个", "几", "是否", "有没有", "要", "会", "能", "可以", "哪一个", "谁", "请问", "一下", "关于", "方面", "情况", "具体", "主要", "分别", "我们", "你们", "他们", "它", "该", "此", "个", "项", "家", "条", "what", "which", "who", "how", "many", "much", "is", "are", "the", "a", "an", "of", "in", "on", "for", "to", "and", "or", "does", "do", "did", "by", "with"]
-)
-_LATIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-/%]*[A-Za-z0-9+%]|[A-Za-z0-9]")
-_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
-
-_jieba_lock = threading.Lock()
-_jieba_ready = False
-
-
-def _jieba():
-    global _jieba_ready
-    import jieba
-
-    with _jieba_lock:
-        if not _jieba_ready:
-            jieba.setLogLevel(logging.WARNING)
-            jieba.initialize()
-            _jieba_ready = True
-    return jieba
-
-
-@lru_cache(maxsize=1024)
-def place_names(text: str) -> tuple[str, ...]:
-    """Place names in a text by jieba's ``ns`` tag (深圳, 北京市), two characters or more.
-
-    Cached: the same question is looked at by the refusal checks, the sentence choice and
-    the follow-up rewrite.
-    """
-    import jieba.posseg as pseg
-
-    _jieba()
-    return tuple(w for w, flag in pseg.cut(text) if flag == "ns" and len(w) >= 2)
-
-
-def bm25_tokens(text: str) -> list[str]:
-    """BM25 terms: :func:`tokenize` plus Chinese character bigrams, which match phrasings that
-    jieba segments differently (县校合作 / 县校 合作)."""
-    runs = re.findall(r"[\u4e00-\u9fff]+", nfkc(text))
-    return tokenize(text) + [run[i:i + 2] for run in runs for i in range(len(run) - 1)]
-
-
-def tokenize(text: str) -> list[str]:
-    """Index terms of a text: jieba words (search mode), whole numbers and Latin terms
-    (``2030``, ``6G``, ``5G-A``, ``AI+``) and quoted names (“星火训练营”) kept intact."""
-    text = nfkc(text)
-    tokens = [t.lower() for t in _LATIN.findall(text)]
-    tokens += [q for q in _QUOTED.findall(text)]
-    for word in _jieba().lcut_for_search(text):
-        word = word.strip().lower()
-        if not word or word in STOPWORDS or not re.search(r"\w", word):
-            continue
-        if word.isascii() and word.isalnum():
-            continue  # already taken whole by the Latin pattern
-        tokens.append(word)
-    return tokens
-
-
-@dataclass
-class Filters:
-    """Optional limits on what is retrieved."""
-
-    doc_ids: list[str] | None = None
-    level: str | None = None
-    status: str | None = None
-
-    def where(self) -> dict | None:
-        """The Chroma ``where`` clause for these filters."""
-        parts = []
-        if self.doc_ids:
-            parts.append({"doc_id": {"$in": list(self.doc_ids)}})
-        if self.level:
-            parts.append({"level": self.level})
-        if self.status:
-            parts.append({"status": self.status})
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else {"$and": parts}
-
-    def accepts(self, clause: Clause) -> bool:
-        """Whether a clause passes the filters."""
-        meta = clause.meta
-        if self.doc_ids and clause.doc_id not in self.doc_ids:
-            return False
-        if self.level and (meta is None or meta.level != self.level):
-            return False
-        return not (self.status and (meta is None or meta.status != self.status))
-
 
 def rrf(rankings: list[list[Clause]], k: int = 60,
         weights: list[float] | None = None) -> list[tuple[Clause, float]]:
@@ -132,7 +41,7 @@ _YEAR_OR_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 def specifics(question: str) -> list[str]:
     """Numbers, years and quoted names a question mentions; a clause stating them is likelier."""
     q = nfkc(question)
-    return [n for n in _YEAR_OR_NUMBER.findall(q) if len(n) >= 2 or n != "0"] + _QUOTED.findall(q)
+    return [n for n in _YEAR_OR_NUMBER.findall(q) if len(n) >= 2 or n != "0"] + QUOTED_TERM.findall(q)
 
 
 #: UTF-8 bytes of a query that are embedded (BM25 and the composer see all of it). Bytes

@@ -16,8 +16,6 @@ import logging
 import re
 from functools import lru_cache
 
-from ..types import Clause
-
 log = logging.getLogger(__name__)
 
 # The policy-document genre's vocabulary (English phrase → the documents' terms), read before
@@ -136,31 +134,6 @@ def is_mostly_english(text: str) -> bool:
     latin = len(re.findall(r"[A-Za-z]", text))
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
     return latin > 2 * cjk and latin >= 8
-
-
-def place_aliases(clauses: list[Clause]) -> dict[str, str]:
-    """pinyin (e.g. ``hangzhou``) → Chinese place name, for places the documents name."""
-    from ..index.retrieval import place_names
-
-    names: set[str] = set()
-    for c in clauses:
-        if c.meta and c.meta.region:
-            names.add(c.meta.region)
-        for heading in c.section_path:
-            names.update(place_names(heading))
-    return aliases_of(names)
-
-
-def aliases_of(names: set[str]) -> dict[str, str]:
-    """pinyin → Chinese name for place names (their 省/市/县 suffix dropped)."""
-    from pypinyin import lazy_pinyin
-
-    aliases = {}
-    for name in names:
-        stem = re.sub(r"(省|市|县|区|自治区)$", "", name)
-        if len(stem) >= 2:
-            aliases["".join(lazy_pinyin(stem)).lower()] = stem
-    return aliases
 
 
 def expand(question: str, aliases: dict[str, str], vocabulary: dict[str, float] | None = None) -> str:

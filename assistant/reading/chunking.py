@@ -19,10 +19,11 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..language.text import ARTICLE_RANK, Marker, Numbering, match_annex, normalize, split_sentences
+from ..language.text import normalize, split_sentences
 from ..types import Clause, PolicyDocument
 from .markdown import META
 from .metadata import DATE_RE, DOC_NUMBER_RE, NOTICE_RE, STATUS_RE
+from .numbering import ARTICLE_RANK, Marker, Numbering, match_annex
 from .parsing import is_special_line
 from .responsibility import Convention, parse_responsibility
 from .tables import HEADER_ROW, PARAGRAPH, ROW

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ..language.text import match_marker, nfkc
+from ..language.lexicon import DRAFT_STAGES, DRAFT_WORDS, TITLE_ENDINGS, UNIT_ENDINGS, alternation
+from ..language.text import nfkc
 from ..types import DocumentMeta
+from .numbering import match_marker
 
 DATE_RE = re.compile(r"([0-9０-９]{4})\s*年\s*([0-9０-９]{1,2})\s*月\s*([0-9０-９]{1,2})\s*日")
 _CN_DATE_RE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
@@ -26,17 +28,13 @@ ADOPTION_RE = re.compile(
     r"([\u4e00-\u9fff]{2,12}?)第[\u4e00-\u9fff]{1,5}届人民代表大会(常务委员会)?第[\u4e00-\u9fff]{1,6}次会议"
     r"(?:审议)?(?:通过|批准|修订|修正)"
 )
-STATUS_RE = re.compile(r"^[（(][^（()）]{0,8}(?:征求意见稿|草案|送审稿|试行)[^（()）]{0,4}[）)]$")
+STATUS_RE = re.compile(r"^[（(][^（()）]{0,8}" + alternation((*DRAFT_STAGES, "草案", "试行")) + r"[^（()）]{0,4}[）)]$")
 NOTICE_RE = re.compile(r"关于印发《(.+?)》的通知$")
-TITLE_END = re.compile(
-    r"(意见|方案|通知|计划|办法|规定|说明|决定|细则|条例|规划|纲要|指引|措施|政策|公告|通告|批复|复函|的函|"
-    r"报告|要点|规则|标准|指南|若干措施|行动计划|解读|问答|决议|公报)"
-    r"(?:[（(][^（()）]{0,20}[）)])*$"
-)
+TITLE_END = re.compile(alternation(TITLE_ENDINGS) + r"(?:[（(][^（()）]{0,20}[）)])*$")
 _ISSUER_END = re.compile(
     r"(人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|常务委员会|[厅局委院部署办会])$"
 )
-_DRAFT_RE = re.compile(r"征求意见稿|草案|送审稿|起草说明")
+_DRAFT_RE = re.compile(alternation(DRAFT_WORDS))
 _PROVINCES = ["北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
               "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南",
               "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门"]
@@ -305,7 +303,7 @@ def _level(region: str | None, title: str, issuer: str | None, paragraphs: list[
 #: The addressees of an official document (主送机关): units joined by ，, before a colon.
 _ADDRESSEES = re.compile(r"^(?P<units>[^。；;：:！？!?]{2,120}?)[：:]")
 #: What names a unit that a document can be sent to (政府, 部门, 单位, 委员会, 局…).
-_UNIT_END = re.compile(r"(?:政府|部门|单位|机关|机构|委员会|委|局|厅|办|院|处|会|公司|企业|街道|乡镇|镇|[)）])$")
+_UNIT_END = re.compile(alternation(UNIT_ENDINGS) + "$|[)）]$")
 
 
 def addressees(text: str) -> str | None:

@@ -19,12 +19,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..language.text import Numbering, display_width, is_cjk, match_marker
+from ..language.text import display_width, is_cjk
 from ..types import PolicyDocument
 from .charsets import EncodingError, decode_chinese
 from .glyphs import repair_pdf_text
 from .markdown import META, read_markdown
 from .metadata import DATE_RE, DOC_NUMBER_RE, STATUS_RE, TITLE_END, extract_meta
+from .numbering import Numbering, match_marker
 from .tables import PARAGRAPH, render_table
 from .webpages import read_html
 

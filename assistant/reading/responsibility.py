@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from ..language.lexicon import UNIT_ENDINGS, alternation
 from .tables import CELL_SEP
 
 _OPEN_CLOSE = {"（": "）", "(": ")", "[": "]", "［": "］", "【": "】"}
@@ -24,11 +25,7 @@ _LABELLED_NOTE = re.compile(r"\s*(责任单位|责任部门|牵头单位|牵头�
 _LABEL_LINE = re.compile(
     r"(牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|参与单位)\s*[:：]\s*([^；;。\n" + CELL_SEP + r"]+)"
 )
-# The endings of the names of government bodies and other units that are assigned tasks.
-_UNIT_END = re.compile(
-    r"(部|委|局|厅|院|办|署|行|会|室|中心|政府|公司|集团|法院|检察院|单位|部门|机构|组织|"
-    r"协会|学会|联合会|管委会|总队|支队|集团公司|大学|学校|银行|机关|党委|党组|办公室)$"
-)
+_UNIT_END = re.compile(alternation(UNIT_ENDINGS) + "$")
 
 
 class ResponsibilityNote(NamedTuple):

@@ -1,0 +1,112 @@
+"""The question's words, weighted by how rare they are in the index, and how much of them a
+text holds: the measure every part of answering scores clauses and sentences with.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..index.retrieval import HybridRetriever
+from ..language.lexicon import FUNCTION_CHARS
+from ..language.segment import jieba_loaded, tokenize
+from ..language.text import nfkc, normalize
+from . import questions as q
+from .scoping import Scoper
+
+
+class TermWeights:
+    """idf-weighted terms of a question and their coverage of a text, per index version."""
+
+    def __init__(self, retriever: HybridRetriever, scoper: Scoper) -> None:
+        self.retriever = retriever
+        self.scoper = scoper
+        self._idf_for = None
+        self._idf_cache: tuple[dict[str, float], float] = ({}, 1.0)
+
+    def idf(self) -> tuple[dict[str, float], float]:
+        """(term → weight, the weight of a term the index never uses), built once per index
+        version (not per call)."""
+        view = self.retriever.view
+        if self._idf_for is not view:
+            idf = {t: max(v, 0.05) for t, v in view.idf.items()}
+            # Words the corpus never uses (often colloquial paraphrase) weigh half the rarest
+            # word's weight: they count against an answer, but do not sink a paraphrase alone.
+            self._idf_cache = (idf, 0.5 * max(idf.values(), default=2.0) if idf else 1.0)
+            self._idf_for = view
+        return self._idf_cache
+
+    def terms(self, question: str) -> dict[str, float]:
+        """The terms of ``question`` with their weights."""
+        idf, unseen = self.idf()
+        terms = {}
+        mixed = bool(re.search(r"[\u4e00-\u9fff]", question))
+        glued = _glued(question, idf)
+        for t in tokenize(question):
+            if mixed and t.isascii() and t.isalpha() and t not in idf:
+                continue  # English words around Chinese terms: the Chinese ones carry the meaning
+            if t in glued:
+                continue
+            terms[t] = idf.get(t, unseen)
+        # A word and its sub-words (jieba search mode) should not count twice.
+        for t in list(terms):
+            if any(t != o and t in o and o in terms for o in terms):
+                terms[t] *= 0.5
+        return terms
+
+    @staticmethod
+    def coverage(terms: dict[str, float], text: str) -> float:
+        """The share of the terms' weight that ``text`` holds (0–1)."""
+        total = sum(terms.values())
+        if not total:
+            return 0.0
+        hay = normalize(text).lower()
+        return sum(w for t, w in terms.items() if normalize(t).lower() in hay) / total
+
+    def used(self, word: str) -> bool:
+        """Whether the index uses ``word``: a word the documents never use may be the asker's
+        paraphrase (房租 for 租金), so it cannot be required of a sentence."""
+        idf, _ = self.idf()
+        return all(t in idf for t in tokenize(word))
+
+    def key_terms(self, analysis: q.QuestionAnalysis) -> dict[str, float]:
+        """The question's topic terms: no places, document names or words that ask for the type."""
+        # A quoted name that no indexed document bears (“面向全球精准引才”) names a section or
+        # measure: it is the topic, not a document.
+        titles = [t for t in analysis.titles if self.scoper.docs_titled(t) or t in self.scoper.short_names()]
+        names = ([normalize(p) for p in analysis.places + analysis.place_words]
+                 + titles + list(analysis.qualifiers))
+        text = q.topic_text(analysis.question)
+        for name in analysis.qualifiers:
+            # Out of the text before it is cut into words: 意见稿里 leaves no 稿里.
+            text = text.replace(name, " ")
+        terms = self.terms(text)
+        asking = q.asking_verbs(analysis.question)
+        keys = {t: w for t, w in terms.items()
+                if q.is_topic_term(t) and t not in analysis.years and t not in asking
+                and not any(normalize(t) in n or n in normalize(t) for n in names)}
+        return keys or terms
+
+
+def _glued(text: str, idf: dict[str, float]) -> set[str]:
+    """Two-character words the segmenter glued from a neighbour's last character and a
+    function word (先导区到 → 先导 / 区到, 意见稿里 → 意见 / 稿里, 目标数是 → 目标 / 数是): no
+    document uses them, and they name nothing the question asks about."""
+    words = [w for w in jieba_loaded().lcut(nfkc(text).lower()) if w.strip()]
+    return {w for w in words if len(w) == 2 and w not in idf
+            and (w[1] in FUNCTION_CHARS or w[0] in FUNCTION_CHARS)}
+
+
+def topic_units(topic: str) -> list[str]:
+    """The words a clause must hold to speak of ``topic``: its words, a one-character word
+    kept with the word before it (先导区, not 先导 and 区)."""
+    units: list[str] = []
+    for word in jieba_loaded().lcut(normalize(topic).lower()):
+        word = word.strip()
+        if not word:
+            continue
+        if len(word) == 1 and units:
+            units[-1] += word
+        elif len(word) >= 2 or word.isalnum():
+            units.append(word)
+    return [u for u in units if len(u) >= 2]
+

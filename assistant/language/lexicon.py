@@ -1,0 +1,125 @@
+"""The genre's vocabulary, written once: every stage that reads documents or questions imports
+its words from here instead of keeping a list of its own.
+
+Each set is named for what it is (document kinds, draft stages, conjunctions, interrogatives,
+endings of unit names…); a module that needs a pattern builds it from these sets with
+:func:`alternation`, so that a word added here reaches every reader.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regex group matching any of ``words``, the longest first (以及 before 及)."""
+    unique = sorted(dict.fromkeys(words), key=lambda w: (-len(w), w))
+    return "(?:" + "|".join(re.escape(w) for w in unique) + ")"
+
+
+# --- names written in 《》 or quotes -----------------------------------------------------------
+
+#: Quotation marks that open and close a name (“星火计划”, 「…」, 『…』, "…").
+OPEN_QUOTES = "“\"「『"
+CLOSE_QUOTES = "”\"」』"
+#: Marks that open and close a quotation as pairs (an answer quoting a clause).
+PAIRED_QUOTES = (("“", "”"), ("「", "」"), ("『", "』"))
+#: The longest document title a question or answer writes in 《》.
+TITLE_MAX = 80
+#: Longest quoted name of each use: a document's short name in its own title (“星火计划”), a
+#: quoted term kept whole as an index term, a quoted name in a question, a quoted phrase in a
+#: model's answer.
+SHORT_NAME_MAX = 12
+QUOTED_TERM_MAX = 20
+QUOTED_NAME_MAX = 30
+QUOTED_PHRASE_MAX = 60
+
+
+def quoted(max_chars: int | None, min_chars: int = 2) -> re.Pattern[str]:
+    """A name in quotation marks of ``min_chars``–``max_chars`` characters (group 1)."""
+    size = f"{{{min_chars},{max_chars}}}" if max_chars is not None else f"{{{min_chars},}}"
+    return re.compile(f"[{OPEN_QUOTES}]([^{CLOSE_QUOTES}]{size})[{CLOSE_QUOTES}]")
+
+
+#: A title in 《》 (group 1: the title without the marks).
+BOOK_TITLE = re.compile(rf"《([^》]{{2,{TITLE_MAX}}})》")
+#: A document named as written in a question: 《title》 or a quoted name (group 0).
+WRITTEN_NAME = re.compile(f"{BOOK_TITLE.pattern}|{quoted(QUOTED_NAME_MAX).pattern}")
+#: Any 《…》 or quoted span, however long (to blank names out of a text).
+ANY_NAME = re.compile(f"《[^》]*》|{quoted(None, 0).pattern}")
+
+# --- conjunctions -----------------------------------------------------------------------------
+
+#: Words that join two things into one list or subject (甲和乙, 甲以及乙).
+AND_WORDS = ("以及", "和", "与", "及")
+#: “With” words that join names (成都跟杭州, 成都同遂昌); inside other words (同时, 共同) they
+#: join nothing, so they count only beside a name.
+WITH_WORDS = ("跟", "同")
+#: Words that offer a choice (甲或乙, 甲还是乙).
+OR_WORDS = ("或者", "或", "还是")
+#: The enumeration comma: 甲、乙、丙.
+LIST_MARK = "、"
+#: English conjunctions, as a word of a question read in English.
+EN_CONJUNCTIONS = ("and", "or")
+
+# --- documents --------------------------------------------------------------------------------
+
+#: What a document is called by its kind (浙江的实施意见, 这份方案), the longer names first.
+DOC_KINDS = ("征求意见稿", "意见稿", "实施意见", "指导意见", "若干意见", "意见", "行动方案", "实施方案",
+             "工作方案", "方案", "行动计划", "计划", "规划", "办法", "通知", "条例", "规定", "细则", "纲要",
+             "政策文件", "文件")
+#: Nouns that name documents as such (哪些文件, 哪份通知…); 规定 and 政策 name contents too.
+DOC_NOUNS = ("文件", "文档", "公文", "意见", "通知", "办法", "条例", "细则", "纲要", "规划", "方案", "计划")
+#: The words a title ends on (…实施意见, …的通知, …条例（草案）).
+TITLE_ENDINGS = ("意见", "方案", "通知", "计划", "办法", "规定", "说明", "决定", "细则", "条例", "规划", "纲要",
+                 "指引", "措施", "政策", "公告", "通告", "批复", "复函", "的函", "报告", "要点", "规则", "标准",
+                 "指南", "若干措施", "行动计划", "解读", "问答", "决议", "公报")
+#: Levels a question may rank documents by (省级文件).
+DOC_LEVELS = ("省级", "市级", "县级", "区级", "国家级")
+#: A draft's stage as its header and a question write it (二次征求意见稿, 送审稿).
+DRAFT_STAGES = ("征求意见稿", "意见稿", "送审稿", "讨论稿", "修订稿")
+#: Words that make a document a draft (a stage, 草案, or the notes on drafting it).
+DRAFT_WORDS = (*DRAFT_STAGES, "草案", "起草说明")
+
+# --- units ------------------------------------------------------------------------------------
+
+#: The endings of the names of government bodies (市科委, 县财政局, 各区政府, 有关部门…).
+BODY_ENDINGS = ("局", "委员会", "委", "厅", "部", "办公室", "办", "院", "中心", "政府", "机构", "机关", "部门", "单位")
+#: The endings of the names of any unit a document assigns work to: bodies, and the courts,
+#: companies, associations, schools, banks, teams and places that also take tasks.
+UNIT_ENDINGS = (*BODY_ENDINGS, "署", "会", "处", "所", "站", "队", "组", "公司", "集团", "法院", "检察院", "组织",
+                "协会", "学会", "联合会", "管委会", "总队", "支队", "集团公司", "大学", "学校", "银行", "分行",
+                "支行", "党委", "党组", "研究室", "企业", "街道", "乡镇", "镇")
+
+# --- questions --------------------------------------------------------------------------------
+
+#: Interrogatives at the start of a question word (哪个, 几年, 多少钱, 怎么办…).
+INTERROGATIVES = ("哪", "几", "多少", "什么", "怎么", "怎样", "如何", "是否", "能否", "谁", "何")
+#: Interrogatives anywhere in a phrase: a topic holding one asks for something more.
+INTERROGATIVE_WORDS = ("多少", "几", "什么", "哪", "谁", "如何", "怎么", "怎样", "何时", "何种", "为何", "是否",
+                       "能否")
+#: Asking whether something exists (有没有 X).
+EXISTENCE_ASKS = ("有没有",)
+#: One-character function words (particles, prepositions, the copula): they join words, and
+#: alone or glued to a neighbour's character they name nothing.
+FUNCTION_CHARS = frozenset("的了是在由到里中上下对为给把被将从向于以及和与或也都就还")
+
+#: Asking a document's number (文号).
+ASKS_NUMBER = re.compile(r"文号|字号|document number")
+#: Asking a document's date.
+ASKS_DATE = re.compile(r"哪天|哪一天|日期|什么时候|何时|哪年|哪一年|when|dated")
+#: Asking who issued a document.
+ASKS_ISSUER = re.compile(r"发文机关|哪个单位|哪个部门|(?:印发|发布|发文|起草|制定|出台)(?:的)?(?:单位|部门|机关)|由谁|"
+                         r"which department")
+
+# --- places -----------------------------------------------------------------------------------
+
+#: Administrative suffixes of place names (成都市, 浙江省, 遂昌县), the longer first.
+PLACE_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "省", "市", "县", "区", "镇", "乡")
+#: Words jieba tags as places that name no particular place, or the whole country (the scope of
+#: national documents, which every place shares).
+GENERIC_PLACES = frozenset({
+    "城市", "地区", "全省", "全市", "全县", "全区", "省级", "市级", "县级", "区级", "地方", "区域", "中国", "全国",
+    "我国", "国家", "国内", "境内", "境外", "国外", "海外", "中华人民共和国", "本省", "本市", "本县", "本区", "各地",
+    "当地", "城乡", "农村", "城镇", "乡镇", "社区"})
