@@ -2,47 +2,30 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
 from .answering import followup
 from .answering.composer import Composer, ExtractiveComposer, build_chain
-from .index.embeddings import EmbeddingError, get_embeddings
+from .index.embeddings import get_embeddings
+from .index.ingest import Ingester, Progress
 from .index.retrieval import HybridRetriever
-from .index.store import ClauseStore, StoreError, text_hash
+from .index.store import ClauseStore
 from .language import crosslingual
 from .reading.chunking import chunk_document, window_chunks
 from .reading.injection import flag_clauses
-from .reading.parsing import SUPPORTED_SUFFIXES, ParseError, file_hash, parse_file
+from .reading.parsing import parse_file
 from .settings import Settings
-from .types import Answer, Clause, FileReport, Filters, IngestReport, PolicyDocument
+from .types import Answer, Clause, Filters, IngestReport, PolicyDocument
 
 log = logging.getLogger(__name__)
 
-#: progress(stage, done, total): called while ingesting.
-Progress = Callable[[str, int, int], None]
-
-#: Clauses read before a batch is embedded and written (see :meth:`Assistant.ingest`).
-INGEST_BATCH_CLAUSES = 2000
-
-
-@dataclass
-class _Prepared:
-    """A file read and chunked, waiting for its batch to be embedded and stored."""
-
-    path: Path
-    source: str
-    doc_id: str
-    clauses: list[Clause]
 
 #: The values the ``level`` and ``status`` filters accept.
 LEVELS = ("national", "province", "city", "county")
@@ -196,190 +179,23 @@ class Assistant:
 
     def ingest(self, paths: Iterable[Path | str] | None = None, prune: bool = False,
                progress: Progress | None = None) -> IngestReport:
-        """Index files and folders (default: the corpus folder).
+        """Index files and folders (default: the corpus folder); see :class:`Ingester`.
 
-        Unchanged files are skipped, a changed file replaces its clauses, each distinct clause
-        text is embedded once (vectors are reused by content hash), and a file that cannot be
-        read is reported without stopping the others. ``prune`` removes the clauses of files
-        that no longer exist under the given folders.
-
-        Files are read in batches: the vectors a batch already has are looked up once, the
-        rest embedded across its files, and its clauses written in one store call, while each
-        document still becomes current on its own (see :meth:`ClauseStore.replace_document`).
-        ``progress`` gets ("files", done, total), ("embed", done, total) per batch, and
-        ("clauses", indexed, read so far).
+        Unchanged files are skipped, a changed file replaces its clauses, and a file that
+        cannot be read is reported without stopping the others; ``prune`` removes the
+        clauses of files that no longer exist under the given folders.
         """
         started = time.perf_counter()
         roots = [Path(p) for p in (paths or [self.settings.corpus_dir])]
-        report = IngestReport()
+        ingester = Ingester(self.store, self.embeddings, self.chunk, self.settings.max_upload_bytes,
+                            self.settings.embedding_batch_size)
         # The store's write lock too: another process opening the index meanwhile must not
         # take this ingest's uncommitted clauses for a crash's leftovers.
         with self._ingest_lock, self.store.writing():
-            files = list(_collect_files(roots, report))
-            known = self.store.sources()
-            used_ids = {doc_id: src for src, (doc_id, _) in known.items()}
-            counts = [0, 0]  # clauses indexed, clauses read
-            batch: list[_Prepared] = []
-            for i, path in enumerate(files):
-                if progress:
-                    progress("files", i, len(files))
-                item = self._prepare(path, known, used_ids)
-                if isinstance(item, FileReport):
-                    report.files.append(item)
-                    continue
-                batch.append(item)
-                counts[1] += len(item.clauses)
-                if sum(len(b.clauses) for b in batch) >= INGEST_BATCH_CLAUSES:
-                    report.files.extend(self._index_batch(batch, known, progress, counts))
-                    batch = []
-            report.files.extend(self._index_batch(batch, known, progress, counts))
-            # Reports in the order of the files (a batch reports when it is written).
-            order = {str(path): i for i, path in enumerate(files)}
-            report.files.sort(key=lambda f: order.get(f.path, -1))
-            if progress:
-                progress("files", len(files), len(files))
-            if prune:
-                report.files.extend(self._prune(roots, known))
+            report = ingester.ingest(roots, prune=prune, progress=progress)
             self.retriever.refresh()
         report.seconds = time.perf_counter() - started
         return report
-
-    def _prepare(self, path: Path, known, used_ids) -> _Prepared | FileReport:
-        """A file read, parsed and chunked, or its report (unchanged or failed)."""
-        source = str(path.resolve())
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            return FileReport(path=str(path), status="failed", error=f"cannot read: {exc}")
-        if len(data) > self.settings.max_upload_bytes:
-            return FileReport(path=str(path), status="failed",
-                              error=f"file is larger than {self.settings.max_upload_bytes} bytes")
-        digest = file_hash(data)
-        if source in known and known[source][1] == digest:
-            return FileReport(path=str(path), status="unchanged", doc_id=known[source][0])
-        try:
-            doc = parse_file(path)
-        except ParseError as exc:
-            return FileReport(path=str(path), status="failed", error=str(exc))
-        except Exception as exc:  # a reader library failing in an unforeseen way
-            log.exception("unexpected failure parsing %s", path)
-            return FileReport(path=str(path), status="failed",
-                              error=f"cannot parse ({exc.__class__.__name__}: {exc})")
-        doc.meta.source = source
-        doc.meta.file_hash = digest
-        owner = used_ids.get(doc.meta.doc_id)
-        if owner and owner != source:  # same file name in another folder
-            doc.meta.doc_id = f"{doc.meta.doc_id}-{hashlib.sha1(source.encode()).hexdigest()[:6]}"
-        used_ids[doc.meta.doc_id] = source
-        try:
-            clauses = self.chunk(doc)
-        except Exception as exc:  # one bad file must never stop the others
-            log.exception("failed to chunk %s", path)
-            return FileReport(path=str(path), status="failed", doc_id=doc.meta.doc_id,
-                              error=f"cannot index ({exc.__class__.__name__}: {exc})")
-        return _Prepared(path, source, doc.meta.doc_id, clauses)
-
-    def _index_batch(self, batch: list[_Prepared], known, progress, counts) -> list[FileReport]:
-        """Embed and store a batch of prepared files; one report per file, in order."""
-        if not batch:
-            return []
-        errors: dict[int, str] = {}
-        try:
-            embedded = self._embed_batch(batch, progress)
-        except EmbeddingError:
-            raise  # the model or its server is unusable: no file can be indexed, say so once
-        except Exception:  # find the files whose text the model refuses
-            log.exception("embedding a batch of %d files failed; embedding file by file", len(batch))
-            embedded = {}
-            for item in batch:
-                try:
-                    embedded.update(self._embed_batch([item], None))
-                except EmbeddingError:
-                    raise
-                except Exception as exc:
-                    errors[id(item)] = f"cannot embed ({exc.__class__.__name__}: {exc})"
-        staged: list[tuple[str, float] | None] = [None] * len(batch)
-        ready = [i for i, item in enumerate(batch) if id(item) in embedded]
-        try:
-            for i, gen in zip(ready, self.store.stage(
-                    [(batch[i].clauses, embedded[id(batch[i])][0]) for i in ready]), strict=True):
-                staged[i] = gen
-        except Exception:  # each file writes its own clauses below, and fails alone
-            log.exception("writing a batch of %d files failed; writing file by file", len(batch))
-        reports = []
-        for item, gen in zip(batch, staged, strict=True):
-            if id(item) not in embedded:
-                reports.append(self._failed(item, errors.get(id(item), "cannot embed")))
-                continue
-            vectors, n_embedded = embedded[id(item)]
-            try:
-                if item.source in known and known[item.source][0] != item.doc_id:
-                    self.store.delete_source(item.source)
-                self.store.replace_document(item.doc_id, item.clauses, vectors,
-                                            **({"staged": gen} if gen else {}))
-            except Exception as exc:  # one bad file must never stop the others
-                if isinstance(exc, StoreError) and not self._store_answers():
-                    raise  # the index itself is down: no file can be indexed, say so once
-                log.exception("failed to index %s", item.path)
-                if gen:
-                    with contextlib.suppress(StoreError):
-                        self.store.discard(gen, item.clauses)
-                reports.append(self._failed(item, f"cannot index ({exc.__class__.__name__}: {exc})"))
-                continue
-            counts[0] += len(item.clauses)
-            reports.append(FileReport(path=str(item.path), status="indexed", doc_id=item.doc_id,
-                                      clauses=len(item.clauses), embedded=n_embedded))
-        if progress:
-            progress("clauses", counts[0], counts[1])
-        return reports
-
-    @staticmethod
-    def _failed(item: _Prepared, error: str) -> FileReport:
-        return FileReport(path=str(item.path), status="failed", doc_id=item.doc_id, error=error)
-
-    def _store_answers(self) -> bool:
-        try:
-            self.store.count()
-        except StoreError:
-            return False
-        return True
-
-    def _embed_batch(self, batch: list[_Prepared], progress) -> dict[int, tuple[list[list[float]], int]]:
-        """id(item) → (its clauses' vectors, how many of its texts were embedded now).
-
-        The store is asked once for the batch's known vectors; each missing distinct text is
-        embedded once, in batches that span files.
-        """
-        texts = [[c.embed_text() for c in item.clauses] for item in batch]
-        hashes = [[text_hash(t) for t in ts] for ts in texts]
-        cache = self.store.cached_vectors(h for hs in hashes for h in hs)
-        missing = list(dict.fromkeys(t for ts, hs in zip(texts, hashes, strict=True)
-                                     for t, h in zip(ts, hs, strict=True) if h not in cache))
-        fresh: set[str] = set()
-        size = getattr(self.embeddings, "batch_size", None) or self.settings.embedding_batch_size
-        for i in range(0, len(missing), size):
-            chunk = missing[i:i + size]
-            for text, vector in zip(chunk, self.embeddings.embed_documents(chunk), strict=True):
-                cache[text_hash(text)] = vector
-                fresh.add(text_hash(text))
-            if progress:
-                progress("embed", min(i + size, len(missing)), len(missing))
-        out = {}
-        for item, hs in zip(batch, hashes, strict=True):
-            new = {h for h in hs if h in fresh}
-            fresh -= new  # a text two files share counts as embedded for the first
-            out[id(item)] = ([cache[h] for h in hs], len(new))
-        return out
-
-    def _prune(self, roots: list[Path], known) -> list[FileReport]:
-        out = []
-        resolved = [str(r.resolve()) for r in roots]
-        for source, (doc_id, _) in known.items():
-            under = any(source == r or source.startswith(r.rstrip("/") + "/") for r in resolved)
-            if under and not Path(source).exists():
-                n = self.store.delete_source(source)
-                out.append(FileReport(path=source, status="removed", doc_id=doc_id, clauses=n))
-        return out
 
     def ensure_index(self, progress: Progress | None = None) -> IngestReport | None:
         """Ingest the corpus folder when the index is empty (the first question on a fresh checkout).
@@ -498,18 +314,6 @@ def _check_text(text: str, what: str) -> None:
 def text_pieces(text: str) -> list[str]:
     """A text cut after each sentence, keeping the ``[n]`` markers that follow it."""
     return [p for p in _PIECE.findall(text) if p] if text else []
-
-
-def _collect_files(roots: list[Path], report: IngestReport) -> Iterable[Path]:
-    for root in roots:
-        if root.is_dir():
-            for path in sorted(root.rglob("*")):
-                if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith("."):
-                    yield path
-        elif root.is_file():
-            yield root
-        else:
-            report.files.append(FileReport(path=str(root), status="failed", error="no such file or folder"))
 
 
 def chunk_file(path: Path | str, max_chars: int = 600) -> tuple[PolicyDocument, list[Clause]]:

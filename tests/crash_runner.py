@@ -29,11 +29,10 @@ DOCS_PER_BATCH = 5
 
 
 def _arm(step: str, n: int) -> None:
-    from assistant import service
-    from assistant.index import store
+    from assistant.index import ingest, store
 
     store.WRITE_BATCH = store.STAGE_BATCH = BATCH
-    service.INGEST_BATCH_CLAUSES = DOCS_PER_BATCH * BATCH
+    ingest.INGEST_BATCH_CLAUSES = DOCS_PER_BATCH * BATCH
     name, _, when = step.partition(":")
     calls = 0
     if name == "upsert":  # inside _write_clauses, between two batches of one document

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from assistant import service
+from assistant.index import ingest
 from assistant.index.embeddings import EmbeddingError
 
 
@@ -109,7 +110,7 @@ def test_a_batch_of_files_is_looked_up_and_written_in_one_call_each(fake_assista
     # Each document is still committed on its own record.
     assert {d for d, _ in store.version()} == {"good", "twice", "page"}
     # Small batches: one write per batch, the same index.
-    monkeypatch.setattr(service, "INGEST_BATCH_CLAUSES", 1)
+    monkeypatch.setattr(ingest, "INGEST_BATCH_CLAUSES", 1)
     calls.update(upsert=0, lookups=0)
     (folder / "good.txt").write_text("示范县实施意见\n一、目标\n到2028年建成示范区。\n", encoding="utf-8")
     (folder / "page.html").write_text("<html><body><p>示范市通知</p><p>一、要求</p><p>做好。</p></body></html>",

@@ -36,12 +36,12 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ..types import Clause
+from .chroma import StaleReadError, StoreError, open_client, open_collections, text_hash
 from .embeddings import model_id
 
 # Bump when the chunker's output changes, so that old indexes are not reused.
@@ -63,53 +63,6 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
-class StoreError(Exception):
-    """The index cannot be opened or used; the message says how to fix it."""
-
-
-class StaleReadError(StoreError):
-    """A search met clauses that another process deleted meanwhile: reload and ask again."""
-
-
-def text_hash(text: str) -> str:
-    """Hash of the exact text that is embedded: the key of the vector cache."""
-    return hashlib.sha1(text.encode()).hexdigest()
-
-
-def _chroma_embedding_function(embeddings: Embeddings):
-    """Wrap our embeddings for Chroma, so it never falls back to its downloading default."""
-    from chromadb.api.types import EmbeddingFunction
-
-    class ProjectEmbeddingFunction(EmbeddingFunction):
-        def __init__(self, inner: Embeddings) -> None:
-            self.inner = inner
-
-        def __call__(self, input):  # noqa: A002 - Chroma's signature
-            return self.inner.embed_documents(list(input))
-
-        def embed_query(self, input):  # noqa: A002
-            return [self.inner.embed_query(t) for t in input]
-
-        @staticmethod
-        def name() -> str:
-            return "policy-assistant"
-
-        def get_config(self) -> dict:
-            return {"model_id": model_id(self.inner)}
-
-        @staticmethod
-        def build_from_config(config: dict):
-            raise StoreError(
-                "this collection must be opened through the assistant, which supplies "
-                f"its embedding model ({config.get('model_id')})"
-            )
-
-        def default_space(self):
-            return "cosine"
-
-    return ProjectEmbeddingFunction(embeddings)
-
-
 class ClauseStore:
     """Clauses with their vectors in a Chroma collection (embedded on disk, or a server)."""
 
@@ -121,35 +74,10 @@ class ClauseStore:
         prefix: str = "clauses",
         shape: str = "",
     ) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
         self.embeddings = embeddings
         self.model_id = model_id(embeddings)
-        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        self._lock_path: Path | None = None
-        if chroma_url:
-            url = urlparse(chroma_url)
-            self.location = chroma_url
-            try:
-                self.client = chromadb.HttpClient(
-                    host=url.hostname or "127.0.0.1",
-                    port=url.port or 8000,
-                    ssl=url.scheme == "https",
-                    settings=chroma_settings,
-                )
-            except Exception as exc:
-                raise StoreError(
-                    f"cannot reach the Chroma server at {chroma_url} ({exc}); start it with "
-                    "`chroma run --host 127.0.0.1 --port PORT --path DIR` or unset "
-                    "ASSISTANT_CHROMA_URL to use the embedded index"
-                ) from exc
-        else:
-            Path(index_dir).mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=str(index_dir), settings=chroma_settings)
-            self.location = str(index_dir)
-            self._lock_path = Path(index_dir) / ".write.lock"
-        self._chroma_settings = chroma_settings
+        self.client, self.location, _ = open_client(chroma_url, index_dir)
+        self._lock_path: Path | None = None if chroma_url else Path(index_dir) / ".write.lock"
         #: The last index version this process wrote (its own writes need no reopening).
         self.written_token: str | None = None
         self._derived_token: str | None = None
@@ -174,17 +102,7 @@ class ClauseStore:
         self._clean_on_open()
 
     def _collections(self, client):
-        function = _chroma_embedding_function(self.embeddings)
-        collection = client.get_or_create_collection(
-            self.name, embedding_function=function,
-            metadata={"embedding_model": self.model_id, "chunker": CHUNKER_VERSION,
-                      "hnsw:space": "cosine"},
-        )
-        # One record per document; its vector is a placeholder (never searched).
-        docs = client.get_or_create_collection(
-            f"{self.name}-docs", embedding_function=function, metadata={"hnsw:space": "l2"},
-        )
-        return collection, docs
+        return open_collections(client, self.name, self.embeddings, self.model_id, CHUNKER_VERSION)
 
     def reopen(self) -> None:
         """Open an embedded index afresh, so that another process's writes are searched too.
@@ -196,7 +114,6 @@ class ClauseStore:
         """
         if self._lock_path is None:
             return
-        import chromadb
         from chromadb.api.shared_system_client import SharedSystemClient
 
         try:
@@ -205,7 +122,7 @@ class ClauseStore:
             # go with its last user, never stopped here.
             SharedSystemClient._identifier_to_system.pop(self.location, None)
             SharedSystemClient._identifier_to_refcount.pop(self.location, None)
-            client = chromadb.PersistentClient(path=self.location, settings=self._chroma_settings)
+            client, _, _ = open_client(None, self.location)
             collection, docs = self._collections(client)
         except Exception as exc:
             raise self._error(exc) from exc
