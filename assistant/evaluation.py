@@ -1,6 +1,6 @@
 """Evaluation: gold loading, running questions through ``ask``, deterministic scoring, reports.
 
-Every match uses :func:`assistant.text.normalize` (NFKC, no whitespace, punctuation or symbols).
+Every match uses :func:`assistant.language.text.normalize` (NFKC, no whitespace, punctuation or symbols).
 """
 
 from __future__ import annotations

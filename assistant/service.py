@@ -236,12 +236,7 @@ class Assistant:
         ``history`` is the conversation so far ([{role, content}]); a follow-up question is
         made standalone from it before retrieval.
         """
-        q = self.check_question(question)
-        self.ensure_index()
-        self.check_filters(filters)
-        started = time.perf_counter()
-        standalone = crosslingual.expand(self.standalone(q, history), self.place_aliases(),
-                                          self.retriever.view.idf)
+        q, standalone, started = self._understood(question, filters, history)
         chain = build_chain(self.retriever, composer or self.composer, k or self.settings.top_k,
                             filters)
         answer: Answer = chain.invoke(standalone)
@@ -256,12 +251,7 @@ class Assistant:
         extractive answer is cut into sentences. The pieces joined are the final answer text
         (unless a model fails mid-answer; the final answer is always the one to keep).
         """
-        q = self.check_question(question)
-        self.ensure_index()
-        self.check_filters(filters)
-        started = time.perf_counter()
-        standalone = crosslingual.expand(self.standalone(q, history), self.place_aliases(),
-                                          self.retriever.view.idf)
+        q, standalone, started = self._understood(question, filters, history)
         retrieved = self.retriever.retrieve(standalone, k=k or self.settings.top_k, filters=filters)
         chosen = composer or self.composer
         emitted = ""
@@ -278,6 +268,18 @@ class Assistant:
         if answer.answer.startswith(emitted):
             yield from text_pieces(answer.answer[len(emitted):])
         yield self._finish(answer, q, standalone, started)
+
+    def _understood(self, question: str, filters: Filters | None,
+                    history: list[dict] | None) -> tuple[str, str, float]:
+        """(the question checked, the question as it is answered, when answering started): a
+        follow-up made standalone from ``history``, an English question given its Chinese terms."""
+        q = self.check_question(question)
+        self.ensure_index()
+        self.check_filters(filters)
+        started = time.perf_counter()
+        standalone = crosslingual.expand(self.standalone(q, history), self.place_aliases(),
+                                          self.retriever.view.idf)
+        return q, standalone, started
 
     def _finish(self, answer: Answer, q: str, standalone: str, started: float) -> Answer:
         answer.question = q

@@ -1,12 +1,12 @@
 """The answer chain: retrieve → compose → cite, as a langchain Runnable.
 
 The default composer needs no language model. It reads the question with
-:mod:`assistant.questions` (places, documents, answer type, comparison), keeps the clauses of
-the places and documents it names (:mod:`assistant.scoping`), and quotes the sentences that best
+:mod:`assistant.answering.questions` (places, documents, answer type, comparison), keeps the clauses of
+the places and documents it names (:mod:`assistant.answering.scoping`), and quotes the sentences that best
 cover it, each followed by a ``[n]`` marker that maps to its clause. It refuses when no clause
 covers the question well enough or no sentence states a value of the asked type next to the
 question's key terms. Comparisons are answered side by side, one labelled part per place or
-document (:mod:`assistant.comparison`). A composer is any object with ``compose(question, retrieved) -> Answer``,
+document (:mod:`assistant.answering.comparison`). A composer is any object with ``compose(question, retrieved) -> Answer``,
 so an LLM-backed composer drops in.
 """
 

@@ -3,7 +3,7 @@
 A rule-based rewrite that needs no language model: a follow-up that names a new place takes
 the previous question with the new place in and every old place out (“那成都呢？” after a
 question about 浙江 asks about 成都 alone); one that names nothing keeps the previous question
-as its context. Places are read by :mod:`assistant.questions`, as the composers read them.
+as its context. Places are read by :mod:`assistant.answering.questions`, as the composers read them.
 """
 
 from __future__ import annotations

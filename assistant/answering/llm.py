@@ -7,7 +7,7 @@ variables when the composer is built, so a broken template fails at start, not m
 
 :class:`LLMComposer` plugs into the answer chain like the extractive composer
 (``compose(question, retrieved) -> Answer``) and also streams (:meth:`LLMComposer.stream`).
-Every reply goes through :mod:`assistant.verify`; when the model fails, times out or says
+Every reply goes through :mod:`assistant.answering.verify`; when the model fails, times out or says
 nothing, the extractive answer is returned with a notice.
 """
 
@@ -226,7 +226,7 @@ class LLMComposer:
                 filters: Filters | None = None) -> Answer | None:
         """The list of documents for a question that asks which documents speak of a topic.
 
-        The set is found in the index (:mod:`assistant.mentions`), not written by the model:
+        The set is found in the index (:mod:`assistant.answering.mentions`), not written by the model:
         the model sees a handful of clauses and could only list the documents those come
         from. None for other questions, or when the fallback cannot list documents.
         """

@@ -1,10 +1,10 @@
 """“Which documents” questions: every document that speaks of a topic, one cited clause each.
 
 “哪些文件提到了合成生物？” asks for a set of documents, not for one clause of one of them. The
-question analysis (:func:`assistant.questions.documents_topic`) reads the topic (合成生物); this
+question analysis (:func:`assistant.answering.questions.documents_topic`) reads the topic (合成生物); this
 module looks for it in every indexed document within the asker's limits and the question's
 place (“成都哪些文件…”: 成都's documents, scoped as every answer is by
-:class:`assistant.scoping.Scoper`), and lists each document once, best first, with the one
+:class:`assistant.answering.scoping.Scoper`), and lists each document once, best first, with the one
 clause that best shows it:
 
     提到“合成生物”的文件有4份：
@@ -12,7 +12,7 @@ clause that best shows it:
     2.《杭州市…》（二）重点领域：围绕生成式人工智能、低空经济…合成生物等五大风口潜力产业…[2]
 
 A clause speaks of the topic when it holds the topic's words as a comparison side's clause
-must hold the area the question frames (:meth:`assistant.comparison.Comparer.on_topic`'s
+must hold the area the question frames (:meth:`assistant.answering.comparison.Comparer.on_topic`'s
 share of the words' weight, with the clause's headings), so 航天 alone is not 商业航天. When no
 document does, the answer is the refusal every composer gives.
 """

@@ -3,7 +3,7 @@
 :func:`quotable_sentences` splits a clause into the sentences an answer may quote (a heading that
 states a measure is one; text that addresses the assistant never is). :class:`ValueSentences`
 finds, among the top clauses of a question's scope, the sentence that states a value of the asked
-type (:mod:`assistant.questions`) of the asked thing next to the question's key terms, one per
+type (:mod:`assistant.answering.questions`) of the asked thing next to the question's key terms, one per
 number a question asks for.
 """
 
@@ -31,7 +31,7 @@ def quotable_sentences(clause: Clause) -> list[str]:
 
     A bare heading (“（三）加速创新成果转化应用”) is not quotable, but a heading that states a
     measure (“（三）对开通航线的企业，按每条航线给予30万元补助。”) is. Sentences that address the
-    assistant (:mod:`assistant.injection`) are never quoted.
+    assistant (:mod:`assistant.reading.injection`) are never quoted.
     """
     headings = {normalize(h) for h in clause.section_path}
     out = []

@@ -6,10 +6,10 @@ shown (1-based, in prompt order). After generation:
 - markers that point at no clause are dropped;
 - the answer is cut into sentences; every number, date, percentage and quoted name
   (“…”, 《…》, 「…」) of a sentence must occur in one of the clauses that sentence cites
-  (compared after :func:`assistant.text.normalize`), and a sentence must share some wording
+  (compared after :func:`assistant.language.text.normalize`), and a sentence must share some wording
   with them; a sentence that fails is removed and reported in ``unsupported_claims``;
 - the remaining markers are renumbered 1..m in order of first use, and the citations are
-  built from the clauses actually used (:class:`~assistant.citations.CitationBook`);
+  built from the clauses actually used (:class:`~assistant.answering.citations.CitationBook`);
 - an answer left with no valid citation, or one holding :data:`NO_ANSWER`, is a refusal.
 
 :class:`StreamVerifier` does the same sentence by sentence, so a streamed answer shows only

@@ -2,8 +2,8 @@
 
 Read by grammar alone: 哪些/哪份/哪几份… with a document noun and a verb of mentioning, the
 other order (提到…的文件有哪些), the topic first (…在哪些文件中出现), and English “which
-documents mention …”. :mod:`assistant.mentions` answers them; :func:`documents_topic` is part of
-the question analysis of :mod:`assistant.questions`.
+documents mention …”. :mod:`assistant.answering.mentions` answers them; :func:`documents_topic` is part of
+the question analysis of :mod:`assistant.answering.questions`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Lexical search: BM25 over our own index terms, scored from bm25s's sparse matrix.
 
-The terms are ours (:func:`assistant.retrieval.bm25_tokens`: jieba search-mode words, Latin
+The terms are ours (:func:`assistant.index.retrieval.bm25_tokens`: jieba search-mode words, Latin
 terms, quoted names, Chinese bigrams); bm25s is given them already tokenised, as ids into a
 vocabulary this module keeps, and turns them into a sparse document-term score matrix once per
 index version. A query sums the matrix columns of its terms (no Python loop over the clauses),

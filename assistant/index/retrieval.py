@@ -1,6 +1,6 @@
 """Hybrid retrieval: BM25 over jieba-segmented text plus dense search, fused by reciprocal rank.
 
-Both search the retriever's index view (:mod:`assistant.indexview`), which follows the index
+Both search the retriever's index view (:mod:`assistant.index.indexview`), which follows the index
 version: the lexical side is the view's BM25 matrix, the dense side asks Chroma for the
 view's current generations of each document.
 """

@@ -4,7 +4,7 @@ Regulations are often kept as Markdown: ``# 标题``, then the adoption history,
 ``<!-- INFO END -->`` marker or a YAML front matter block, then ``## 第一章 总则`` and the articles
 as paragraphs. ``#`` headings are structure (their numbering, when they have one, is read by the
 chunker like any other heading); the header before the marker is metadata, not a clause; tables
-become rows (:mod:`assistant.tables`).
+become rows (:mod:`assistant.reading.tables`).
 """
 
 from __future__ import annotations

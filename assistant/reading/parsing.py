@@ -1,7 +1,7 @@
 """A file (txt, md, html, pdf, docx) → a cleaned :class:`PolicyDocument` with its metadata.
 
 Files come in two shapes. Plain text and PDF text layers are a stream of lines that must be
-repaired; web pages (:mod:`assistant.webpages`), Markdown (:mod:`assistant.markdown`) and Word
+repaired; web pages (:mod:`assistant.reading.webpages`), Markdown (:mod:`assistant.reading.markdown`) and Word
 files already know their paragraphs, headings and tables, and are read as blocks.
 
 Text extracted from published PDF and Word files carries artifacts: lines wrapped mid-sentence

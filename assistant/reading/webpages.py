@@ -8,7 +8,7 @@ Portals also put the document's own details in an info table (索引号, 发文�
 The main content is the smallest element that holds nearly all of the page's running text
 (text with Chinese sentence punctuation, outside links). Inside it, link lists and chrome lines
 are dropped, hidden copies and repeated paragraphs are removed, tables become rows with their
-header carried into each row (:mod:`assistant.tables`), and ``<h1>``–``<h6>`` are kept as
+header carried into each row (:mod:`assistant.reading.tables`), and ``<h1>``–``<h6>`` are kept as
 headings. General-purpose extractors were measured on the field documents and lose text here
 (see ``evals/compare_html.py``): trafilatura drops annex tables and keeps related-link lists,
 readability picks the wrong node on some portals, jusText has no Chinese stop list.
