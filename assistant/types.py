@@ -94,6 +94,14 @@ class Clause(BaseModel):
         return f"{self.doc_title} {headings} {self.text}" if title else f"{headings} {self.text}"
 
 
+class Quote(BaseModel):
+    """A span of a clause's text that an answer quotes: ``text == clause.text[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
 class Citation(BaseModel):
     """A numbered source of an answer, mapped to the clause that says it."""
 
@@ -104,6 +112,9 @@ class Citation(BaseModel):
     label: str
     text: str
     chunk_id: str
+    #: The spans of ``text`` the answer quotes, in the order it quotes them (front ends
+    #: highlight them); empty when the answer states the clause in its own words.
+    quotes: list[Quote] = Field(default_factory=list)
 
 
 class RetrievedClause(BaseModel):

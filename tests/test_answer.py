@@ -177,3 +177,20 @@ def test_scoping_never_leaves_the_askers_filters(real_assistant, question):
     quoted = [c.doc_id for c in answer.citations] + [r.clause.doc_id for r in answer.retrieved]
     statuses = {d: m.status for d, m in ((c.doc_id, c.meta) for c in real_assistant.store.all_clauses())}
     assert quoted and all(statuses[d] == "final" for d in quoted)
+
+
+def test_a_citation_carries_the_span_it_quotes():
+    from helpers import retrieved_clause
+
+    from assistant.answering.citations import CitationBook
+
+    r = retrieved_clause(1, "遂昌县关于培育发展未来产业的实施意见", ["（三）加速创新成果转化应用"],
+                         "推动科技成果转化。由县科技局牵头负责。")
+    book = CitationBook()
+    n = book.cite(r.clause, "由县科技局牵头负责。")
+    assert book.cite(r.clause, "由县科技局牵头负责。") == n  # the same span is kept once
+    [quote] = book.citations[0].quotes
+    assert r.clause.text[quote.start:quote.end] == quote.text == "由县科技局牵头负责。"
+    # Words that are not the clause's own are no span.
+    book.cite(r.clause, "县科技局负责。")
+    assert len(book.citations[0].quotes) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..types import Citation, Clause
+from ..types import Citation, Clause, Quote
 
 MARKER_RE = re.compile(r"\[(\d{1,2})\]")
 
@@ -16,13 +16,19 @@ class CitationBook:
         self._numbers: dict[str, int] = {}
         self.citations: list[Citation] = []
 
-    def cite(self, clause: Clause) -> int:
-        """The marker number of ``clause``, registering it on first use."""
+    def cite(self, clause: Clause, quoted: str | None = None) -> int:
+        """The marker number of ``clause``, registering it on first use; ``quoted`` is the
+        text the answer quotes from it, recorded as a span of the clause when it is there."""
         if clause.chunk_id not in self._numbers:
             n = len(self.citations) + 1
             self._numbers[clause.chunk_id] = n
             self.citations.append(to_citation(n, clause))
-        return self._numbers[clause.chunk_id]
+        n = self._numbers[clause.chunk_id]
+        span = quote_span(clause.text, quoted) if quoted else None
+        citation = self.citations[n - 1]
+        if span is not None and span not in citation.quotes:
+            citation.quotes.append(span)
+        return n
 
 
 def to_citation(n: int, clause: Clause) -> Citation:
@@ -36,6 +42,16 @@ def to_citation(n: int, clause: Clause) -> Citation:
         text=clause.text,
         chunk_id=clause.chunk_id,
     )
+
+
+def quote_span(text: str, quoted: str) -> Quote | None:
+    """Where ``quoted`` stands in ``text`` (a clause's text), or None when it is not there as
+    written (an answer's own words, a heading kept outside the text)."""
+    quoted = quoted.strip().strip("…")
+    at = text.find(quoted) if quoted else -1
+    if at < 0:
+        return None
+    return Quote(start=at, end=at + len(quoted), text=quoted)
 
 
 def markers_in(answer: str) -> list[int]:

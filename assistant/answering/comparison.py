@@ -320,7 +320,7 @@ class Comparer:
             for sentence in quotable_sentences(r.clause):
                 if len(out) < self.max_sentences and \
                         self.weights.coverage(units, sentence) >= self.frame_share:
-                    out.append(f"{sentence}[{book.cite(r.clause)}]")
+                    out.append(f"{sentence}[{book.cite(r.clause, sentence)}]")
         return out or None
 
     def _speaks_of(self, units: dict[str, float], keys: dict[str, float], text: str) -> bool:

@@ -225,7 +225,7 @@ class ExtractiveComposer:
                 if i == 0 and self._children_of(clause):
                     pieces.append(self._list_with_citations(clause, book))
                 continue
-            n = book.cite(clause)
+            n = book.cite(clause, sentence)
             pieces.append(f"{sentence}[{n}]")
         if not pieces:
             return None, unstated
@@ -309,7 +309,7 @@ class ExtractiveComposer:
             return None
         if best[2] is None:
             return self._list_with_citations(best[1], book)
-        return f"{best[2]}[{book.cite(best[1])}]"
+        return f"{best[2]}[{book.cite(best[1], best[2])}]"
 
     def _children_of(self, parent: Clause) -> list[Clause]:
         """The clauses one level below ``parent`` in its document, in order."""
@@ -318,7 +318,7 @@ class ExtractiveComposer:
     def _list_with_citations(self, parent: Clause, book: CitationBook) -> str:
         """“（heading）包括：1.甲[2]；2.乙[3]…”: every item cites its own clause."""
         heading = parent.section_path[-1] if parent.section_path else parent.label
-        items = [f"{c.section_path[-1]}[{book.cite(c)}]" for c in self._children_of(parent)]
+        items = [f"{c.section_path[-1]}[{book.cite(c, c.section_path[-1])}]" for c in self._children_of(parent)]
         return f"{heading}包括：" + "；".join(items) + "。"
 
     def _best_with_units(self, terms, retrieved) -> Clause | None:

@@ -107,7 +107,7 @@ def addressees_answer(view: IndexView, analysis: q.QuestionAnalysis, retrieved: 
     title = body[0].doc_title if body else docs[0]
     if not units:
         return None, f"《{title}》中未载明主送机关。"
-    return [f"《{title}》的主送机关为：{units}。[{book.cite(body[0])}]"], None
+    return [f"《{title}》的主送机关为：{units}。[{book.cite(body[0], units)}]"], None
 
 
 def _states_detail(question: str, sentence: str) -> bool:

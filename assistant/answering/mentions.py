@@ -184,7 +184,7 @@ class Mentions:
             title = _title(c)
             # A title that runs on after its 《》 (…》起草说明) is set off from the heading.
             gap = "" if title.endswith("》") or not heading else " "
-            lines.append(f"{i}.{title}{gap}{heading}：{quote}[{book.cite(c)}]")
+            lines.append(f"{i}.{title}{gap}{heading}：{quote}[{book.cite(c, quote)}]")
         return Answer(question=analysis.question, answer="\n".join(lines), answered=True,
                       citations=book.citations, retrieved=retrieved)
 
