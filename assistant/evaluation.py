@@ -39,19 +39,43 @@ class GoldItem(BaseModel):
     split_pinned: bool = False
     #: The file the question is about, for gold over documents outside the corpus (``--docs``).
     doc: str = ""
+    #: The files it is about, when it names several (a place swap names both places' files).
+    docs: list[str] = Field(default_factory=list)
+    #: For a turn of a conversation: the conversation's id; its earlier turns are asked first
+    #: and passed as history, with the answers the assistant gave them.
+    conversation: str = ""
 
 
 def load_gold(path: Path | str) -> list[GoldItem]:
-    """Read a gold JSONL file; a malformed line is an error naming the line."""
+    """Read a gold JSONL file; a malformed line is an error naming the line.
+
+    A line with ``turns`` is a conversation: each turn becomes an item (``<id>.<n>``, tagged
+    ``first-turn`` or ``follow-up``) asked after the turns before it.
+    """
     items = []
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            items.append(GoldItem.model_validate_json(line))
+            raw = json.loads(line)
+            if isinstance(raw, dict) and "turns" in raw:
+                items += _turns(raw)
+            else:
+                items.append(GoldItem.model_validate(raw))
         except ValueError as exc:
             raise ValueError(f"{path}:{n}: not a valid gold item ({exc})") from exc
     return items
+
+
+def _turns(conversation: dict) -> list[GoldItem]:
+    """The turns of a gold conversation as items, in order."""
+    out = []
+    for i, turn in enumerate(conversation["turns"], start=1):
+        tags = ["first-turn" if i == 1 else "follow-up"]
+        tags += [] if turn.get("answerable", True) else ["unanswerable"]
+        out.append(GoldItem.model_validate({**turn, "id": f"{conversation['id']}.{i}", "tags": tags,
+                                            "conversation": conversation["id"]}))
+    return out
 
 
 # --- per-item scoring -------------------------------------------------------------------------
@@ -112,12 +136,17 @@ def score_item(item: GoldItem, answer: Answer, k: int) -> dict:
         got += [_said_silent(name, answer.answer) for name in item.silent]
         rec["fact_recall"] = sum(got) / len(got)
         rec["all_facts"] = float(all(got))
+    # Right: every asked fact for an answerable question, a refusal for an unanswerable one.
+    if "all_facts" in rec:
+        rec["right"] = rec["all_facts"]
+    elif "refusal" in rec:
+        rec["right"] = rec["refusal"]
     return rec
 
 
 METRICS = ["recall@k", "hit@k", "mrr@10", "recall@budget", "citation_precision",
            "citation_recall", "fact_recall", "all_facts", "refusal", "false_refusal",
-           "unsupported_claims"]
+           "unsupported_claims", "right"]
 
 
 def aggregate(records: list[dict]) -> dict:
@@ -151,8 +180,15 @@ def run_eval(assistant: Assistant, items: list[GoldItem], k: int = 5,
     if items:
         assistant.ask(items[0].question)  # load the models first: latencies are of warm answers
     records = []
+    histories: dict[str, list[dict]] = {}
     for i, item in enumerate(items):
-        answer = assistant.ask(item.question, k=max(k, MRR_DEPTH))
+        # A conversation's turn is asked as the API asks it: with the earlier turns and the
+        # answers given to them.
+        history = histories.setdefault(item.conversation, []) if item.conversation else None
+        answer = assistant.ask(item.question, k=max(k, MRR_DEPTH), history=list(history or []) or None)
+        if history is not None:
+            history += [{"role": "user", "content": item.question},
+                        {"role": "assistant", "content": answer.answer}]
         scores = score_item(item, answer, k)
         public = answer.public()
         records.append({
@@ -193,7 +229,7 @@ def doc_paths(items: list[GoldItem], folder: Path | str) -> list[Path]:
     folder = Path(folder)
     if folder.is_file():
         return [folder]
-    named = sorted({item.doc for item in items if item.doc})
+    named = sorted({d for item in items for d in [item.doc, *item.docs] if d})
     if not named:
         return [folder]
     missing = [n for n in named if not (folder / n).is_file()]
@@ -231,7 +267,7 @@ BASELINES: dict[str, dict] = {
 
 _TABLE_METRICS = ["recall@k", "recall@budget", "mrr@10", "hit@k", "citation_precision",
                   "citation_recall", "all_facts", "fact_recall", "refusal", "false_refusal",
-                  "unsupported_claims", "latency_p50_ms", "latency_p95_ms", "avg_context_chars"]
+                  "unsupported_claims", "right", "latency_p50_ms", "latency_p95_ms", "avg_context_chars"]
 
 
 def _fmt(v) -> str:
@@ -256,7 +292,7 @@ def markdown_report(report: dict) -> str:
                   for m in _TABLE_METRICS]
     per_tag = report["metrics"]["per_tag"]
     cols = ["n", "recall@k", "recall@budget", "mrr@10", "citation_precision", "citation_recall",
-            "all_facts", "refusal", "false_refusal", "latency_p50_ms"]
+            "all_facts", "refusal", "false_refusal", "right", "latency_p50_ms"]
     lines += ["", "## Per tag", "", "| tag | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for tag, m in per_tag.items():
         lines.append(f"| {tag} | " + " | ".join(_fmt(m.get(c)) for c in cols) + " |")

@@ -155,3 +155,42 @@ def test_floors_apply_to_the_test_split_and_docs_are_the_named_files(tmp_path):
     assert doc_paths([GoldItem(id="3", question="q")], tmp_path) == [tmp_path]
     with pytest.raises(FileNotFoundError, match="c.md"):
         doc_paths([GoldItem(id="4", question="q", doc="c.md")], tmp_path)
+
+
+def test_a_conversation_is_asked_turn_by_turn_with_its_history(tmp_path):
+    """Each turn of a gold conversation is asked with the earlier turns and the answers the
+    assistant gave them, as the API receives them."""
+    import json
+
+    from assistant.evaluation import load_gold, run_eval
+    from assistant.types import Answer
+
+    gold = tmp_path / "conversations.jsonl"
+    gold.write_text(json.dumps({"id": "c1", "turns": [
+        {"question": "甲补多少？", "expected": [["10万元"]], "evidence": [], "answerable": True},
+        {"question": "那乙呢？", "expected": [], "evidence": [], "answerable": False}]},
+        ensure_ascii=False) + "\n", encoding="utf-8")
+    items = load_gold(gold)
+    assert [i.id for i in items] == ["c1.1", "c1.2"]
+    assert items[0].tags == ["first-turn"] and items[1].tags == ["follow-up", "unanswerable"]
+
+    class Recorder:
+        def __init__(self):
+            self.calls = []
+
+        def ensure_index(self):
+            pass
+
+        def ask(self, question, k=None, history=None):
+            self.calls.append((question, history))
+            text = "给予10万元。[1]" if question.startswith("甲") else "未在已收录的文件中找到乙的规定。"
+            return Answer(question=question, answer=text, answered=question.startswith("甲"))
+
+    recorder = Recorder()
+    report = run_eval(recorder, items)
+    asked = [c for c in recorder.calls[1:]]  # the first call warms the models up
+    assert asked[0] == ("甲补多少？", None)
+    assert asked[1] == ("那乙呢？", [{"role": "user", "content": "甲补多少？"},
+                                   {"role": "assistant", "content": "给予10万元。[1]"}])
+    assert [r["scores"]["right"] for r in report["records"]] == [1.0, 1.0]
+    assert report["metrics"]["per_tag"]["follow-up"]["right"] == 1.0
