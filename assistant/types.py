@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 #: The sentence the assistant answers with when the documents do not hold the answer.
 REFUSAL_PREFIX = "未在已收录的文件中找到"
+#: The line of a parent clause that lists its children's headings (“下设：（一）…；（二）…”).
+CHILDREN_PREFIX = "下设："
 
 
 class DocumentMeta(BaseModel):
@@ -79,7 +81,7 @@ class Clause(BaseModel):
         The list of a section's children is left out: each child is indexed on its own, and
         repeating its heading in the parent would let the parent outrank it.
         """
-        own = "\n".join(line for line in self.text.split("\n") if not line.startswith("下设："))
+        own = "\n".join(line for line in self.text.split("\n") if not line.startswith(CHILDREN_PREFIX))
         if self.kind == "header":
             # Every clause already carries the title and the status; repeated here, a short
             # header would outrank the clauses of its document for questions naming it.

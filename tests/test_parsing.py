@@ -155,3 +155,30 @@ def test_metadata_of_the_bundled_documents(corpus_dir):
 def test_level_is_read_from_assigned_units():
     meta = extract_meta(["关于加快培育某产业的意见", "一、任务", "做好工作。（责任单位：省经信厅、省科技厅）"], "x")
     assert meta.level == "province"
+
+
+def test_text_broken_around_inline_pieces_is_joined_and_keeps_its_numbers():
+    """A portal page saved as text with a line break at every inline tag: numbers, quotation
+    marks and brackets stand on lines of their own. They rejoin their sentence, and a bare
+    number there is a figure (文号 136), not a page number."""
+    from assistant.reading.parsing import clean_text
+
+    raw = "\n".join(["根据《关于深化改革的通知》（发改价格〔", "2025", "〕", "136", "号），结合实际制定本方案。",
+                     "确保", "2025", "年底前实现全面市场化。", "建立", "“", "多电源参与", "”", "的现货市场。"])
+    assert clean_text(raw) == ["根据《关于深化改革的通知》（发改价格〔2025〕136号），结合实际制定本方案。",
+                               "确保2025年底前实现全面市场化。", "建立“多电源参与”的现货市场。"]
+
+
+def test_a_portal_info_table_saved_as_text_gives_the_details_and_the_body_starts_after_it(tmp_path):
+    from assistant.reading.parsing import parse_file
+
+    page = tmp_path / "page.txt"
+    page.write_text("\n".join(["首页", "政府信息公开", "当前位置：", "首页", ">", "其他文件", "索 引 号：", "0828-2025-22",
+                               "发布机构：", "四川省发展和改革委员会成文日期：", "2025-09-29", "文 号：",
+                               "(川发改价格〔2025〕480号)", "有 效 性：", "有效",
+                               "关于印发《四川省实施方案》的通知", "各市（州）发展改革委：",
+                               "现将方案印发给你们，请认真贯彻执行。"]), encoding="utf-8")
+    doc = parse_file(page)
+    assert doc.meta.title == "四川省实施方案"
+    assert doc.meta.doc_number == "川发改价格〔2025〕480号" and doc.meta.date == "2025-09-29"
+    assert doc.paragraphs[0].startswith("关于印发") and "政府信息公开" not in doc.text

@@ -20,8 +20,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from ..index.retrieval import HybridRetriever
 from ..language.text import normalize
-from ..reading.chunking import CHILDREN_PREFIX
-from ..types import REFUSAL_PREFIX, Answer, Clause, Filters, RetrievedClause
+from ..types import CHILDREN_PREFIX, REFUSAL_PREFIX, Answer, Clause, Filters, RetrievedClause
 from . import details
 from . import questions as q
 from .citations import CitationBook

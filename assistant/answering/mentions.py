@@ -26,7 +26,7 @@ from ..index.retrieval import HybridRetriever
 from ..language.lexicon import AND_WORDS, EN_CONJUNCTIONS, OR_WORDS, WITH_WORDS, alternation
 from ..language.segment import bm25_tokens, jieba_loaded
 from ..language.text import nfkc, normalize
-from ..types import REFUSAL_PREFIX, Answer, Clause, Filters, RetrievedClause
+from ..types import CHILDREN_PREFIX, REFUSAL_PREFIX, Answer, Clause, Filters, RetrievedClause
 from . import questions as q
 from .citations import CitationBook
 from .refusal import refusal_answer
@@ -191,7 +191,7 @@ class Mentions:
     def _quote(self, clause: Clause, topic: str, units: dict[str, float]) -> str:
         """The clause's sentence that holds most of the topic, cut around the topic: where it
         is written whole, else around its weightiest word (商业航天, not the 航天 of 航天强国)."""
-        sentences = [s for s in quotable_sentences(clause) if not s.startswith("下设：")]
+        sentences = [s for s in quotable_sentences(clause) if not s.startswith(CHILDREN_PREFIX)]
         if not sentences:
             return clause.section_path[-1] if clause.section_path else clause.text[:2 * QUOTE_CONTEXT]
         best = max(sentences, key=lambda s: self.weights.coverage(units, s))

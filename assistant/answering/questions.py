@@ -23,6 +23,7 @@ from ..language.lexicon import (
     BODY_ENDINGS,
     BOOK_TITLE,
     DOC_KINDS,
+    INTERROGATIVE_WORDS,
     INTERROGATIVES,
     LIST_MARK,
     QUOTED_NAME_MAX,
@@ -206,6 +207,8 @@ _COUNT_WORD = re.compile(r"^[0-9零一二两三四五六七八九十百]+(?:大|
 
 #: Interrogatives and their fragments as jieba cuts them (哪几个, 多少钱): never a topic.
 INTERROGATIVE = re.compile("^" + alternation(INTERROGATIVES))
+#: An interrogative anywhere in a phrase (that phrase asks something).
+INTERROGATIVE_ANYWHERE = re.compile(alternation((*INTERROGATIVE_WORDS, "有没有", "吗", "么", "呢")) + "|\\b(?:how|what|when|who|which|whether)\\b")
 
 
 #: Phrases that ask, compare or point (哪一年, 多少个, 有何不同, 分别, 这份) rather than name a topic.

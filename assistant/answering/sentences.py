@@ -15,9 +15,8 @@ from dataclasses import replace
 from ..index.retrieval import HybridRetriever
 from ..language.segment import tokenize
 from ..language.text import normalize, split_sentences
-from ..reading.chunking import CHILDREN_PREFIX
 from ..reading.injection import addresses_assistant
-from ..types import Clause, RetrievedClause
+from ..types import CHILDREN_PREFIX, Clause, RetrievedClause
 from . import questions as q
 from .scoping import Scoper
 from .terms import TermWeights

@@ -99,6 +99,16 @@ INTERROGATIVES = ("哪", "几", "多少", "什么", "怎么", "怎样", "如何"
 #: Interrogatives anywhere in a phrase: a topic holding one asks for something more.
 INTERROGATIVE_WORDS = ("多少", "几", "什么", "哪", "谁", "如何", "怎么", "怎样", "何时", "何种", "为何", "是否",
                        "能否")
+#: Colloquial words as the documents write them: a question typed as people talk (啥时候,
+#: 补多少, 封顶多少) is read as the same question in the documents' words. Common misspellings
+#: of the genre's words (补帖) are read as meant.
+COLLOQUIAL = {
+    "啥时候": "什么时候", "啥": "什么", "咋样": "怎么样", "咋": "怎么", "几时": "什么时候", "多会儿": "什么时候",
+    "多钱": "多少钱", "几个钱": "多少钱", "补多少": "补贴多少", "补几": "补贴几", "奖多少": "奖励多少",
+    "奖几": "奖励几", "能拿多少": "能获得多少", "拿多少": "获得多少", "给多少钱": "给予多少钱", "封顶": "最高",
+    "最多给": "最高给予", "一个亿": "1亿元", "1个亿": "1亿元", "补帖": "补贴", "哪儿": "哪里", "谁管": "谁负责",
+    "归谁管": "由谁负责", "管不管": "是否负责", "有效不": "是否有效", "还管用吗": "是否仍然有效",
+}
 #: Asking whether something exists (有没有 X).
 EXISTENCE_ASKS = ("有没有",)
 #: One-character function words (particles, prepositions, the copula): they join words, and

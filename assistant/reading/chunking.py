@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..language.text import normalize, split_sentences
-from ..types import Clause, PolicyDocument
+from ..types import CHILDREN_PREFIX, Clause, PolicyDocument
 from .markdown import META
 from .metadata import DATE_RE, DOC_NUMBER_RE, NOTICE_RE, STATUS_RE
 from .numbering import ARTICLE_RANK, Marker, Numbering, match_annex
@@ -35,7 +35,6 @@ NOTICE_LABEL = "印发通知"
 HEADER_LABEL = "文件信息"
 PREAMBLE_LABEL = "序言"
 FOOTER_LABEL = "文尾"
-CHILDREN_PREFIX = "下设："
 
 _MAX_TITLE = 60
 

@@ -27,7 +27,7 @@ from .markdown import META, read_markdown
 from .metadata import DATE_RE, DOC_NUMBER_RE, STATUS_RE, TITLE_END, extract_meta
 from .numbering import Numbering, match_marker
 from .tables import PARAGRAPH, render_table
-from .webpages import read_html
+from .webpages import INFO_LABELS, read_html
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 
@@ -153,6 +153,11 @@ _PAGE_NUMBER = re.compile(r"^(?:[-—–]\s*)?[0-9０-９]{1,3}(?:\s*[-—–])?
 _OPENERS = "（(《“〔[［【「‘"
 _CLOSERS = "）)》”〕]］】」’"
 _CONTINUES = "，、（《“‘〔,-—–/"
+#: A line that is only a number or a mark (“, ”, 〔, 〕…): text whose inline markup (a link, a
+#: styled number) broke its lines around these pieces, which belong to the lines beside them.
+_FRAGMENT = re.compile(r"^(?:[0-9０-９]+(?:[.．][0-9０-９]+)?|[“”‘’\"「」『』〔〕（）()【】［］、，,；;：:。])$")
+#: What a line can start with only as the rest of the line before (号, 年, 〕, ）, 。…).
+_TAIL_START = "年月日号〕）)”’」』%％万亿元个，,、。；;：:"
 
 def is_special_line(line: str) -> bool:
     """Header and footer lines that stand alone: dates, 文号, status, 抄送, 印发, letterheads."""
@@ -183,6 +188,15 @@ def _wrap_width(lines: list[str]) -> int | None:
     return cluster[len(cluster) // 5] - 5
 
 
+def _broken_inline(lines: list[str]) -> bool:
+    """Whether the text's lines were broken around inline pieces (a number, a quotation mark
+    or a bracket on a line of its own, the rest of its sentence on the next line): at least
+    three such pieces, so that a stray page number does not count."""
+    pieces = sum(1 for i, ln in enumerate(lines[:-1])
+                 if _FRAGMENT.match(ln) and not ln.isdigit() or ln.isdigit() and lines[i + 1][0] in _TAIL_START)
+    return pieces >= 3
+
+
 def _unbalanced(line: str) -> bool:
     depth = 0
     for ch in line:
@@ -196,12 +210,12 @@ def _unbalanced(line: str) -> bool:
 def clean_text(raw: str) -> list[str]:
     """Repair extraction artifacts and return the text as paragraphs."""
     raw = _MARKUP.sub("", raw).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    lines = []
-    for line in raw.split("\n"):
-        line = line.replace("\t", " ").replace("\u3000", " ").strip()
-        if not line or _PAGE_NUMBER.match(line):
-            continue
-        lines.append(line)
+    stripped = [ln.replace("\t", " ").replace("\u3000", " ").strip() for ln in raw.split("\n")]
+    stripped = [ln for ln in stripped if ln]
+    inline = _broken_inline(stripped)
+    # In text broken around inline pieces, a bare number is a figure of the sentence (文号 136,
+    # 9 月), not a page number.
+    lines = [ln for ln in stripped if inline or not _PAGE_NUMBER.match(ln)]
     width = _wrap_width(lines)
     numbering = Numbering()
     is_heading = [numbering.accept(line) is not None for line in lines]
@@ -215,7 +229,9 @@ def clean_text(raw: str) -> list[str]:
         nxt = lines[i + 1]
         if is_heading[i + 1] or is_special_line(nxt) or (is_special_line(line) and not line.startswith("抄送")):
             join = False
-        elif _unbalanced(line) or width and display_width(line) >= width and not (is_heading[i] and line[-1] in "。"):
+        elif (inline and (_FRAGMENT.match(line) or _FRAGMENT.match(nxt) or nxt[0] in _TAIL_START)
+              or _unbalanced(line)
+              or width and display_width(line) >= width and not (is_heading[i] and line[-1] in "。")):
             join = True
         elif len(line) >= 20 and is_cjk(line[-1]) and not (is_heading[i] and "。" not in line):
             join = True  # a long line that stops mid-phrase was wrapped
@@ -258,8 +274,11 @@ def clean_blocks(blocks: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
 
 
 def _join(left: str, right: str) -> str:
-    # Latin words wrapped across lines need their space back; Chinese text needs none.
+    # Latin words wrapped across lines need their space back, and so do two numbers (cells of
+    # a table row broken one per line); Chinese text needs none.
     if left[-1].isascii() and left[-1].isalpha() and right[0].isascii() and right[0].isalpha():
+        return f"{left} {right}"
+    if left[-1].isdigit() and right[0].isdigit():
         return f"{left} {right}"
     return left + right
 
@@ -336,6 +355,51 @@ def _tidy_spaces(p: str) -> str:
 # --- entry point ------------------------------------------------------------------------------
 
 
+#: How far into a text its info table may start (after a portal's navigation lines).
+_INFO_TABLE_WINDOW = 80
+
+
+def text_info_table(paragraphs: list[str]) -> tuple[dict[str, str], int]:
+    """A portal's info table kept in plain text (“索 引 号：” then its value on the next line,
+    or “文号：…” on one line): (its fields as hints, the index of the first paragraph after
+    it); ({}, 0) unless at least three labels stand together."""
+    # A label may end the line of the value before it (“…能源局成文日期：”).
+    labels = re.compile("(?=(?:" + "|".join(sorted(INFO_LABELS, key=len, reverse=True)) + ")[：:])")
+    head = [piece for p in paragraphs[:_INFO_TABLE_WINDOW] for piece in labels.split(p) if piece]
+    found: dict[str, str] = {}
+    first = last = None
+    i = 0
+    while i < len(head):
+        label, _, value = head[i].partition("：") if "：" in head[i] else head[i].partition(":")
+        key = INFO_LABELS.get(re.sub(r"\s+", "", label))
+        if key and (value.strip() or i + 1 < len(head)):
+            if not value.strip():
+                value = head[i + 1]
+                i += 1
+            found.setdefault(key, value.strip().strip("()（）") if key == "doc_number" else value.strip())
+            first = i if first is None else first
+            last = i
+        elif first is not None and i - last > 2:
+            break
+        i += 1
+    if len(found) < 3 or last is None:
+        return {}, 0
+    # The body starts at the paragraph after the one that holds the table's last value.
+    end = _paragraph_of(paragraphs, head, last)
+    return found, end + 1
+
+
+def _paragraph_of(paragraphs: list[str], pieces: list[str], index: int) -> int:
+    """The paragraph that piece ``index`` of the paragraphs cut into ``pieces`` comes from."""
+    consumed = sum(len(p) for p in pieces[:index + 1])
+    total = 0
+    for j, p in enumerate(paragraphs):
+        total += len(p)
+        if total >= consumed:
+            return j
+    return len(paragraphs) - 1
+
+
 def file_hash(data: bytes) -> str:
     """Content hash of a file, used to skip unchanged files on ingest."""
     return hashlib.sha256(data).hexdigest()
@@ -353,11 +417,18 @@ def parse_file(path: Path) -> PolicyDocument:
         raise ParseError(f"no such file: {path}")
     data = path.read_bytes()
     source = read_source(path, data)
+    hints = dict(source.hints)
     if source.text is not None:
         paragraphs, kinds = clean_text(source.text), []
+        # A portal page saved as text keeps its info table as label and value lines, after the
+        # site's navigation: the table states the details, the body starts after it.
+        table, end = text_info_table(paragraphs)
+        if table:
+            hints = {**table, **hints}
+            paragraphs = paragraphs[end:]
     else:
         paragraphs, kinds = clean_blocks(source.blocks)
     if not paragraphs:
         raise ParseError("no text left after cleanup")
-    meta = extract_meta(paragraphs, doc_id_for(path), str(path), file_hash(data), source.hints)
+    meta = extract_meta(paragraphs, doc_id_for(path), str(path), file_hash(data), hints)
     return PolicyDocument(meta=meta, paragraphs=paragraphs, kinds=kinds)

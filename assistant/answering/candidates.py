@@ -1,0 +1,154 @@
+"""Candidates: the pieces of the scope's clauses an answer may quote, each with its context.
+
+A candidate is one of:
+
+- a **sentence** of a clause, with its headings, its document's title and the sentence before
+  as context (a heading may name what the sentence speaks of);
+- a **lead-in with its items** (“入库专家应具备以下基本条件：（一）…（二）…”): the sentence that
+  introduces a list and the items it introduces, quoted together;
+- a **list of sub-items**: a clause's children by their headings (“（一）…；（二）…”);
+- a **responsibility note** bound to the item it closes (the clause's 责任单位, lead unit first);
+
+each quoting exact spans of its clause's text, so a citation can show where it stands.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..index.indexview import IndexView
+from ..language.text import normalize
+from ..types import CHILDREN_PREFIX, Clause, RetrievedClause
+from .sentences import quotable_sentences
+
+SENTENCE, LEAD_IN, CHILDREN, UNITS = "sentence", "lead_in", "children", "units"
+
+#: The end of a lead-in: a colon after 以下/下列/如下/包括… (or any colon closing a sentence
+#: that the next lines enumerate).
+_LEAD_COLON = re.compile(r"(?:以下|下列|如下|包括|包含|分为|为|有)[^：:。；;]{0,16}[：:]|[：:]\s*$")
+#: An item's number at the start of a piece of text: （一）, 一、, 1., 1、, （1）, ①, 一是.
+_ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、是]|"
+                   r"\d{1,2}\s*[.．、](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩])")
+#: Where a list of items inside one paragraph is cut: before each item's number.
+_ITEM_SPLIT = re.compile(r"(?=[（(][一二三四五六七八九十\d]{1,3}[)）]|(?<![\d.．])\d{1,2}[.．、](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩])")
+#: The longest quotation a lead-in and its items make.
+MAX_LIST_CHARS = 600
+
+
+@dataclass
+class Candidate:
+    """A piece of a clause an answer may quote."""
+
+    clause: Clause
+    #: The clause's rank in the scope's retrieval (0: best).
+    rank: int
+    kind: str
+    #: The text the answer quotes.
+    text: str
+    #: The exact spans of ``clause.text`` quoted (a lead-in and each item).
+    quotes: list[str] = field(default_factory=list)
+    #: What the text speaks of, beyond itself: the document's title, the headings, the sentence
+    #: before.
+    context: str = ""
+    #: The sentence's place in its clause (0: first).
+    position: int = 0
+    #: The clause's fused retrieval score and dense similarity.
+    score: float = 0.0
+    dense: float = 0.0
+    bm25: float = 0.0
+    #: How many items a list candidate holds.
+    items: int = 0
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The candidate's identity: its clause and text."""
+        return self.clause.chunk_id, self.text
+
+
+def candidates(pool: list[RetrievedClause], view: IndexView, depth: int = 8) -> list[Candidate]:
+    """The candidates of the first ``depth`` clauses of ``pool`` (the scope's retrieval)."""
+    out: list[Candidate] = []
+    seen: set[tuple[str, str]] = set()
+    for rank, r in enumerate(pool[:depth]):
+        clause = r.clause
+        if clause.kind in ("notice", "footer"):
+            continue
+        for cand in _of_clause(clause, rank, view):
+            cand.score, cand.dense, cand.bm25 = r.score, r.dense_score or 0.0, r.bm25_score or 0.0
+            if cand.key not in seen:
+                seen.add(cand.key)
+                out.append(cand)
+    return out
+
+
+def _of_clause(clause: Clause, rank: int, view: IndexView) -> list[Candidate]:
+    title_heads = f"{clause.doc_title} {' '.join(clause.section_path)}"
+    out: list[Candidate] = []
+    sentences = [s for s in quotable_sentences(clause) if not s.startswith(CHILDREN_PREFIX)]
+    previous = ""
+    for pos, sentence in enumerate(sentences):
+        out.append(Candidate(clause, rank, SENTENCE, sentence, [sentence],
+                             context=f"{title_heads} {previous}", position=pos))
+        previous = sentence
+    out += _lead_ins(clause, rank, title_heads)
+    children = view.children_of(clause) if clause.children else []
+    if children:
+        heads = [c.section_path[-1] for c in children]
+        text = "；".join(heads)
+        out.append(Candidate(clause, rank, CHILDREN, text, [h for h in heads if h in clause.text],
+                             context=title_heads, items=len(heads)))
+    if clause.responsible_units:
+        note = _note_text(clause)
+        out.append(Candidate(clause, rank, UNITS, note, [note] if note in clause.text else [],
+                             context=title_heads, position=len(sentences)))
+    return out
+
+
+def _lead_ins(clause: Clause, rank: int, title_heads: str) -> list[Candidate]:
+    """Each lead-in of the clause with the items it introduces, quoted together."""
+    text = clause.text
+    out = []
+    for m in _LEAD_COLON.finditer(text):
+        start = max(text.rfind(p, 0, m.start()) for p in "。；;\n") + 1
+        lead = text[start:m.end()].strip()
+        rest = text[m.end():]
+        items = _items(rest)
+        if len(items) < 2:
+            continue
+        quoted = [lead] + items
+        body = "".join(items)
+        if len(lead) + len(body) > MAX_LIST_CHARS:
+            quoted = [lead] + [i[:MAX_LIST_CHARS // len(items)] for i in items]
+        out.append(Candidate(clause, rank, LEAD_IN, lead + "".join(quoted[1:]), quoted,
+                             context=title_heads, position=0, items=len(items)))
+    return out
+
+
+def _items(rest: str) -> list[str]:
+    """The numbered items at the start of ``rest`` (each with its number), in order; none when
+    what follows the colon is not a list."""
+    pieces = [p for p in _ITEM_SPLIT.split(rest.lstrip("\n")) if p.strip()]
+    items: list[str] = []
+    for piece in pieces:
+        piece = piece.split("\n")[0] if "\n" in piece.strip("\n") and items else piece
+        if not _ITEM.match(piece):
+            if items:
+                break
+            return []
+        items.append(piece.strip())
+        if re.search(r"。\s*$", piece) and not re.search(r"[；;]", piece):
+            # An item that ends the paragraph with 。 may end the list.
+            continue
+    return items
+
+
+def _note_text(clause: Clause) -> str:
+    """The clause's responsibility note as it stands in its text (“（责任单位：…）”), else the
+    units it names."""
+    units = clause.responsible_units
+    for m in re.finditer(r"[（(][^（()）]{2,200}[)）]", clause.text):
+        inner = normalize(m.group(0))
+        if sum(normalize(u) in inner for u in units) >= max(1, len(units) // 2):
+            return m.group(0)
+    return "、".join(units)
