@@ -12,12 +12,13 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from .answering import followup
-from .answering.composer import Composer, ExtractiveComposer, build_chain
+from .answering.composer import Composer, ExtractiveComposer, anchors_of, build_chain
 from .index.embeddings import get_embeddings
 from .index.ingest import Ingester, Progress
 from .index.retrieval import HybridRetriever
 from .index.store import ClauseStore
 from .language import crosslingual
+from .language.segment import bm25_tokens
 from .reading.chunking import chunk_document, window_chunks
 from .reading.injection import flag_clauses
 from .reading.parsing import parse_file
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 #: The values the ``level`` and ``status`` filters accept.
 LEVELS = ("national", "province", "city", "county")
 STATUSES = ("draft", "final")
+
+
+#: Clauses matching the last answer's words that are checked for its quotes.
+ANCHOR_SEARCH = 20
 
 
 class QuestionError(ValueError):
@@ -238,7 +243,7 @@ class Assistant:
         """
         q, standalone, started = self._understood(question, filters, history)
         chain = build_chain(self.retriever, composer or self.composer, k or self.settings.top_k,
-                            filters)
+                            filters, self.anchors(history))
         answer: Answer = chain.invoke(standalone)
         return self._finish(answer, q, standalone, started)
 
@@ -254,20 +259,32 @@ class Assistant:
         q, standalone, started = self._understood(question, filters, history)
         retrieved = self.retriever.retrieve(standalone, k=k or self.settings.top_k, filters=filters)
         chosen = composer or self.composer
+        anchors = self.anchors(history)
         emitted = ""
         answer: Answer | None = None
         if hasattr(chosen, "stream"):
-            for item in chosen.stream(standalone, retrieved, filters=filters):
+            for item in chosen.stream(standalone, retrieved, filters=filters, anchors=anchors):
                 if isinstance(item, Answer):
                     answer = item
                 else:
                     emitted += item
                     yield item
         if answer is None:
-            answer = chosen.compose(standalone, retrieved, filters=filters)
+            answer = chosen.compose(standalone, retrieved, filters=filters, anchors=anchors)
         if answer.answer.startswith(emitted):
             yield from text_pieces(answer.answer[len(emitted):])
         yield self._finish(answer, q, standalone, started)
+
+    def anchors(self, history: list[dict] | None) -> list[str]:
+        """The clauses the conversation's last answer quoted (a follow-up such as “这条谁负责？”
+        speaks of them): the clauses that best match the answer's words and hold one of its
+        sentences."""
+        last = next((str(t.get("content", "")) for t in reversed(history or [])
+                     if t.get("role") == "assistant"), "")
+        if not last.strip():
+            return []
+        near = [c for c, _ in self.retriever.view.search(bm25_tokens(last), ANCHOR_SEARCH)]
+        return anchors_of(last, near)
 
     def _understood(self, question: str, filters: Filters | None,
                     history: list[dict] | None) -> tuple[str, str, float]:

@@ -79,11 +79,11 @@ class Settings(BaseSettings):
         0.5, description="Weight of the ranking by numbers, years and quoted names the question "
         "mentions (a clause stating them is likelier to answer it)."
     )
-    refusal_threshold: float = Field(
-        0.2,
-        description="Minimum support score (0-1) of the best clause for the offline composer to "
-        "answer; below it the assistant says the documents do not hold the answer (chosen on the "
-        "dev split of the gold set with evals/tune.py).",
+    refusal_threshold: float | None = Field(
+        None,
+        description="Probability (0-1) a candidate must reach for the offline composer to answer; "
+        "below it the assistant says the documents do not hold the answer. Default: the "
+        "threshold fitted for each kind of question (evals/fit_scorer.py).",
     )
     max_answer_sentences: int = Field(4, description="Sentences quoted in an offline answer.")
     max_question_chars: int = Field(

@@ -22,7 +22,10 @@ from ..language.text import normalize
 from ..types import CHILDREN_PREFIX, Clause, RetrievedClause
 from .sentences import quotable_sentences
 
-SENTENCE, LEAD_IN, CHILDREN, UNITS = "sentence", "lead_in", "children", "units"
+SENTENCE, LEAD_IN, CHILDREN, UNITS, RUN, TITLE = "sentence", "lead_in", "children", "units", "run", "title"
+#: Clauses that state a document's details, not its provisions: their lines are not quoted as
+#: sentences (the document's title is a candidate of its own).
+_NOT_QUOTED = ("header", "notice", "footer")
 
 #: The end of a lead-in: a colon after 以下/下列/如下/包括… (or any colon closing a sentence
 #: that the next lines enumerate).
@@ -70,9 +73,15 @@ def candidates(pool: list[RetrievedClause], view: IndexView, depth: int = 8) -> 
     """The candidates of the first ``depth`` clauses of ``pool`` (the scope's retrieval)."""
     out: list[Candidate] = []
     seen: set[tuple[str, str]] = set()
+    docs: list[str] = []
     for rank, r in enumerate(pool[:depth]):
         clause = r.clause
-        if clause.kind in ("notice", "footer"):
+        if clause.doc_id not in docs:
+            docs.append(clause.doc_id)
+            title = _title(clause.doc_id, rank, view)
+            if title is not None:
+                out.append(title)
+        if clause.kind in _NOT_QUOTED:
             continue
         for cand in _of_clause(clause, rank, view):
             cand.score, cand.dense, cand.bm25 = r.score, r.dense_score or 0.0, r.bm25_score or 0.0
@@ -85,6 +94,11 @@ def candidates(pool: list[RetrievedClause], view: IndexView, depth: int = 8) -> 
 def _of_clause(clause: Clause, rank: int, view: IndexView) -> list[Candidate]:
     title_heads = f"{clause.doc_title} {' '.join(clause.section_path)}"
     out: list[Candidate] = []
+    if clause.responsible_units:
+        # The note first: a note that stands as a sentence of its own is the unit list.
+        note = _note_text(clause)
+        out.append(Candidate(clause, rank, UNITS, note, [note] if note in clause.text else [],
+                             context=title_heads))
     sentences = [s for s in quotable_sentences(clause) if not s.startswith(CHILDREN_PREFIX)]
     previous = ""
     for pos, sentence in enumerate(sentences):
@@ -92,16 +106,13 @@ def _of_clause(clause: Clause, rank: int, view: IndexView) -> list[Candidate]:
                              context=f"{title_heads} {previous}", position=pos))
         previous = sentence
     out += _lead_ins(clause, rank, title_heads)
+    out += _runs(clause, rank, title_heads)
     children = view.children_of(clause) if clause.children else []
     if children:
         heads = [c.section_path[-1] for c in children]
         text = "；".join(heads)
         out.append(Candidate(clause, rank, CHILDREN, text, [h for h in heads if h in clause.text],
                              context=title_heads, items=len(heads)))
-    if clause.responsible_units:
-        note = _note_text(clause)
-        out.append(Candidate(clause, rank, UNITS, note, [note] if note in clause.text else [],
-                             context=title_heads, position=len(sentences)))
     return out
 
 
@@ -122,6 +133,29 @@ def _lead_ins(clause: Clause, rank: int, title_heads: str) -> list[Candidate]:
             quoted = [lead] + [i[:MAX_LIST_CHARS // len(items)] for i in items]
         out.append(Candidate(clause, rank, LEAD_IN, lead + "".join(quoted[1:]), quoted,
                              context=title_heads, position=0, items=len(items)))
+    return out
+
+
+def _title(doc_id: str, rank: int, view: IndexView) -> Candidate | None:
+    """The document's title as its header states it (a period or a place may be in it:
+    “…三年行动计划（2021-2023年）”)."""
+    header = view.headers.get(doc_id)
+    if header is None:
+        return None
+    title = header.doc_title
+    return Candidate(header, rank, TITLE, title, [title] if title in header.text else [], context="")
+
+
+def _runs(clause: Clause, rank: int, title_heads: str) -> list[Candidate]:
+    """Each run of parts of a sentence joined by semicolons (“应具有甲；具有乙；具有丙。”):
+    a list written inline, quoted whole."""
+    out = []
+    for line in clause.text.split("\n"):
+        for sentence in re.split(r"(?<=。)", line):
+            parts = [p for p in re.split(r"(?<=[；;])", sentence) if p.strip()]
+            if len(parts) >= 3 and len(sentence) <= MAX_LIST_CHARS:
+                out.append(Candidate(clause, rank, RUN, sentence.strip(), [sentence.strip()],
+                                     context=title_heads, items=len(parts)))
     return out
 
 

@@ -1,95 +1,86 @@
 """The answer chain: retrieve → compose → cite, as a langchain Runnable.
 
-The default composer needs no language model. It reads the question with
-:mod:`assistant.answering.questions` (places, documents, answer type, comparison), keeps the clauses of
-the places and documents it names (:mod:`assistant.answering.scoping`), and quotes the sentences that best
-cover it, each followed by a ``[n]`` marker that maps to its clause. It refuses when no clause
-covers the question well enough or no sentence states a value of the asked type next to the
-question's key terms. Comparisons are answered side by side, one labelled part per place or
-document (:mod:`assistant.answering.comparison`). A composer is any object with ``compose(question, retrieved) -> Answer``,
-so an LLM-backed composer drops in.
+The offline composer needs no language model. It reads the question once into a frame
+(:mod:`assistant.answering.frame`: operation, one slot per thing asked, scope, topic), keeps the
+clauses of the places and documents it names (:mod:`assistant.answering.scoping`), cuts them
+into candidates (:mod:`assistant.answering.candidates`: sentences, lead-ins with their items,
+lists of sub-items, responsibility notes) and scores each candidate for each slot with one
+fitted model (:mod:`assistant.answering.scorer`). A slot is answered by its best candidate when
+its probability reaches the threshold fitted for the operation; otherwise the answer says the
+documents do not state it. Which-documents questions, comparisons and a document's own
+details have their own parts (:mod:`~assistant.answering.mentions`,
+:mod:`~assistant.answering.comparison`, :mod:`~assistant.answering.details`). A composer is
+any object with ``compose(question, retrieved) -> Answer``, so an LLM-backed composer drops in.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from ..index.retrieval import HybridRetriever
 from ..language.text import normalize
-from ..types import CHILDREN_PREFIX, REFUSAL_PREFIX, Answer, Clause, Filters, RetrievedClause
+from ..types import Answer, Clause, Filters, RetrievedClause
 from . import details
 from . import questions as q
+from .candidates import CHILDREN, Candidate, candidates
 from .citations import CitationBook
 from .comparison import Comparer
+from .features import relative, vector
+from .frame import COMPARE, DETAIL, WHICH_DOCS, Frame, Slot, operation_of, plain, slots_of
 from .mentions import Mentions
 from .refusal import refusal_answer
+from .render import refusal_text, slot_name, value_of
 from .scoping import Scope, Scoper
-from .sentences import ValueSentences, quotable_sentences
+from .scorer import Scorer
 from .terms import TermWeights
 
-_LEAD = re.compile(r"牵头|lead")
-_ENUM = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]，)")
-#: What a refusal names as missing, per answer type.
-_TYPE_NAMES = {q.AMOUNT: "金额", q.RATE: "比例", q.COUNT: "数量", q.DURATION: "期限", q.DATE: "时间",
-               q.WHO: "负责单位", q.QUANTITY: "具体数值", q.YESNO: "相关规定"}
+MARKER = re.compile(r"\[\d+\]")
+SENTENCE_END = re.compile(r"(?<=[。；;！!？?])|\]\s*")
 
 
 class Composer(Protocol):
     """Turns a question and its retrieved clauses into a cited answer."""
 
     def compose(self, question: str, retrieved: list[RetrievedClause],
-                filters: Filters | None = None) -> Answer:
-        """Compose the answer; ``filters`` are the limits the clauses were retrieved under."""
+                filters: Filters | None = None, anchors: list[str] | None = None) -> Answer:
+        """Compose the answer; ``filters`` are the limits the clauses were retrieved under,
+        ``anchors`` the clauses the conversation's previous answer quoted."""
         ...
 
 
+@dataclass
+class Pick:
+    """A slot's best candidate and its probability."""
+
+    slot: Slot
+    cand: Candidate | None
+    p: float
+
+
 class ExtractiveComposer:
-    """Answers by quoting the clause sentences that cover the question; no LLM needed.
+    """Answers by quoting the candidates that the fitted scorer finds state what is asked."""
 
-    ``support`` is the IDF-weighted share of the question's terms found in a clause (terms
-    the corpus never uses count against it at half the rarest term's weight). Below
-    ``threshold`` it refuses, and so it does when the named place or document has no clauses,
-    or a year or a value of the asked type is not stated where it should be
-    (:meth:`missing_specifics`, :meth:`typed_sentence`). For questions with no Chinese terms,
-    the dense similarity stands in for the coverage.
-    """
-
-    def __init__(self, retriever: HybridRetriever, threshold: float = 0.2,
-                 max_sentences: int = 4, dense_threshold: float = 0.78) -> None:
+    def __init__(self, retriever: HybridRetriever, refusal_threshold: float | None = None,
+                 max_sentences: int = 4, scorer: Scorer | None = None) -> None:
         self.retriever = retriever
-        self.threshold = threshold
         self.max_sentences = max_sentences
-        self.dense_threshold = dense_threshold
-        # A sentence from a second clause must score this share of the best one to be cited.
-        self.other_clause_ratio = 0.85
-        # How many of the scope's top clauses are searched for a list of the asked length.
-        # Chosen on the dev split: all facts 0.951 at 5, 0.967 flat for 6–10; 8 is the middle.
-        self.list_depth = 8
+        self.scorer = scorer or Scorer.load()
+        #: Overrides the fitted refusal thresholds when set (``ASSISTANT_REFUSAL_THRESHOLD``).
+        self.refusal_threshold = refusal_threshold
+        #: How many of the scope's best clauses are cut into candidates: enough to hold the
+        #: evidence for 0.95 of the development questions (evals/fit_scorer.py reports it).
+        self.depth = 8
         self.scoper = Scoper(retriever)
         self.weights = TermWeights(retriever, self.scoper)
-        self.values = ValueSentences(retriever, self.scoper, self.weights)
         self.comparer = Comparer(retriever, self.scoper, self.weights, analyse=self.analyse,
-                                 answer_in=self._compose_in, max_sentences=max_sentences)
+                                 answer_in=self.answer_in, max_sentences=max_sentences)
         self.mentions = Mentions(retriever, self.scoper, self.weights, share=self.comparer.frame_share)
 
-    # --- scoring ---------------------------------------------------------------------------
-
-    def support(self, question: str, retrieved: list[RetrievedClause]) -> float:
-        """How well the best of the top clauses covers the question (0–1)."""
-        if not retrieved:
-            return 0.0
-        terms = self.weights.terms(question)
-        if not any(re.search(r"[\u4e00-\u9fff]", t) for t in terms):
-            best = max((r.dense_score or 0.0) for r in retrieved[:3])
-            # Map the dense similarity onto the same 0–1 scale as the term coverage.
-            return max(0.0, min(1.0, self.threshold + (best - self.dense_threshold) * 5))
-        return max(self.weights.coverage(terms, r.clause.embed_text()) for r in retrieved[:3])
-
-    # --- composing -------------------------------------------------------------------------
+    # --- reading the question ------------------------------------------------------------------
 
     def analyse(self, question: str, filters: Filters | None = None) -> q.QuestionAnalysis:
         """The question's analysis, with the names it calls the indexed documents by: a short
@@ -103,323 +94,168 @@ class ExtractiveComposer:
         """The question's topic terms: no places, document names or words that ask for the type."""
         return self.weights.key_terms(analysis)
 
-    def missing_specifics(self, question: str, retrieved: list[RetrievedClause],
-                          filters: Filters | None = None) -> str | None:
-        """What the question names or asks for that the clauses in its scope do not state.
+    def frame(self, question: str, filters: Filters | None = None,
+              analysis: q.QuestionAnalysis | None = None) -> Frame:
+        """The question's frame: its operation, slots, scope and the documents it names."""
+        analysis = analysis or self.analyse(question, filters)
+        slots = slots_of(question)
+        detail = details.asks_detail(question) or details.asks_addressees(question)
+        return Frame(question=question, reading=plain(question), operation=operation_of(analysis, slots, detail),
+                     slots=slots, analysis=analysis, doc_ids=self.scoper.named_docs(analysis))
 
-        A year the question names must occur in the clauses that would answer it; a value of
-        the asked type (amount, rate, count, duration, date, unit) must be stated by a
-        sentence next to the question's key terms (:meth:`typed_sentence`).
-        """
-        analysis = self.analyse(question, filters)
-        scope = self.scoper.scope(analysis, retrieved)
-        if scope.missing:
-            return scope.missing
-        return self._missing_in(analysis, scope.retrieved)
-
-    def _missing_in(self, analysis: q.QuestionAnalysis, pool: list[RetrievedClause]) -> str | None:
-        """A year or the asked value that the scope's best clauses do not state (None: all there)."""
-        terms = self.weights.terms(analysis.question)
-        best = sorted(pool[:3], key=lambda r: -self.weights.coverage(terms, r.clause.embed_text()))[:2]
-        norm_top = normalize(" ".join(r.clause.embed_text() for r in best))
-        for year in analysis.years:
-            if year not in norm_top:
-                return f"{year}年"
-        # Document details (文号, 印发日期) are answered from the header, checked there.
-        if (analysis.kind in _TYPE_NAMES and not details.asks_detail(analysis.question)
-                and not self.values.typed_sentences(analysis, pool)):
-            if analysis.kind == q.WHO and self._best_with_units(self.key_terms(analysis), pool):
-                return None
-            return _TYPE_NAMES[analysis.kind]
-        return None
+    # --- composing -----------------------------------------------------------------------------
 
     def compose(self, question: str, retrieved: list[RetrievedClause],
-                filters: Filters | None = None) -> Answer:
-        """Quote the best-covering sentences of the question's scope with markers, or refuse.
-
-        ``filters`` are the limits the clauses were retrieved under; clauses asked for again
-        within a place's or document's scope stay within them.
-        """
-        analysis = self.analyse(question, filters)
-        if analysis.which_docs:
-            # The answer is a set of documents: every one that speaks of the topic, listed.
+                filters: Filters | None = None, anchors: list[str] | None = None) -> Answer:
+        """The answer to ``question`` from the clauses of its scope, or a refusal."""
+        frame = self.frame(question, filters)
+        analysis = frame.analysis
+        if frame.operation == WHICH_DOCS:
             listed = self.mentions.answer(analysis, retrieved)
             if listed is not None:
                 return listed
-        if analysis.compare or analysis.common or analysis.weighs:
+        if frame.operation == COMPARE:
             compared = self.comparer.answer(analysis, retrieved)
             if compared is not None:
                 return compared
         scope = self.scoper.scope(analysis, retrieved)
+        if scope.missing:
+            return self.refusal(question, retrieved, refusal_text(None, scope.missing, None))
         book = CitationBook()
-        pieces, reason = self._compose_in(analysis, scope, book)
+        pieces, missing = self._answer(frame, scope, book, set(anchors or ()), retrieved)
         if pieces is None:
-            return self.refusal(question, scope.retrieved or retrieved, self._reason(analysis, scope, reason))
+            nearest = scope.retrieved[0].clause.label if scope.retrieved else None
+            reason = missing or refusal_text(scope.subject, None, nearest)
+            return self.refusal(question, scope.retrieved or retrieved, reason)
         return Answer(question=question, answer="".join(pieces), answered=True,
-                      citations=book.citations, retrieved=retrieved)
+                      citations=book.citations, retrieved=scope.retrieved or retrieved)
 
-    def _compose_in(self, analysis: q.QuestionAnalysis, scope: Scope,
-                    book: CitationBook) -> tuple[list[str] | None, str | None]:
-        """The answer's pieces from the scope's clauses, or (None, what is missing)."""
-        question, retrieved = analysis.question, scope.retrieved
+    def answer_in(self, analysis: q.QuestionAnalysis, scope: Scope,
+                  book: CitationBook) -> tuple[list[str] | None, str | None]:
+        """The answer's pieces for ``analysis`` within ``scope`` (a comparison's side), or
+        (None, why not)."""
         if scope.missing:
             return None, scope.missing
-        if details.asks_addressees(question):
-            # A document detail: its first body line, however the question's words score.
-            return details.addressees_answer(self.retriever.view, analysis, retrieved, book)
-        unstated = None
-        if details.asks_detail(question) and (analysis.places or analysis.titles or analysis.qualifiers):
-            # A document detail of a document the question names: from its header, however the
-            # question's words score against its clauses. When the header does not state it,
-            # the text may (“市经信局起草了…”, “2023年2月…印发”): it is read as any question.
-            stated, unstated = details.header_details(self.retriever.view, self.scoper, analysis, retrieved, book)
-            if stated:
-                return stated, None
-        support = self.support(question, retrieved)
-        if support < self.threshold:
-            return None, unstated
-        missing = self._missing_in(analysis, retrieved)
-        if missing:
-            return None, unstated or missing
-        terms = self.weights.terms(q.topic_text(question)) or self.weights.terms(question)
+        return self._answer(self.frame(analysis.question, analysis.filters, analysis), scope, book, set())
+
+    def _answer(self, frame: Frame, scope: Scope, book: CitationBook, anchors: set[str],
+                retrieved: list[RetrievedClause] | None = None) -> tuple[list[str] | None, str | None]:
+        if frame.operation == DETAIL:
+            stated = self._detail(frame, scope, book)
+            if stated is not None:
+                return stated
+        picks = self.picks(frame, scope.retrieved, anchors, retrieved)
+        threshold = self.refusal_threshold if self.refusal_threshold is not None \
+            else self.scorer.threshold(frame.operation)
+        if not picks or max(p.p for p in picks) < threshold:
+            return None, None
+        return self._pieces(picks, threshold, book), None
+
+    def _detail(self, frame: Frame, scope: Scope,
+                book: CitationBook) -> tuple[list[str] | None, str | None] | None:
+        """A document's own details from its header (文号, 发文机关, 日期, 状态, 主送机关), or
+        None when the header does not hold them (the text is then read like any question)."""
+        view, analysis, pool = self.retriever.view, frame.analysis, scope.retrieved
+        if details.asks_addressees(frame.question):
+            return details.addressees_answer(view, analysis, pool, book)
+        stated, unstated = details.header_details(view, self.scoper, analysis, pool, book)
+        if stated:
+            return stated, None
+        return (None, unstated) if unstated and not pool else None
+
+    # --- scoring -------------------------------------------------------------------------------
+
+    def candidates(self, frame: Frame, pool: list[RetrievedClause]) -> list[Candidate]:
+        """The candidates of the scope's best clauses."""
+        return candidates(pool, self.retriever.view, self.depth)
+
+    def scored(self, frame: Frame, pool: list[RetrievedClause], anchors: set[str],
+               retrieved: list[RetrievedClause] | None = None,
+               ) -> list[tuple[Slot, list[tuple[float, Candidate, list[float]]]]]:
+        """Every slot with its candidates' (probability, candidate, features), best first;
+        ``retrieved`` is what was found before the question's scope was applied."""
+        cands = self.candidates(frame, pool)
+        topic = self.key_terms(frame.analysis)
+        whole = self.weights.outside(topic, pool[:self.depth], retrieved or pool)
+        top_bm25 = max((c.bm25 for c in cands), default=0.0)
+        listed = q.listed_count(frame.question)
+        out = []
+        for slot in frame.slots:
+            slot_terms = {t: w for t, w in self.weights.terms(slot.phrase).items()
+                          if q.is_topic_term(t)}
+            vectors = [vector(frame, slot, cand, topic, slot_terms, self.weights.coverage, anchors,
+                              top_bm25, listed, whole) for cand in cands]
+            relative(vectors)
+            rows = [(self.scorer.probability(x), cand, x) for cand, x in zip(cands, vectors, strict=True)]
+            rows.sort(key=lambda r: -r[0])
+            out.append((slot, rows))
+        return out
+
+    def picks(self, frame: Frame, pool: list[RetrievedClause], anchors: set[str],
+              retrieved: list[RetrievedClause] | None = None) -> list[Pick]:
+        """Each slot's best candidate."""
+        return [Pick(slot, rows[0][1], rows[0][0]) if rows else Pick(slot, None, 0.0)
+                for slot, rows in self.scored(frame, pool, anchors, retrieved)]
+
+    def _pieces(self, picks: list[Pick], threshold: float, book: CitationBook) -> list[str]:
+        """The answer's sentences: per candidate chosen, the values it states for its slots,
+        then the quote with its marker; then a sentence per slot left open."""
+        answered = [p for p in picks if p.cand is not None and p.p >= min(threshold, self.scorer.slot_threshold)]
+        if not answered:
+            answered = [max(picks, key=lambda p: p.p)]
         pieces: list[str] = []
-        if details.asks_detail(question) and unstated is None:
-            stated, reason = details.header_details(self.retriever.view, self.scoper, analysis, retrieved, book)
-            if stated or reason:
-                return stated, reason
-
-        if analysis.kind == q.WHO:
-            clause = self._best_with_units(self.key_terms(analysis), retrieved)
-            if clause is not None:
-                n = book.cite(clause)
-                lead = "、".join(clause.lead_units)
-                others = "、".join(clause.responsible_units)
-                heading = clause.section_path[-1] if clause.section_path else clause.label
-                pieces.append(f"“{heading}”的牵头单位是{lead}，责任单位为{others}。[{n}]")
-                if _LEAD.search(question.lower()):
-                    return pieces, None
-
-        if analysis.kind in (q.LIST, q.OTHER) and not pieces:
-            listed = self._counted_list(analysis, retrieved, book)
-            if listed:
-                return [listed], None
-        picked = self._pick_sentences(analysis, terms, retrieved)
-        if analysis.kind in _TYPE_NAMES and not pieces:
-            # The asked-for value must be among the quoted sentences: the sentence that states
-            # it leads, whatever else ranked first.
-            typed = self.values.typed_sentences(analysis, retrieved)
-            if typed and not all(t in picked for t in typed):
-                # The typed clauses' other chosen sentences stay: a question may ask for more
-                # than one fact.
-                ids = {t[0].chunk_id for t in typed}
-                picked = typed + [p for p in picked if p[0].chunk_id in ids and p not in typed
-                                  ][:max(0, self.max_sentences - len(typed))]
-        if picked:
-            # Each thing the question asks about together (甲和乙分别…) gets its own sentence.
-            picked = picked + self.values.part_sentences(analysis, retrieved, picked)
-        for i, (clause, sentence) in enumerate(picked):
-            if sentence.startswith(CHILDREN_PREFIX):
-                # A list of items answers only when it is the best match; elsewhere it adds
-                # citations that do not hold the answer.
-                if i == 0 and self._children_of(clause):
-                    pieces.append(self._list_with_citations(clause, book))
+        done: set[tuple[str, str]] = set()
+        for pick in answered:
+            cand = pick.cand
+            if cand is None or cand.key in done:
                 continue
-            n = book.cite(clause, sentence)
-            pieces.append(f"{sentence}[{n}]")
-        if not pieces:
-            return None, unstated
-        if unstated is not None and not any(details.tells_issue(question, s) for _, s in picked):
-            # A detail the header lacks is stated by the text only where it tells a
-            # document's issue with that detail (“2023年2月，…印发《…》”).
-            return None, unstated
-        return pieces, None
+            done.add(cand.key)
+            values = [v for p in answered if p.cand is not None and p.cand.key == cand.key
+                      for v in [value_of(p.slot, cand)] if v]
+            lead = "，".join(dict.fromkeys(values))
+            pieces.append((f"{lead}。" if lead else "") + self._quote(cand, book))
+        for pick in picks:
+            if pick not in answered:
+                pieces.append(f"文件未载明{slot_name(pick.slot)}。")
+        return pieces
 
-    def _reason(self, analysis: q.QuestionAnalysis, scope: Scope, missing: str | None) -> str | None:
-        """The refusal's first sentence: what is not stated, and where it was looked for."""
-        if missing and "未载明" in missing:
-            return missing
-        names = ([normalize(p) for p in analysis.places + analysis.place_words]
-                 + list(analysis.titles) + list(analysis.qualifiers))
-        keys = [t for t in self.weights.terms(q.topic_text(analysis.question))
-                if len(t) >= 2 and not t.isascii() and not q.INTERROGATIVE.match(t)
-                and not any(normalize(t) in n or n in normalize(t) for n in names)]
-        # The longest words, in question order: 孵化器, not 孵化 and 化器.
-        topic = "、".join([t for t in keys if not any(t != o and t in o for o in keys)][:3])
-        if scope.missing:
-            return f"{REFUSAL_PREFIX}{scope.missing}关于{topic or '该问题'}的规定。"
-        if scope.subject:
-            what = f"关于{topic}的{missing}" if missing and topic else (missing or f"关于{topic}的规定")
-            if scope.subject.startswith("《"):
-                return f"{scope.subject}中未载明{what}。"
-            return f"{REFUSAL_PREFIX}{scope.subject}{what}。"
-        return None
-
-    def _counted_list(self, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
-                      book: CitationBook) -> str | None:
-        """A list with as many items as the question says (哪六大计划): the sub-items of a top
-        clause or of its parent, or a sentence enumerating that many; None when none has."""
-        n = q.listed_count(analysis.question)
-        if not n or n < 2:
-            return None
-        by_path = self.retriever.view.by_path
-        keys = self.key_terms(analysis)
-        # Items called what the question calls them (六大领域: “…等重点培育领域”) come first.
-        category = normalize(q.listed_category(analysis.question) or "") or None
-
-        def named(text: str) -> float:
-            return 0.1 if category and category in normalize(text) else 0.0
-
-        # ((named like the question's items, score), clause, sentence or None)
-        best: tuple[tuple[bool, float], Clause, str | None] | None = None
-        seen: set[str] = set()
-        ranked = [(rank, r.clause) for rank, r in enumerate(retrieved[:self.list_depth])]
-        # Past the retrieved clauses, the rest of the best documents (a few of them, read
-        # whole): a list of that many may sit in a clause the question's words rank low.
-        docs = list(dict.fromkeys(c.doc_id for _, c in ranked[:3]))
-        rest = self.values.rest_of(analysis, docs, {c.chunk_id for _, c in ranked})
-        ranked += [(self.list_depth, c) for c in rest]
-        for rank, c in ranked:
-            for parent in (c, by_path.get((c.doc_id, tuple(c.section_path[:-1])))):
-                if parent is None or not parent.section_path or parent.chunk_id in seen:
-                    continue
-                seen.add(parent.chunk_id)
-                children = self._children_of(parent)
-                if len(children) == n:
-                    context = f"{parent.doc_title} {' '.join(parent.section_path)} " + " ".join(
-                        ch.section_path[-1] for ch in children)
-                    score = self.weights.coverage(keys, context) - 0.05 * rank
-                    if score >= self.values.key_sentence_share and (best is None or _ahead(score, named(context), best[0])):
-                        best = ((named(context) > 0, score + named(context)), parent, None)
-            previous = ""
-            for sentence in quotable_sentences(c):
-                if sentence.startswith(CHILDREN_PREFIX):
-                    continue
-                parts = [p for p in re.split(r"[，,；;。：:]", sentence)
-                         if any(len(items) == n for items in q.enumerated(p))]
-                if parts:
-                    # The sentence before may name what is listed (布局“10+X”产业。重点发展甲、乙…).
-                    context = f"{c.doc_title} {' '.join(c.section_path[-2:])} {previous} {sentence}"
-                    score = self.weights.coverage(keys, context) - 0.05 * rank
-                    bonus = max(named(p) for p in parts)
-                    if score >= self.values.key_sentence_share and (best is None or _ahead(score, bonus, best[0])):
-                        best = ((bonus > 0, score + bonus), c, sentence)
-                previous = sentence
-        if best is None:
-            return None
-        if best[2] is None:
-            return self._list_with_citations(best[1], book)
-        return f"{best[2]}[{book.cite(best[1], best[2])}]"
-
-    def _children_of(self, parent: Clause) -> list[Clause]:
-        """The clauses one level below ``parent`` in its document, in order."""
-        return self.retriever.view.children_of(parent)
+    def _quote(self, cand: Candidate, book: CitationBook) -> str:
+        """The candidate quoted with its marker (a list of sub-items cites each item's clause)."""
+        if cand.kind == CHILDREN:
+            return self._list_with_citations(cand.clause, book)
+        n = 0
+        for span in cand.quotes or [cand.text]:
+            n = book.cite(cand.clause, span)
+        return f"{cand.text}[{n}]"
 
     def _list_with_citations(self, parent: Clause, book: CitationBook) -> str:
         """“（heading）包括：1.甲[2]；2.乙[3]…”: every item cites its own clause."""
         heading = parent.section_path[-1] if parent.section_path else parent.label
-        items = [f"{c.section_path[-1]}[{book.cite(c, c.section_path[-1])}]" for c in self._children_of(parent)]
+        items = [f"{c.section_path[-1]}[{book.cite(c, c.section_path[-1])}]"
+                 for c in self.retriever.view.children_of(parent)]
         return f"{heading}包括：" + "；".join(items) + "。"
 
-    def _best_with_units(self, terms, retrieved) -> Clause | None:
-        # The units answer only for a clause on the asked topic: one that holds the key terms
-        # as a typed sentence must (another clause's units are another task's).
-        candidates = [r.clause for r in retrieved[:3] if r.clause.responsible_units
-                      and self.weights.coverage(terms, r.clause.embed_text()) >= self.values.key_sentence_share]
-        if not candidates:
-            return None
-        return max(candidates, key=lambda c: self.weights.coverage(terms, c.embed_text()))
-
-    def _pick_sentences(self, analysis: q.QuestionAnalysis, all_terms, retrieved) -> list[tuple[Clause, str]]:
-        kind = analysis.kind
-        wants_value = kind in _TYPE_NAMES
-        wants_list = kind == q.LIST
-        scored: list[tuple[float, int, int, Clause, str]] = []
-        compare = analysis.compare
-        seen_sentences: set[str] = set()
-        for rank, r in enumerate(retrieved[: 10 if compare else 5]):
-            clause = r.clause
-            if clause.kind in ("header", "notice", "footer"):
-                continue  # document details are answered from metadata, not quoted lines
-            # Words that name the document (浙江, 星火计划, 实施意见) chose the document;
-            # they say nothing about which of its sentences answers.
-            identity = normalize(clause.doc_title + ((clause.meta.region or "") if clause.meta else ""))
-            terms = {t: w for t, w in all_terms.items() if normalize(t) not in identity}
-            if sum(terms.values()) < 0.3 * sum(all_terms.values()):
-                terms = all_terms  # the question is about what the title says (a 复函's one decision)
-            context = " ".join(clause.section_path)
-            headed_places = " ".join(p for p in analysis.places if p in context)
-            for pos, sentence in enumerate(quotable_sentences(clause)):
-                is_list = sentence.startswith(CHILDREN_PREFIX)
-                if sentence in seen_sentences or (rank >= 3 and not (wants_list and is_list) and not compare):
-                    continue
-                seen_sentences.add(sentence)
-                if is_list:
-                    # A list of children is as relevant as the heading it belongs to.
-                    heading = clause.section_path[-1] if clause.section_path else ""
-                    score = self.weights.coverage(terms, heading) * (1.2 if wants_list else 0.5)
-                else:
-                    # A place the clause is headed by (“4.湖州”) is what its sentences speak of.
-                    score = self.weights.coverage(terms, f"{sentence} {headed_places}") * 0.8
-                score += 0.2 * self.weights.coverage(terms, context + clause.doc_title)
-                if wants_value and q.states_type(sentence, kind):
-                    score += 0.15
-                score -= 0.05 * rank
-                scored.append((score, rank, pos, clause, sentence))
-        if not scored:
-            return []
-        scored.sort(key=lambda x: -x[0])
-        best = scored[0][0]
-        if best <= 0:
-            return []
-        # Another clause has to be nearly as good as the best to be cited too: each extra
-        # citation is a claim that the clause supports the answer.
-        top_clause = scored[0][3].chunk_id
-        chosen = [s for s in scored
-                  if s[0] >= best * (0.6 if s[3].chunk_id == top_clause else self.other_clause_ratio)
-                  ][: self.max_sentences]
-        if compare:
-            # A comparison needs each document's own statement, not the best document twice.
-            per_doc: dict[str, tuple] = {}
-            for item in scored:
-                per_doc.setdefault(item[3].doc_id, item)
-            others = [v for d, v in per_doc.items() if d != chosen[0][3].doc_id and v[0] >= best * 0.5]
-            chosen = chosen[:2] + others[:2]
-        if wants_list:
-            # "实施五大工程。一是……二是……": the enumerated openings are the answer.
-            lead = chosen[0][3]
-            enum = [s for s in scored if s[3].doc_id == lead.doc_id
-                    and s[3].section_path == lead.section_path and _ENUM.match(s[4])]
-            if len(enum) >= 2:
-                chosen = chosen[:1] + [s for s in enum if s not in chosen[:1]]
-        # Read in document order within a clause, clauses in retrieval order.
-        chosen.sort(key=lambda x: (x[1], x[2]))
-        out, length = [], 0
-        for _, _, _, clause, sentence in chosen:
-            if length and length + len(sentence) > 500:
-                break
-            out.append((clause, sentence))
-            length += len(sentence)
-        return out
-
     def refusal(self, question: str, retrieved: list[RetrievedClause], reason: str | None = None) -> Answer:
-        """The answer when the documents do not hold one: say so, list the nearest clauses."""
+        """The answer when the documents do not hold one: say so, name the nearest clause."""
         return refusal_answer(question, retrieved, reason)
 
 
-def _ahead(score: float, bonus: float, best: tuple[bool, float]) -> bool:
-    """Whether a counted list scoring ``score`` (+ ``bonus`` when its items are called what
-    the question calls them) goes before ``best``: items called so first, then the score."""
-    return (bonus > 0, score + bonus) > best
+def anchors_of(answer_text: str, clauses: list[Clause]) -> list[str]:
+    """The clauses of ``clauses`` that an answer quoted: a sentence of the answer (its markers
+    and value lead dropped) stands in the clause's text."""
+    quoted = [normalize(MARKER.sub("", s)) for s in SENTENCE_END.split(answer_text)]
+    quoted = [s for s in quoted if len(s) >= 8]
+    return [c.chunk_id for c in clauses if any(s in normalize(c.text) for s in quoted)]
 
 
 def build_chain(retriever: HybridRetriever, composer: Composer, k: int = 5,
-                filters: Filters | None = None) -> Runnable:
+                filters: Filters | None = None, anchors: list[str] | None = None) -> Runnable:
     """retrieve → compose → cite as one Runnable taking a question string."""
 
     def retrieve(question: str) -> dict:
         return {"question": question, "retrieved": retriever.retrieve(question, k=k, filters=filters)}
 
     def compose(state: dict) -> Answer:
-        return composer.compose(state["question"], state["retrieved"], filters=filters)
+        return composer.compose(state["question"], state["retrieved"], filters=filters, anchors=anchors)
 
     return RunnableLambda(retrieve) | RunnableLambda(compose)

@@ -78,11 +78,15 @@ def slots_of(question: str) -> list[Slot]:
     parts = [p for p in _PART_BREAK.split(text) if p.strip()]
     out: list[Slot] = []
     for part in parts:
-        pieces = _sub_parts(part)
-        for piece in pieces:
-            slot = _slot(piece)
-            if slot is not None and not any(s.kind == slot.kind and s.phrase == slot.phrase for s in out):
-                out.append(slot)
+        for piece in _sub_parts(part):
+            for slot in _slots(piece):
+                if not any(s.kind == slot.kind and s.phrase == slot.phrase and s.attribute == slot.attribute
+                           for s in out):
+                    out.append(slot)
+    # A part that asks nothing typed beside parts that do (怎么支持，给多少) is their lead-in:
+    # its words stay in the topic, the typed parts are what is asked.
+    if any(s.kind != q.OTHER for s in out):
+        out = [s for s in out if s.kind != q.OTHER]
     if not out:
         kind = CONDITION if _CONDITION.search(text) else q.answer_type(text)
         out.append(Slot(kind, text.strip(), q.asked_attribute(text) if kind in q.NUMBER_TYPES else None))
@@ -101,6 +105,19 @@ def _sub_parts(part: str) -> list[str]:
 
 def _asks(text: str) -> bool:
     return bool(q.INTERROGATIVE_ANYWHERE.search(normalize_question(text))) or q.answer_type(text) != q.OTHER
+
+
+def _slots(piece: str) -> list[Slot]:
+    """The slots of one piece: one, or one per number it asks of different things
+    (多少火箭多少卫星)."""
+    slot = _slot(piece)
+    if slot is None:
+        return []
+    if slot.kind in q.NUMBER_TYPES:
+        parts = q.asked_parts(piece)
+        if len(parts) >= 2:
+            return [Slot(slot.kind, phrase or piece, attribute) for attribute, phrase in parts]
+    return [slot]
 
 
 def _slot(piece: str) -> Slot | None:

@@ -30,6 +30,7 @@ from . import followup
 from . import questions as qa
 from .composer import Composer
 from .refusal import refusal_answer
+from .render import refusal_text
 from .verify import NO_ANSWER, StreamVerifier
 
 log = logging.getLogger(__name__)
@@ -217,8 +218,7 @@ class LLMComposer:
             return retrieved, None
         scope = scoper.scope(analysis, retrieved)
         if scope.missing or not scope.retrieved:
-            reason = getattr(self.fallback, "_reason", None)
-            text = reason(analysis, scope, scope.missing) if reason else None
+            text = refusal_text(None, scope.missing, None) if scope.missing else None
             return [], refusal_answer(question, retrieved, text)
         return scope.retrieved, None
 
@@ -237,7 +237,7 @@ class LLMComposer:
         return mentions.answer(analysis, retrieved)
 
     def compose(self, question: str, retrieved: list[RetrievedClause],
-                filters: Filters | None = None) -> Answer:
+                filters: Filters | None = None, anchors: list[str] | None = None) -> Answer:
         """The model's answer, verified; the extractive answer when the model fails."""
         if not retrieved:
             return refusal_answer(question, retrieved)
@@ -261,7 +261,7 @@ class LLMComposer:
         return _with_notice(verifier.finish())
 
     def stream(self, question: str, retrieved: list[RetrievedClause],
-               filters: Filters | None = None) -> Iterator[str | Answer]:
+               filters: Filters | None = None, anchors: list[str] | None = None) -> Iterator[str | Answer]:
         """Verified sentences as the model writes them, then the verified :class:`Answer`."""
         if not retrieved:
             yield refusal_answer(question, retrieved)

@@ -64,7 +64,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern]] = [
     (DURATION, re.compile(r"(?:多少|(?<!哪)几)(?:个)?(?:年|月|周|天|日|小时|工作日)(?!的|底|初|末)|多长时间|多久|多长(?:期限|时间)?"
                           r"|(?:期限|时限|年限|有效期|期间)(?:是|为)?(?:多少|多长|几)|how long|how many (?:years|months|days)")),
     # When: 什么时候, 何时, 哪年, 截止日期.
-    (DATE, re.compile(r"什么时候|何时|哪一?年|哪一?天|几月|(?:什么|哪个)(?:时间|日期)|(?:起|开始)?(?:施行|实施|生效)(?:日期|时间)"
+    (DATE, re.compile(r"什么时候|何时|哪一?年|哪几年|哪些年|起止(?:年份|时间)|哪一?天|几月|(?:什么|哪个)(?:时间|日期)|(?:起|开始)?(?:施行|实施|生效)(?:日期|时间)"
                       r"|截止(?:日期|时间)?(?:是|为)?(?:什么|哪)|\bwhen\b|what date|which year")),
     # Share: 比例, 比重, 费率, 百分之几, 占…多少.
     (RATE, re.compile(r"(?:多少|几)倍|比例|比重|百分之|百分比|[费利税汇增][率]|(?:率|占比).{0,4}(?:多少|几)"
@@ -156,6 +156,11 @@ _VALUE_PATTERNS: dict[str, re.Pattern] = {
                     r"|(?:由|经|向|报)[\u4e00-\u9fff]{2,20}?" + alternation(BODY_ENDINGS) +
                     r"|(?:责任单位|牵头单位|主管部门|负责部门|配合单位)"),
 }
+
+
+def value_pattern(kind: str) -> re.Pattern:
+    """The pattern of a value of ``kind`` as documents state it (30万元, 15%, 3年…)."""
+    return _VALUE_PATTERNS[kind]
 
 
 def states_type(sentence: str, kind: str) -> bool:

@@ -6,14 +6,14 @@ from ..types import REFUSAL_PREFIX, Answer, RetrievedClause
 
 
 def refusal_answer(question: str, retrieved: list[RetrievedClause], reason: str | None = None) -> Answer:
-    """The refusal every composer gives: the documents do not say it; the nearest clauses.
+    """The refusal every composer gives: the documents do not say it, and the nearest clause.
 
-    ``reason`` is the first sentence when the composer knows what is missing and where it
-    looked (“未在已收录的文件中找到成都关于先导区的规定。”).
+    ``reason`` is the whole text when the composer knows what is missing and where it looked
+    (“未在已收录的文件中找到成都的相关文件，无法回答这个问题。”); otherwise the answer says that
+    nothing found answers the question and names the nearest clause once.
     """
-    nearest = "；".join(r.clause.label for r in retrieved[:3])
-    text = reason or f"{REFUSAL_PREFIX}能回答该问题的内容。"
-    if nearest:
-        text += f"可能相关的条款：{nearest}。"
-    return Answer(question=question, answer=text, answered=False, citations=[],
-                  retrieved=retrieved)
+    if reason is None:
+        reason = f"{REFUSAL_PREFIX}能回答这个问题的内容。"
+        if retrieved:
+            reason += f"最接近的条款是{retrieved[0].clause.label}，但它没有写明所问的内容。"
+    return Answer(question=question, answer=reason, answered=False, citations=[], retrieved=retrieved)

@@ -17,6 +17,7 @@ from ..language.lexicon import DOC_LEVELS, DOC_NOUNS, DRAFT_STAGES, alternation
 from ..language.places import place_stem
 from ..language.segment import place_names
 from ..language.text import normalize
+from ..reading.metadata import DOC_NUMBER_RE
 from ..types import Clause, Filters, RetrievedClause
 from .questions import DOC_KIND, QuestionAnalysis
 
@@ -75,13 +76,25 @@ class Scoper:
         return self.retriever.view.short_names
 
     def named_docs(self, analysis: QuestionAnalysis) -> list[str]:
-        """Documents the question names: by a 《…》/quoted part of the title, or a short name."""
+        """Documents the question names: by a 《…》/quoted part of the title, a short name,
+        or its 文号 (written with any brackets and digits: 沪府办规〔2025〕5号, [2025]5号)."""
         docs = {d for t in analysis.titles for d in self.docs_titled(t)}
         text = normalize(analysis.question)
         for name, ids in self.short_names().items():
             if name in text:
                 docs.update(ids)
+        docs.update(self.docs_numbered(analysis.question))
         return sorted(docs)
+
+    def docs_numbered(self, question: str) -> list[str]:
+        """Documents whose 文号 the question writes."""
+        asked = {normalize(m.group(0)) for m in DOC_NUMBER_RE.finditer(question)}
+        if not asked:
+            return []
+        # The pattern may take words before the issuer's code (这个沪府办规…): a 文号 ends the match.
+        return sorted(d for d, h in self.retriever.view.headers.items()
+                      if h.meta and h.meta.doc_number
+                      and any(a.endswith(normalize(h.meta.doc_number)) for a in asked))
 
     def document_words(self, question: str) -> list[str]:
         """The words by which ``question`` calls an indexed document without quoting it: a

@@ -10,6 +10,7 @@ from ..index.retrieval import HybridRetriever
 from ..language.lexicon import FUNCTION_CHARS
 from ..language.segment import jieba_loaded, tokenize
 from ..language.text import nfkc, normalize
+from ..types import RetrievedClause
 from . import questions as q
 from .scoping import Scoper
 
@@ -22,6 +23,8 @@ class TermWeights:
         self.scoper = scoper
         self._idf_for = None
         self._idf_cache: tuple[dict[str, float], float] = ({}, 1.0)
+        self._texts_for = None
+        self._texts: dict[str, str] = {}
 
     def idf(self) -> tuple[dict[str, float], float]:
         """(term → weight, the weight of a term the index never uses), built once per index
@@ -61,6 +64,34 @@ class TermWeights:
             return 0.0
         hay = normalize(text).lower()
         return sum(w for t, w in terms.items() if normalize(t).lower() in hay) / total
+
+    def doc_text(self, doc_id: str) -> str:
+        """A document's whole text in matching form (lower case), kept per index version."""
+        view = self.retriever.view
+        if self._texts_for is not view:
+            self._texts, self._texts_for = {}, view
+        if doc_id not in self._texts:
+            self._texts[doc_id] = normalize(" ".join(c.headed_text() for c in view.by_doc.get(doc_id, []))).lower()
+        return self._texts[doc_id]
+
+    def outside(self, topic: dict[str, float], pool: list[RetrievedClause],
+                retrieved: list[RetrievedClause]) -> dict[str, float]:
+        """Whether the question's topic lies outside the scope's documents: how much better a
+        clause found before scoping covers it than the scope's best (a fact of another place),
+        the weight share of its words the index uses but the scope's documents never do, and
+        the share no document uses (a paraphrase, or a thing no document speaks of)."""
+        idf, _ = self.idf()
+        inside = {r.clause.doc_id for r in pool}
+        best_in = max((self.coverage(topic, r.clause.headed_text()) for r in pool), default=0.0)
+        best_out = max((self.coverage(topic, r.clause.headed_text()) for r in retrieved[:5]
+                        if r.clause.doc_id not in inside), default=0.0)
+        total = sum(topic.values()) or 1.0
+        texts = [self.doc_text(d) for d in inside]
+        known = {t: w for t, w in topic.items() if t in idf}
+        absent = sum(w for t, w in known.items() if not any(normalize(t).lower() in x for x in texts))
+        unknown = sum(w for t, w in topic.items() if t not in idf)
+        return {"outside_better": max(0.0, best_out - best_in), "absent_in_scope": absent / total,
+                "unknown_words": unknown / total}
 
     def used(self, word: str) -> bool:
         """Whether the index uses ``word``: a word the documents never use may be the asker's

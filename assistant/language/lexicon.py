@@ -88,7 +88,7 @@ DRAFT_WORDS = (*DRAFT_STAGES, "草案", "起草说明")
 BODY_ENDINGS = ("局", "委员会", "委", "厅", "部", "办公室", "办", "院", "中心", "政府", "机构", "机关", "部门", "单位")
 #: The endings of the names of any unit a document assigns work to: bodies, and the courts,
 #: companies, associations, schools, banks, teams and places that also take tasks.
-UNIT_ENDINGS = (*BODY_ENDINGS, "署", "会", "处", "所", "站", "队", "组", "公司", "集团", "法院", "检察院", "组织",
+UNIT_ENDINGS = (*BODY_ENDINGS, "署", "商会", "工会", "处", "所", "站", "队", "组", "公司", "集团", "法院", "检察院", "组织",
                 "协会", "学会", "联合会", "管委会", "总队", "支队", "集团公司", "大学", "学校", "银行", "分行",
                 "支行", "党委", "党组", "研究室", "企业", "街道", "乡镇", "镇")
 
@@ -109,6 +109,10 @@ COLLOQUIAL = {
     "最多给": "最高给予", "一个亿": "1亿元", "1个亿": "1亿元", "补帖": "补贴", "哪儿": "哪里", "谁管": "谁负责",
     "归谁管": "由谁负责", "管不管": "是否负责", "有效不": "是否有效", "还管用吗": "是否仍然有效",
 }
+#: Words beside a date that make it a start (自…起施行) or an end (有效期至…): a question
+#: asking when something starts or ends is answered by the date beside them.
+DATE_START_WORDS = ("起", "施行", "实施", "执行", "生效", "开始", "印发", "发布")
+DATE_END_WORDS = ("至", "止", "到期", "截止", "截至", "失效", "届满", "结束", "前")
 #: Asking whether something exists (有没有 X).
 EXISTENCE_ASKS = ("有没有",)
 #: One-character function words (particles, prepositions, the copula): they join words, and

@@ -1,0 +1,167 @@
+"""What is measured of a candidate for a slot: the features the fitted scorer weighs.
+
+Every feature is a general property of a (question, slot, candidate) triple — whether the
+candidate states a value of the slot's type, how much of the question's weighted topic it and
+its headings hold, whether it names the thing a number is asked of, its clause's retrieval
+rank and similarity, whether it is a lead-in with its items or a responsibility note. None
+names a word of a particular question. :data:`NAMES` fixes their order for the weights.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from ..language.lexicon import DATE_END_WORDS, DATE_START_WORDS
+from ..language.quantities import tier_fit
+from ..language.text import normalize
+from . import questions as q
+from .candidates import CHILDREN, LEAD_IN, RUN, SENTENCE, TITLE, UNITS, Candidate
+from .frame import CONDITION, Frame, Slot
+from .sentences import _names, states_measure
+
+#: Feature names, in the order of a feature vector.
+NAMES = [
+    "bias",
+    "value_slot", "typed", "value_untyped",
+    "list_slot", "list_candidate", "list_sentence",
+    "who_slot", "who_units", "who_stated", "who_unstated",
+    "other_slot",
+    "topic_text", "topic_context", "topic_clause", "topic_missing",
+    "slot_words", "attribute_text", "attribute_context", "attribute_absent",
+    "rank", "dense", "bm25", "first_sentence", "heading_measure",
+    "basis_mismatch", "year_missing", "numbers_held", "length", "named_doc", "anchor",
+    "items_match", "tier_fit", "tier_miss", "title", "year_phrase", "enumeration", "preamble",
+    "core_text", "core_context", "core_missing_max", "slot_words_text", "date_cue",
+    "bigrams_text", "bigrams_context",
+    # Of the question as a whole (the same for all its candidates): whether its topic lies
+    # outside the scope's documents.
+    "outside_better", "absent_in_scope", "unknown_words",
+    # Filled by :func:`relative`: how far the candidate is from the best of its question's.
+    "rel_core_context", "rel_topic_context", "rel_slot_words", "rel_bigrams_context",
+]
+#: The features measured against the best candidate of the same question and slot.
+RELATIVE = {"rel_core_context": "core_context", "rel_topic_context": "topic_context",
+            "rel_slot_words": "slot_words", "rel_bigrams_context": "bigrams_context"}
+_INDEX = {n: i for i, n in enumerate(NAMES)}
+_LIST_KINDS = (q.LIST, CONDITION)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
+           slot_terms: dict[str, float], coverage, anchors: set[str], top_bm25: float,
+           listed: int | None = None, whole: dict[str, float] | None = None) -> list[float]:
+    """The feature vector of ``cand`` for ``slot`` (``coverage(terms, text)`` weighs terms)."""
+    x = [0.0] * len(NAMES)
+
+    def put(name: str, value: float | bool) -> None:
+        x[_INDEX[name]] = float(value)
+
+    text, context = cand.text, f"{cand.context} {cand.text}"
+    value_slot = slot.kind in q.VALUE_TYPES and slot.kind != q.WHO
+    typed = value_slot and q.states_type(text, slot.kind)
+    put("bias", 1)
+    for name, value in (whole or {}).items():
+        put(name, value)
+    put("value_slot", value_slot)
+    put("typed", typed)
+    put("value_untyped", value_slot and not typed)
+    list_slot = slot.kind in _LIST_KINDS
+    put("list_slot", list_slot)
+    put("list_candidate", list_slot and cand.kind in (LEAD_IN, CHILDREN, RUN))
+    put("list_sentence", list_slot and cand.kind == SENTENCE)
+    who = slot.kind == q.WHO
+    put("who_slot", who)
+    put("who_units", who and cand.kind == UNITS)
+    who_stated = who and cand.kind != UNITS and q.states_type(text, q.WHO)
+    put("who_stated", who_stated)
+    put("who_unstated", who and cand.kind != UNITS and not who_stated)
+    put("other_slot", slot.kind in (q.OTHER, q.YESNO, q.DEFINITION))
+    put("topic_text", coverage(topic, text))
+    put("topic_context", coverage(topic, context))
+    put("topic_clause", coverage(topic, cand.clause.embed_text()))
+    put("topic_missing", 1 - coverage(topic, f"{context} {cand.clause.text}"))
+    put("slot_words", coverage(slot_terms, context) if slot_terms else 0.0)
+    if slot.attribute:
+        # Where the thing a number is asked of is named: in the candidate, only around it (its
+        # headings, the sentence before), or nowhere near.
+        attribute = normalize(slot.attribute)
+        in_text = _names(attribute, normalize(text))
+        around = not in_text and _names(attribute, normalize(context))
+        put("attribute_text", in_text)
+        put("attribute_context", around)
+        put("attribute_absent", not in_text and not around)
+    put("rank", 1 / (1 + cand.rank))
+    put("dense", cand.dense)
+    put("bm25", cand.bm25 / top_bm25 if top_bm25 > 0 else 0.0)
+    put("first_sentence", cand.kind == SENTENCE and cand.position == 0)
+    put("heading_measure", cand.kind == SENTENCE and normalize(text) in
+        {normalize(h) for h in cand.clause.section_path} and states_measure(text))
+    put("basis_mismatch", value_slot and not q.same_basis(frame.reading, text))
+    put("year_missing", bool(frame.years) and not all(y in normalize(context) for y in frame.years))
+    # A year with what it qualifies (2024年春节): the candidate speaks of that one.
+    put("year_phrase", any(p in normalize(text) for p in _year_phrases(frame.reading)))
+    put("numbers_held", _numbers_held(frame.reading, text))
+    put("length", math.log1p(len(text)) / 6)
+    put("named_doc", bool(frame.doc_ids) and cand.clause.doc_id in frame.doc_ids)
+    put("anchor", cand.clause.chunk_id in anchors)
+    # A list whose length the question gives (哪六大领域): a candidate with that many items.
+    put("items_match", bool(listed) and cand.items == listed)
+    # A quantity the asker states (一年投入六七千万) in the tier the candidate sets, or not.
+    fit = tier_fit(frame.reading, text)
+    put("tier_fit", fit > 0)
+    put("tier_miss", fit < 0)
+    put("title", cand.kind == TITLE)
+    put("enumeration", list_slot and cand.kind == SENTENCE and any(len(i) >= 3 for i in q.enumerated(text)))
+    put("preamble", cand.clause.kind == "preamble")
+    # The topic beyond the words that name the document (重庆…商用车政策 chose the document;
+    # 充电桩 is what is asked): how much of it the candidate holds, and whether its most
+    # specific word is missing.
+    title = normalize(cand.clause.doc_title)
+    core = {t: w for t, w in topic.items() if normalize(t) not in title}
+    if core:
+        put("core_text", coverage(core, text))
+        put("core_context", coverage(core, context))
+        hay = normalize(f"{context} {cand.clause.text}").lower()
+        missing = [w for t, w in core.items() if normalize(t).lower() not in hay]
+        put("core_missing_max", max(missing, default=0.0) / max(core.values()))
+    put("slot_words_text", coverage(slot_terms, text) if slot_terms else 0.0)
+    # A date asked of a thing (有效期到哪年, 哪天施行): the candidate says that thing.
+    if slot.kind == q.DATE:
+        cues = [w for w in (*DATE_START_WORDS, *DATE_END_WORDS, "有效期") if len(w) >= 2 and w in slot.phrase]
+        put("date_cue", any(w in text for w in cues))
+    # Character pairs of the core topic: a paraphrase that shares characters (劳务费 and 劳务
+    # 报酬, 补 and 补贴) but not words.
+    wanted = _bigrams("".join(core or topic))
+    if wanted:
+        put("bigrams_text", len(wanted & _bigrams(text)) / len(wanted))
+        put("bigrams_context", len(wanted & _bigrams(context)) / len(wanted))
+    return x
+
+
+def relative(rows: list[list[float]]) -> None:
+    """Fill the relative features of one question's candidates for one slot, in place."""
+    for name, base in RELATIVE.items():
+        i, j = _INDEX[name], _INDEX[base]
+        best = max((x[j] for x in rows), default=0.0)
+        for x in rows:
+            x[i] = x[j] - best
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in normalize(text) if "\u4e00" <= c <= "\u9fff"]
+    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+def _year_phrases(question: str) -> list[str]:
+    """Each year of the question with the two characters after it (2024年春节 → 2024年春节)."""
+    return [normalize(m.group(0)) for m in re.finditer(r"(?:19|20)\d{2}\s*年[\u4e00-\u9fff]{2}", question)]
+
+
+def _numbers_held(question: str, text: str) -> float:
+    """The share of the question's numbers (other than years) that the candidate states."""
+    asked = [n for n in _NUMBER.findall(normalize(question)) if not (len(n) == 4 and n[:2] in ("19", "20"))]
+    if not asked:
+        return 0.0
+    held = normalize(text)
+    return sum(1 for n in asked if n in held) / len(asked)

@@ -1,0 +1,108 @@
+"""Answers a person reads: the asked value first, then the sentence that states it, cited.
+
+“1000万元。基础研究投入达到或超过1亿元/年的企业，给予一次性财政补助1000万元[1]”; a list
+in the order the document gives it; each slot the documents leave open in one plain sentence
+(“文件未载明补贴期限。”); a refusal that says what was not found and names the nearest clause.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..language.lexicon import DATE_END_WORDS, DATE_START_WORDS
+from ..language.text import normalize
+from ..types import REFUSAL_PREFIX
+from . import questions as q
+from .candidates import UNITS, Candidate
+from .frame import CONDITION, Slot
+
+#: What an unfilled slot is called in the sentence that says the documents do not state it.
+SLOT_NAMES = {q.AMOUNT: "金额", q.RATE: "比例", q.COUNT: "数量", q.DURATION: "期限", q.DATE: "时间",
+              q.WHO: "负责单位", q.QUANTITY: "具体数值", q.YESNO: "相关规定", q.LIST: "具体内容",
+              CONDITION: "具体条件", q.DEFINITION: "含义", q.OTHER: "相关规定"}
+#: A full date as documents write it, the longest form first.
+_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月|"
+                   r"(?:19|20)\d{2}\s*年(?:底|末|初)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(?:底|末|初)")
+#: Characters around a value read to tell which slot it answers.
+_WINDOW = 10
+
+
+def slot_name(slot: Slot) -> str:
+    """How a sentence names what a slot asks (补贴期限, 金额…)."""
+    if slot.attribute and slot.kind in q.NUMBER_TYPES:
+        name = SLOT_NAMES.get(slot.kind, "")
+        return slot.attribute if name and name in slot.attribute else f"{slot.attribute}{name}"
+    return SLOT_NAMES.get(slot.kind, "相关规定")
+
+
+def value_of(slot: Slot, cand: Candidate) -> str | None:
+    """The asked value as the candidate states it (1000万元, 50%, 2025年8月1日, the lead
+    unit…), the one nearest the words of the slot; None for slots that ask no value."""
+    if slot.kind == q.WHO:
+        units = cand.clause.lead_units + [u for u in cand.clause.responsible_units
+                                          if u not in cand.clause.lead_units]
+        return "、".join(units) if cand.kind == UNITS and units else None
+    if slot.kind not in q.VALUE_TYPES:
+        return None
+    text = cand.text
+    kinds = [q.AMOUNT, q.RATE, q.COUNT, q.DURATION] if slot.kind == q.QUANTITY else [slot.kind]
+    found: list[re.Match] = []
+    for kind in kinds:
+        pattern = _DATE if kind == q.DATE else q.value_pattern(kind)
+        found += [m for m in pattern.finditer(text) if _a_value(kind, m, text)]
+    # A figure in digits is the value; a Chinese numeral in a word (一次性, 一轮) seldom is.
+    found = [m for m in found if re.search(r"\d", m.group(0))] or found
+    if not found:
+        return None
+    return _nearest(slot, text, found).group(0).strip()
+
+
+def _a_value(kind: str, m: re.Match, text: str) -> bool:
+    """Whether a match of a value pattern is a value of ``kind`` (2025年 is no duration;
+    一次 in 一次性 no count)."""
+    value = m.group(0).strip()
+    if not value:
+        return False
+    if kind == q.DURATION and re.fullmatch(r"(?:19|20)\d{2}\s*年.*", value):
+        return False
+    return text[m.end():m.end() + 1] != "性"
+
+
+def _nearest(slot: Slot, text: str, found: list[re.Match]) -> re.Match:
+    """Of the values stated, the one whose surroundings speak of what the slot asks: its
+    attribute or the words of its phrase (a start date beside 起施行, an end beside 有效期至)."""
+    phrase = normalize(slot.phrase)
+    wanted = set(normalize(slot.attribute or ""))
+    start = any(w in phrase for w in DATE_START_WORDS)
+    end = any(w in phrase for w in DATE_END_WORDS)
+
+    def score(m: re.Match) -> tuple[float, int]:
+        before = normalize(text[max(0, m.start() - _WINDOW):m.start()])
+        after = normalize(text[m.end():m.end() + _WINDOW])
+        # The asked thing is named just before its value (响应电量1522.41万千瓦时): the
+        # nearer before, the better; after it counts for less.
+        s = 0.0
+        if wanted:
+            near = [i for i, ch in enumerate(reversed(before)) if ch in wanted]
+            s = 1 / (1 + near[0]) if near else (0.25 if wanted & set(after) else 0.0)
+        if start and any(w in after for w in DATE_START_WORDS):
+            s += 1
+        if end and any(w in before for w in DATE_END_WORDS):
+            s += 1
+        return s, -m.start()
+
+    return max(found, key=score)
+
+
+def refusal_text(subject: str | None, missing_place: str | None, nearest: str | None,
+                 what: str | None = None) -> str:
+    """The refusal's words: what was not found, where it was looked for, the nearest clause."""
+    if missing_place:
+        text = f"{REFUSAL_PREFIX}{missing_place}的相关文件，无法回答这个问题。"
+    elif subject:
+        text = f"{REFUSAL_PREFIX}{subject}{'关于' + what if what else ''}的规定。"
+    else:
+        text = f"{REFUSAL_PREFIX}能回答这个问题的内容。"
+    if nearest:
+        text += f"最接近的条款是{nearest}，但它没有写明所问的内容。"
+    return text

@@ -1,0 +1,130 @@
+"""Quantities as people and documents write them, and the ranges documents set.
+
+A question says “一年基础研究投进去六七千万”, “刚好1000万”, “年销三四千辆”, “1个亿以上”; a document
+grants by tiers: “1000万元（含）至5000万元（不含）/年”, “年销量3000（含）—5000辆（不含）”,
+“达到或超过1亿元”, “5000辆以上”. :func:`asked_quantities` reads the first, :func:`ranges` the
+second, and :func:`tier_fit` says whether a question's quantity falls in a sentence's tier.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from .text import nfkc
+
+_CN = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_MAGNITUDE = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
+#: Units that measure money; any other unit word (辆, 人, 台, 家…) is a count of that thing.
+_MONEY = ("元", "块")
+#: A number: digits, or Chinese numerals, or two neighbouring numerals giving a range (六七).
+_NUMBER = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|[一二三四五六七八九][二三四五六七八九])"
+_QUANTITY = re.compile(
+    rf"(?P<n>{_NUMBER})\s*(?:个(?=[万亿]))?(?P<mag>[十百千]?[万亿]?)\s*(?:个)?\s*(?P<unit>[万亿]?元|块|辆|台|人|户|家|套|个|项|千瓦时|千瓦|吨|亩|平方米)?")
+#: The same without group names, to build the patterns of ranges from.
+_Q = re.sub(r"\?P<\w+>", "", _QUANTITY.pattern)
+#: A lower bound (含 or 以上, 达到或超过, 不低于…) and an upper bound (不含, 以下, 低于, 不足…).
+_AT_LEAST = r"(?:达到或超过|不低于|不少于|超过|高于|大于|以上|及以上|起)"
+_BELOW = r"(?:不足|低于|少于|小于|以下|不含|以内)"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A value and what it measures (``money`` or the unit word counted)."""
+
+    value: float
+    unit: str
+
+
+@dataclass(frozen=True)
+class Range:
+    """Values from ``low`` to ``high`` (either may be open) of one unit."""
+
+    low: float
+    high: float
+    unit: str
+
+    def holds(self, q: Quantity) -> bool:
+        """Whether ``q`` (of the same unit) lies in the range."""
+        return q.unit == self.unit and self.low <= q.value < self.high
+
+
+def _numeral(text: str) -> float | None:
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    if len(text) == 2 and text[0] in _CN and text[1] in _CN and text[0] != "十":
+        return (_CN[text[0]] + _CN[text[1]]) / 2  # 六七 → 6.5
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN:
+            current = _CN[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            return None
+    return float(total + current)
+
+
+def _quantity(m: re.Match, unit_hint: str = "") -> Quantity | None:
+    n = _numeral(m.group("n"))
+    if n is None:
+        return None
+    scale = 1
+    for ch in m.group("mag") or "":
+        scale *= _MAGNITUDE[ch]
+    unit = m.group("unit") or unit_hint
+    if unit and unit[0] in "万亿":
+        scale *= _MAGNITUDE[unit[0]]
+        unit = unit[1:]
+    if not unit and not m.group("mag"):
+        return None  # a bare number measures nothing known
+    kind = "money" if (unit in _MONEY or not unit) else unit
+    return Quantity(n * scale, kind)
+
+
+def asked_quantities(question: str) -> list[Quantity]:
+    """The quantities a question states about the asker (not years, not what it asks)."""
+    text = nfkc(question)
+    text = re.sub(r"(?:19|20)\d{2}\s*年", " ", text)
+    return [q for m in _QUANTITY.finditer(text) if (q := _quantity(m))]
+
+
+def ranges(sentence: str) -> list[Range]:
+    """The tiers a sentence sets: ``X（含）至Y（不含）``, ``X—Y``, ``X以上``, ``不足X``…"""
+    text = nfkc(sentence)
+    out: list[Range] = []
+    between = re.compile(rf"{_Q}\s*(?:\(含\))?\s*(?:至|-|—|–|~|到)\s*{_Q}")
+    for m in between.finditer(text):
+        # The unit of a tier is often written once, after its upper bound (3000—5000辆).
+        left_m, *_, right_m = list(_QUANTITY.finditer(m.group(0)))
+        low, high = _quantity(left_m, right_m.group("unit") or ""), _quantity(right_m)
+        if low and high and low.unit == high.unit and low.value < high.value:
+            out.append(Range(low.value, high.value, low.unit))
+    for m in re.finditer(rf"{_AT_LEAST}\s*{_Q}|{_Q}\s*(?:\(含\))?\s*{_AT_LEAST}", text):
+        q = _quantity(_QUANTITY.search(m.group(0)))
+        if q and not any(r.low <= q.value <= r.high and r.unit == q.unit for r in out):
+            out.append(Range(q.value, math.inf, q.unit))
+    for m in re.finditer(rf"{_BELOW}\s*{_Q}|{_Q}\s*{_BELOW}", text):
+        q = _quantity(_QUANTITY.search(m.group(0)))
+        if q and not any(r.low <= q.value <= r.high and r.unit == q.unit for r in out):
+            out.append(Range(0.0, q.value, q.unit))
+    return out
+
+
+def tier_fit(question: str, sentence: str) -> int:
+    """1 when a quantity the question states falls in a tier the sentence sets, -1 when the
+    sentence sets tiers of that unit and none holds it, 0 when they share no unit."""
+    asked = asked_quantities(question)
+    if not asked:
+        return 0
+    tiers = ranges(sentence)
+    fit = 0
+    for q in asked:
+        same = [r for r in tiers if r.unit == q.unit]
+        if any(r.holds(q) for r in same):
+            return 1
+        if same:
+            fit = -1
+    return fit
