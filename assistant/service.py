@@ -13,6 +13,7 @@ from langchain_core.embeddings import Embeddings
 
 from .answering import followup
 from .answering.composer import Composer, ExtractiveComposer, anchors_of, build_chain
+from .answering.frame import Conversation
 from .index.embeddings import get_embeddings
 from .index.ingest import Ingester, Progress
 from .index.retrieval import HybridRetriever
@@ -243,7 +244,7 @@ class Assistant:
         """
         q, standalone, started = self._understood(question, filters, history)
         chain = build_chain(self.retriever, composer or self.composer, k or self.settings.top_k,
-                            filters, self.anchors(history))
+                            filters, self.conversation(q, history))
         answer: Answer = chain.invoke(standalone)
         return self._finish(answer, q, standalone, started)
 
@@ -259,21 +260,28 @@ class Assistant:
         q, standalone, started = self._understood(question, filters, history)
         retrieved = self.retriever.retrieve(standalone, k=k or self.settings.top_k, filters=filters)
         chosen = composer or self.composer
-        anchors = self.anchors(history)
+        conversation = self.conversation(q, history)
         emitted = ""
         answer: Answer | None = None
         if hasattr(chosen, "stream"):
-            for item in chosen.stream(standalone, retrieved, filters=filters, anchors=anchors):
+            for item in chosen.stream(standalone, retrieved, filters=filters, conversation=conversation):
                 if isinstance(item, Answer):
                     answer = item
                 else:
                     emitted += item
                     yield item
         if answer is None:
-            answer = chosen.compose(standalone, retrieved, filters=filters, anchors=anchors)
+            answer = chosen.compose(standalone, retrieved, filters=filters, conversation=conversation)
         if answer.answer.startswith(emitted):
             yield from text_pieces(answer.answer[len(emitted):])
         yield self._finish(answer, q, standalone, started)
+
+    def conversation(self, question: str, history: list[dict] | None) -> Conversation | None:
+        """What the conversation adds to ``question`` (None outside a conversation)."""
+        history = self.cap_history(history)
+        if not history:
+            return None
+        return Conversation(anchors=self.anchors(history), own=followup.own_words(question, history))
 
     def anchors(self, history: list[dict] | None) -> list[str]:
         """The clauses the conversation's last answer quoted (a follow-up such as “这条谁负责？”

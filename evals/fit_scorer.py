@@ -72,20 +72,20 @@ def rows_of(assistant: Assistant, composer: ExtractiveComposer, items: list[Gold
     for item in items:
         turns = history[item.conversation] if item.conversation else []
         _, standalone, _ = assistant._understood(item.question, None, turns or None)
+        conversation = assistant.conversation(item.question, turns or None)
         if item.conversation:
             # The earlier turn answered as the gold says: its evidence is what it quoted.
             turns += [{"role": "user", "content": item.question},
                       {"role": "assistant", "content": "。".join(item.evidence)}]
         retrieved = assistant.retriever.retrieve(standalone, k=10)
-        frame = composer.frame(standalone)
+        frame = composer.frame(standalone, conversation=conversation)
         if frame.operation in (WHICH_DOCS, COMPARE):
             continue
         scope = composer.scoper.scope(frame.analysis, retrieved)
         if scope.missing:
             continue
-        anchors = set(assistant.anchors(turns[:-2] if item.conversation else []))
         rows = []
-        for i, (slot, scored) in enumerate(composer.scored(frame, scope.retrieved, anchors, retrieved)):
+        for i, (slot, scored) in enumerate(composer.scored(frame, scope.retrieved, retrieved)):
             rows += [(i, label(item, slot, cand), x) for _, cand, x in scored]
         out.append((item.id, frame.operation, item.answerable and bool(item.expected), rows))
     return out

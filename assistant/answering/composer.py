@@ -30,7 +30,17 @@ from .candidates import CHILDREN, Candidate, candidates
 from .citations import CitationBook
 from .comparison import Comparer
 from .features import relative, vector
-from .frame import COMPARE, DETAIL, WHICH_DOCS, Frame, Slot, operation_of, plain, slots_of
+from .frame import (
+    COMPARE,
+    DETAIL,
+    WHICH_DOCS,
+    Conversation,
+    Frame,
+    Slot,
+    operation_of,
+    plain,
+    slots_of,
+)
 from .mentions import Mentions
 from .refusal import refusal_answer
 from .render import refusal_text, slot_name, value_of
@@ -46,9 +56,9 @@ class Composer(Protocol):
     """Turns a question and its retrieved clauses into a cited answer."""
 
     def compose(self, question: str, retrieved: list[RetrievedClause],
-                filters: Filters | None = None, anchors: list[str] | None = None) -> Answer:
+                filters: Filters | None = None, conversation: Conversation | None = None) -> Answer:
         """Compose the answer; ``filters`` are the limits the clauses were retrieved under,
-        ``anchors`` the clauses the conversation's previous answer quoted."""
+        ``conversation`` what the conversation adds to a follow-up."""
         ...
 
 
@@ -95,20 +105,22 @@ class ExtractiveComposer:
         return self.weights.key_terms(analysis)
 
     def frame(self, question: str, filters: Filters | None = None,
-              analysis: q.QuestionAnalysis | None = None) -> Frame:
+              analysis: q.QuestionAnalysis | None = None,
+              conversation: Conversation | None = None) -> Frame:
         """The question's frame: its operation, slots, scope and the documents it names."""
         analysis = analysis or self.analyse(question, filters)
         slots = slots_of(question)
         detail = details.asks_detail(question) or details.asks_addressees(question)
         return Frame(question=question, reading=plain(question), operation=operation_of(analysis, slots, detail),
-                     slots=slots, analysis=analysis, doc_ids=self.scoper.named_docs(analysis))
+                     slots=slots, analysis=analysis, doc_ids=self.scoper.named_docs(analysis),
+                     conversation=conversation)
 
     # --- composing -----------------------------------------------------------------------------
 
     def compose(self, question: str, retrieved: list[RetrievedClause],
-                filters: Filters | None = None, anchors: list[str] | None = None) -> Answer:
+                filters: Filters | None = None, conversation: Conversation | None = None) -> Answer:
         """The answer to ``question`` from the clauses of its scope, or a refusal."""
-        frame = self.frame(question, filters)
+        frame = self.frame(question, filters, conversation=conversation)
         analysis = frame.analysis
         if frame.operation == WHICH_DOCS:
             listed = self.mentions.answer(analysis, retrieved)
@@ -122,7 +134,7 @@ class ExtractiveComposer:
         if scope.missing:
             return self.refusal(question, retrieved, refusal_text(None, scope.missing, None))
         book = CitationBook()
-        pieces, missing = self._answer(frame, scope, book, set(anchors or ()), retrieved)
+        pieces, missing = self._answer(frame, scope, book, retrieved)
         if pieces is None:
             nearest = scope.retrieved[0].clause.label if scope.retrieved else None
             reason = missing or refusal_text(scope.subject, None, nearest)
@@ -136,15 +148,15 @@ class ExtractiveComposer:
         (None, why not)."""
         if scope.missing:
             return None, scope.missing
-        return self._answer(self.frame(analysis.question, analysis.filters, analysis), scope, book, set())
+        return self._answer(self.frame(analysis.question, analysis.filters, analysis), scope, book)
 
-    def _answer(self, frame: Frame, scope: Scope, book: CitationBook, anchors: set[str],
+    def _answer(self, frame: Frame, scope: Scope, book: CitationBook,
                 retrieved: list[RetrievedClause] | None = None) -> tuple[list[str] | None, str | None]:
         if frame.operation == DETAIL:
             stated = self._detail(frame, scope, book)
             if stated is not None:
                 return stated
-        picks = self.picks(frame, scope.retrieved, anchors, retrieved)
+        picks = self.picks(frame, scope.retrieved, retrieved)
         threshold = self.refusal_threshold if self.refusal_threshold is not None \
             else self.scorer.threshold(frame.operation)
         if not picks or max(p.p for p in picks) < threshold:
@@ -161,7 +173,9 @@ class ExtractiveComposer:
         stated, unstated = details.header_details(view, self.scoper, analysis, pool, book)
         if stated:
             return stated, None
-        return (None, unstated) if unstated and not pool else None
+        # The header does not state it: the answer says so (a sentence elsewhere naming a
+        # date or a unit is another document's detail, or the body's).
+        return (None, unstated) if unstated else None
 
     # --- scoring -------------------------------------------------------------------------------
 
@@ -169,7 +183,7 @@ class ExtractiveComposer:
         """The candidates of the scope's best clauses."""
         return candidates(pool, self.retriever.view, self.depth)
 
-    def scored(self, frame: Frame, pool: list[RetrievedClause], anchors: set[str],
+    def scored(self, frame: Frame, pool: list[RetrievedClause],
                retrieved: list[RetrievedClause] | None = None,
                ) -> list[tuple[Slot, list[tuple[float, Candidate, list[float]]]]]:
         """Every slot with its candidates' (probability, candidate, features), best first;
@@ -177,6 +191,11 @@ class ExtractiveComposer:
         cands = self.candidates(frame, pool)
         topic = self.key_terms(frame.analysis)
         whole = self.weights.outside(topic, pool[:self.depth], retrieved or pool)
+        conversation = frame.conversation or Conversation(own=frame.question)
+        anchors = set(conversation.anchors)
+        # The follow-up's own words (那大型甘蔗收获机呢 → 大型甘蔗收获机) decide among the
+        # answers to its standalone form; a question of its own is all its own words.
+        own = {t: w for t, w in self.weights.terms(conversation.own).items() if t in topic} or topic
         top_bm25 = max((c.bm25 for c in cands), default=0.0)
         listed = q.listed_count(frame.question)
         out = []
@@ -184,18 +203,18 @@ class ExtractiveComposer:
             slot_terms = {t: w for t, w in self.weights.terms(slot.phrase).items()
                           if q.is_topic_term(t)}
             vectors = [vector(frame, slot, cand, topic, slot_terms, self.weights.coverage, anchors,
-                              top_bm25, listed, whole) for cand in cands]
+                              top_bm25, listed, whole, own) for cand in cands]
             relative(vectors)
             rows = [(self.scorer.probability(x), cand, x) for cand, x in zip(cands, vectors, strict=True)]
             rows.sort(key=lambda r: -r[0])
             out.append((slot, rows))
         return out
 
-    def picks(self, frame: Frame, pool: list[RetrievedClause], anchors: set[str],
+    def picks(self, frame: Frame, pool: list[RetrievedClause],
               retrieved: list[RetrievedClause] | None = None) -> list[Pick]:
         """Each slot's best candidate."""
         return [Pick(slot, rows[0][1], rows[0][0]) if rows else Pick(slot, None, 0.0)
-                for slot, rows in self.scored(frame, pool, anchors, retrieved)]
+                for slot, rows in self.scored(frame, pool, retrieved)]
 
     def _pieces(self, picks: list[Pick], threshold: float, book: CitationBook) -> list[str]:
         """The answer's sentences: per candidate chosen, the values it states for its slots,
@@ -249,13 +268,14 @@ def anchors_of(answer_text: str, clauses: list[Clause]) -> list[str]:
 
 
 def build_chain(retriever: HybridRetriever, composer: Composer, k: int = 5,
-                filters: Filters | None = None, anchors: list[str] | None = None) -> Runnable:
+                filters: Filters | None = None, conversation: Conversation | None = None) -> Runnable:
     """retrieve → compose → cite as one Runnable taking a question string."""
 
     def retrieve(question: str) -> dict:
         return {"question": question, "retrieved": retriever.retrieve(question, k=k, filters=filters)}
 
     def compose(state: dict) -> Answer:
-        return composer.compose(state["question"], state["retrieved"], filters=filters, anchors=anchors)
+        return composer.compose(state["question"], state["retrieved"], filters=filters,
+                                conversation=conversation)
 
     return RunnableLambda(retrieve) | RunnableLambda(compose)

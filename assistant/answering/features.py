@@ -37,6 +37,8 @@ NAMES = [
     # Of the question as a whole (the same for all its candidates): whether its topic lies
     # outside the scope's documents.
     "outside_better", "absent_in_scope", "unknown_words",
+    # The question's own words (a follow-up's, beside the words it takes from the question before).
+    "own_text", "own_context",
     # Filled by :func:`relative`: how far the candidate is from the best of its question's.
     "rel_core_context", "rel_topic_context", "rel_slot_words", "rel_bigrams_context",
 ]
@@ -50,7 +52,8 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
            slot_terms: dict[str, float], coverage, anchors: set[str], top_bm25: float,
-           listed: int | None = None, whole: dict[str, float] | None = None) -> list[float]:
+           listed: int | None = None, whole: dict[str, float] | None = None,
+           own: dict[str, float] | None = None) -> list[float]:
     """The feature vector of ``cand`` for ``slot`` (``coverage(terms, text)`` weighs terms)."""
     x = [0.0] * len(NAMES)
 
@@ -126,6 +129,9 @@ def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
         missing = [w for t, w in core.items() if normalize(t).lower() not in hay]
         put("core_missing_max", max(missing, default=0.0) / max(core.values()))
     put("slot_words_text", coverage(slot_terms, text) if slot_terms else 0.0)
+    if own:
+        put("own_text", coverage(own, text))
+        put("own_context", coverage(own, context))
     # A date asked of a thing (有效期到哪年, 哪天施行): the candidate says that thing.
     if slot.kind == q.DATE:
         cues = [w for w in (*DATE_START_WORDS, *DATE_END_WORDS, "有效期") if len(w) >= 2 and w in slot.phrase]

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 
-from ..language.places import places
+from ..language.lexicon import DOC_KINDS, alternation
+from ..language.places import place_words, places
+from ..language.segment import jieba_loaded
 from . import questions
 
-_FOLLOWUP_START = re.compile(r"^(那|那么|那这|它|其|该|这|此|还有|另外|以及|and |what about|how about)", re.I)
+_FOLLOWUP_START = re.compile(r"^(那么|那(?![个些条项份])|它|其|还有|另外|以及|换个地方问[：:]?|and |what about|how about)", re.I)
 _FOLLOWUP_END = re.compile(r"(呢|吗)[？?]?$")
 
 
@@ -32,7 +34,7 @@ def is_followup(question: str) -> bool:
 
 
 #: Where a question starts asking (由哪些单位负责, 是多少, 有什么): what comes before is its subject.
-_ASKING_START = re.compile(r"(?:由|是|有|要|为|在|的)?(?:哪|谁|多少|几[个年项家]|什么|怎么|怎样|如何|是否|能否|有没有|何)")
+_ASKING_START = re.compile(r"(?:由|是|有|要|为|在|的)?(?:哪|谁|多少|几[个年项家月天条]|什么|怎么|怎样|如何|是否|能否|有没有|何|啥|咋)")
 
 
 def rewrite(question: str, history: list[dict] | None) -> str:
@@ -48,26 +50,83 @@ def rewrite(question: str, history: list[dict] | None) -> str:
     return _standalone(question, list(history or []))[0]
 
 
-def _standalone(question: str, turns: list[dict]) -> tuple[str, str]:
-    """(the question made standalone, its subject: the part before it asks)."""
+def own_words(question: str, history: list[dict] | None) -> str:
+    """What a follow-up says of its own (“那大型甘蔗收获机呢？” → 大型甘蔗收获机): among the
+    answers to its standalone form, the one on these words is the one it asks for. The
+    whole question when it is no follow-up."""
+    if _last_user_index(list(history or [])) is None or not is_followup(question):
+        return question
+    return " ".join(_own_words(question))
+
+
+def _standalone(question: str, turns: list[dict]) -> tuple[str, str, str]:
+    """(the question made standalone, its subject: the part before it asks, what it asks)."""
     last = _last_user_index(turns)
     if last is None or not is_followup(question):
-        return question, _subject(question)
-    previous, subject = _standalone(str(turns[last]["content"]).strip(), turns[:last])
+        return question, _subject(question), _asking(question)
+    previous, subject, asking = _standalone(str(turns[last]["content"]).strip(), turns[:last])
     new_places = places(question)
-    if new_places:
+    own = _own_words(question)
+    asks = bool(_asking(question)) or questions.answer_type(question) != questions.OTHER
+    # A follow-up that names a document of its own (北斗那个三年计划, 四川的新能源电价方案)
+    # is about that document: the previous subject stays behind.
+    new_document = bool(own) and bool(_DOC_KIND.search(_subject(question) or question))
+    if new_places and own and asks:
+        # Another place with a question of its own: it stands alone.
+        return _FOLLOWUP_START.sub("", question.strip()).strip(), _subject(question), _asking(question)
+    if new_places and not own and not asks:
+        # Another place, the same question (那成都呢？).
         rewritten = questions.replace_places(previous, new_places)
         if rewritten:
-            return rewritten, _subject(rewritten)
+            return rewritten, _subject(rewritten), _asking(rewritten)
+    bare = _FOLLOWUP_START.sub("", question.strip()).strip()
+    bare = _FOLLOWUP_END.sub("", bare).strip() or bare
+    if not asks and own:
+        if new_places or new_document:
+            # Another place's own thing, asked as before (重庆那个商用车的政策呢？ … 什么时候到期).
+            return f"{bare}{asking}", bare, asking
+        # Another thing of the same subject, asked as before (那大型甘蔗收获机呢？).
+        return f"{bare}，{subject}{asking}", f"{bare}，{subject}", asking
     if len(subject) < 2:
-        return f"{previous} {question}", subject
-    own = _FOLLOWUP_START.sub("", question.strip()).strip()
-    return f"{subject}，{own}", subject
+        return f"{previous} {question}", subject, asking
+    return f"{subject}，{bare}", subject, _asking(bare)
+
+
+#: A word that names a kind of document (…措施, …方案, …办法).
+_DOC_KIND = re.compile(alternation((*DOC_KINDS, "措施", "政策")))
+#: Words of a follow-up that point back (这条, 那个, 它) or only name a kind of document.
+_POINTING = re.compile(r"^(?:这|那|该|此|它|其|上述|上面|刚才|这个|那个|这条|那条|这项|这些|那些|这份|那份|"
+                       r"政策|措施|文件|规定|方案|计划|办法|通知|意见|条|项|个)$")
+
+
+def _own_words(question: str) -> list[str]:
+    """The follow-up's own topic words: not its places, not words that point back, not what
+    it asks."""
+    text = question
+    asked = _ASKING_START.search(text)
+    if asked:
+        text = text[:asked.start()]
+    words = [w for w in jieba_loaded().lcut(text) if w.strip() and questions.is_topic_term(w)]
+    named = set(place_words(question))
+    return [w for w in words if w not in named and not _POINTING.match(w)
+            and not any(w in p or p in w for p in named)]
 
 
 def _subject(question: str) -> str:
+    """What a question asks about: the part before :func:`_asking`."""
+    asking = _asking(question)
+    return question[:len(question) - len(asking)] if asking else ""
+
+
+def _asking(question: str) -> str:
+    """What a question asks: from its asking word to the end (多少？, 由哪些单位负责？), with
+    what it asks of the document it names (若干措施有效期到哪天 → 有效期到哪天)."""
     asked = _ASKING_START.search(question)
-    return question[:asked.start()] if asked else ""
+    if not asked:
+        return ""
+    kinds = list(_DOC_KIND.finditer(question, 0, asked.start()))
+    start = kinds[-1].end() if kinds else asked.start()
+    return question[start:]
 
 
 def _last_user_index(turns: list[dict]) -> int | None:

@@ -42,6 +42,15 @@ class Slot:
 
 
 @dataclass
+class Conversation:
+    """What the conversation adds to a follow-up: the clauses the previous answer quoted (the
+    measure under discussion) and the follow-up's own words (what it asks about anew)."""
+
+    anchors: list[str] = field(default_factory=list)
+    own: str = ""
+
+
+@dataclass
 class Frame:
     """A question read once: operation, slots, scope and topic."""
 
@@ -53,6 +62,8 @@ class Frame:
     analysis: q.QuestionAnalysis
     #: The documents the question names (by title, short name, 文号, kind or stage).
     doc_ids: list[str] = field(default_factory=list)
+    #: Set for a follow-up asked in a conversation.
+    conversation: Conversation | None = None
 
     @property
     def places(self) -> list[str]:

@@ -29,6 +29,7 @@ from ..types import Answer, Filters, RetrievedClause
 from . import followup
 from . import questions as qa
 from .composer import Composer
+from .frame import Conversation
 from .refusal import refusal_answer
 from .render import refusal_text
 from .verify import NO_ANSWER, StreamVerifier
@@ -237,7 +238,7 @@ class LLMComposer:
         return mentions.answer(analysis, retrieved)
 
     def compose(self, question: str, retrieved: list[RetrievedClause],
-                filters: Filters | None = None, anchors: list[str] | None = None) -> Answer:
+                filters: Filters | None = None, conversation: Conversation | None = None) -> Answer:
         """The model's answer, verified; the extractive answer when the model fails."""
         if not retrieved:
             return refusal_answer(question, retrieved)
@@ -261,7 +262,8 @@ class LLMComposer:
         return _with_notice(verifier.finish())
 
     def stream(self, question: str, retrieved: list[RetrievedClause],
-               filters: Filters | None = None, anchors: list[str] | None = None) -> Iterator[str | Answer]:
+               filters: Filters | None = None,
+               conversation: Conversation | None = None) -> Iterator[str | Answer]:
         """Verified sentences as the model writes them, then the verified :class:`Answer`."""
         if not retrieved:
             yield refusal_answer(question, retrieved)

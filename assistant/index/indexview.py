@@ -35,7 +35,9 @@ from .lexical import LexicalIndex, Vocabulary
 log = logging.getLogger(__name__)
 
 #: Bump when the view's layout or the index terms change, so old saved views are not loaded.
-VIEW_FORMAT = "2"
+VIEW_FORMAT = "3"
+#: Characters of a preamble read for the places it names: its opening statement of purpose.
+PREAMBLE_CHARS = 600
 #: Saved views kept per index (the newest ones; older versions are rarely opened again).
 KEEP_SAVED = 3
 _SHORT_NAME = quoted(SHORT_NAME_MAX)
@@ -280,6 +282,11 @@ def _identities(by_doc: dict[str, list[Clause]]) -> dict[str, tuple[str, str, st
         c = clauses[0]
         meta = c.meta
         extra = f"{meta.region or ''}{meta.issuer or ''}{meta.title or ''}" if meta else ""
+        # The places the preamble names as its subject (“支持松江区高水平建设…”) are the
+        # document's places too, though its title names none.
+        preamble = next((x for x in clauses if x.kind == "preamble"), None)
+        if preamble is not None:
+            extra += "".join(place_names(preamble.text[:PREAMBLE_CHARS]))
         ids[doc_id] = (normalize(c.doc_title), normalize(c.doc_title + extra), c.doc_title.strip("《》"))
     return ids
 
