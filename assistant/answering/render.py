@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..language.lexicon import DATE_END_WORDS, DATE_START_WORDS
+from ..language.segment import jieba_loaded
 from ..language.text import normalize
 from ..types import REFUSAL_PREFIX
 from . import questions as q
@@ -59,20 +60,40 @@ def value_of(slot: Slot, cand: Candidate) -> str | None:
 
 def _a_value(kind: str, m: re.Match, text: str) -> bool:
     """Whether a match of a value pattern is a value of ``kind`` (2025年 is no duration;
-    一次 in 一次性 no count)."""
+    一次 in 一次性 no count; 第二十一条 is an article, 1天 in 附件1天津市 no period, (万元) a
+    column's unit)."""
     value = m.group(0).strip()
-    if not value:
+    if not value or not re.search(r"[0-9０-９零一二两三四五六七八九半]", value):
         return False
-    if kind == q.DURATION and re.fullmatch(r"(?:19|20)\d{2}\s*年.*", value):
+    if text[max(0, m.start() - 1):m.start()] == "第":
         return False
+    if not _word_bounded(text, m.start(), m.end()):
+        return False
+    if kind == q.DURATION and (re.fullmatch(r"(?:19|20)\d{2}\s*年.*", value)
+                               or text[max(0, m.start() - 1):m.start()] == "年"
+                               or re.match(r"\s*\d{1,2}\s*日", text[m.end():])):
+        return False  # a year or a month of a date (2025年6月1日) is no period
     return text[m.end():m.end() + 1] != "性"
+
+
+def _word_bounded(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` ends where a word of the text ends (not inside 天津市)."""
+    at = 0
+    for word in jieba_loaded().lcut(text):
+        if at < end < at + len(word) and at >= start:
+            return False
+        at += len(word)
+    return True
 
 
 def _nearest(slot: Slot, text: str, found: list[re.Match]) -> re.Match:
     """Of the values stated, the one whose surroundings speak of what the slot asks: its
     attribute or the words of its phrase (a start date beside 起施行, an end beside 有效期至)."""
     phrase = normalize(slot.phrase)
-    wanted = set(normalize(slot.attribute or ""))
+    # The characters of what is asked: the thing a number is asked of, else the phrase's own
+    # words (公示几天 → 公示).
+    words = [w for w in re.split(r"多少|几|什么|哪|何|吗|呢|是|的|要|能|可以|最多|最高", phrase) if w]
+    wanted = set(normalize(slot.attribute or "")) or set("".join(words))
     start = any(w in phrase for w in DATE_START_WORDS)
     end = any(w in phrase for w in DATE_END_WORDS)
 
@@ -84,7 +105,8 @@ def _nearest(slot: Slot, text: str, found: list[re.Match]) -> re.Match:
         s = 0.0
         if wanted:
             near = [i for i, ch in enumerate(reversed(before)) if ch in wanted]
-            s = 1 / (1 + near[0]) if near else (0.25 if wanted & set(after) else 0.0)
+            later = [i for i, ch in enumerate(after) if ch in wanted]
+            s = 1 / (1 + near[0]) if near else (0.1 / (1 + later[0]) if later else 0.0)
         if start and any(w in after for w in DATE_START_WORDS):
             s += 1
         if end and any(w in before for w in DATE_END_WORDS):

@@ -125,7 +125,8 @@ ASKS_NUMBER = re.compile(r"文号|字号|document number")
 ASKS_DATE = re.compile(r"哪天|哪一天|日期|什么时候|何时|哪年|哪一年|when|dated")
 #: Asking who issued a document.
 ASKS_ISSUER = re.compile(r"发文机关|哪个单位|哪个部门|(?:印发|发布|发文|起草|制定|出台)(?:的)?(?:单位|部门|机关)|由谁|"
-                         r"which department")
+                         r"(?:谁|哪(?:个|几个|些|几家|家)(?:单位|部门|机关|局|委|厅)?)(?:联合)?(?:印发|发布|发文|出台|制定|发)的|"
+                         r"哪个(?:局|委|厅)|which department|who issued")
 
 # --- places -----------------------------------------------------------------------------------
 

@@ -241,8 +241,13 @@ def _closing_date(paragraphs: list[str]) -> str | None:
 
 
 def _signature(paragraphs: list[str]) -> str | None:
-    """The issuer signed above (or beside) the closing date."""
-    for i in range(len(paragraphs) - 1, max(len(paragraphs) - 8, 0), -1):
+    """The issuer signed above (or beside) the closing date: near the end, or above the date
+    that closes a covering notice before the document it issues; units that issue jointly each sign on
+    a line of their own (“上海市科学技术委员会 / 上海市发展和改革委员会 / 2025年7月10日”)."""
+    tail = range(len(paragraphs) - 1, max(len(paragraphs) - 8, 0), -1)
+    # A covering notice signs before the document it issues: a bare date line anywhere.
+    rest = (i for i in range(len(paragraphs)) if DATE_RE.fullmatch(paragraphs[i].strip()))
+    for i in [*tail, *rest]:
         s = paragraphs[i].strip()
         m = DATE_RE.search(s) or _CN_DATE_RE.search(s)
         if not m:
@@ -250,9 +255,15 @@ def _signature(paragraphs: list[str]) -> str | None:
         before = s[: m.start()].strip()
         if before and _ISSUER_END.search(before) and len(before) <= 40:
             return before
-        if m.end() == len(s) and not before and i and _ISSUER_END.search(paragraphs[i - 1].strip()) \
-                and len(paragraphs[i - 1]) <= 40 and not re.search(r"[。，；]", paragraphs[i - 1]):
-            return paragraphs[i - 1].strip()
+        if m.end() == len(s) and not before:
+            units = []
+            for j in range(i - 1, max(i - 7, -1), -1):
+                line = paragraphs[j].strip()
+                if not (_ISSUER_END.search(line) and len(line) <= 40 and not re.search(r"[。，；：:]", line)):
+                    break
+                units.insert(0, line)
+            if units:
+                return "、".join(units)
     return None
 
 
