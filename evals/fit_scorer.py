@@ -169,6 +169,29 @@ def ranking_report(scorer: Scorer, data) -> dict:
             "answerability_auc": round(sum(pairs) / max(1, len(pairs)), 3)}
 
 
+def slot_threshold(scorer: Scorer, data) -> dict:
+    """The probability at which a question's further slots (beyond its best one) are answered:
+    the one that gets most of them right (answered by a positive candidate, or left open when
+    their best candidate is not one), on the answerable questions that ask several things."""
+    further = []
+    for _, _, answerable, rows in data:
+        by_slot: dict[int, tuple[float, int]] = {}
+        for i, lab, x in rows:
+            p = scorer.probability(x)
+            if i not in by_slot or p > by_slot[i][0]:
+                by_slot[i] = (p, lab)
+        if answerable and len(by_slot) >= 2:
+            further += sorted(by_slot.values(), reverse=True)[1:]
+    grid = [i / 100 for i in range(1, 96)]
+
+    def right(t: float) -> float:
+        return sum((p >= t and lab) or (p < t and not lab) for p, lab in further) / max(1, len(further))
+
+    t = max(grid, key=lambda t: (right(t), -t))
+    scorer.slot_threshold = t
+    return {"n": len(further), "threshold": t, "right": round(right(t), 3)}
+
+
 def choose_thresholds(scorer: Scorer, data) -> tuple[dict[str, float], dict]:
     """Per operation (and overall as ``default``), the refusal threshold that handles most
     questions right; ties go to the lower threshold (an answer over a refusal)."""
@@ -178,6 +201,7 @@ def choose_thresholds(scorer: Scorer, data) -> tuple[dict[str, float], dict]:
         top = max(probs, default=(0.0, 0))
         best_by_q.append((op, answerable, top[0], top[1]))
     thresholds, report = {}, {}
+    report["slot"] = slot_threshold(scorer, data)
     for op in sorted({b[0] for b in best_by_q}) + ["default"]:
         qs = [b for b in best_by_q if op == "default" or b[0] == op]
         grid = [i / 100 for i in range(5, 96)]

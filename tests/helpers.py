@@ -36,14 +36,27 @@ class FixedRetriever:
         self.view = IndexView.build([r.clause for r in retrieved])
 
     def retrieve(self, query, k=5, filters=None):
-        return [r for r in self.retrieved if filters is None or filters.accepts(r.clause)][:k]
+        """The fixed clauses in their order, each with its real BM25 score for ``query`` over
+        these clauses (the answer's scorer weighs it)."""
+        from assistant.language.segment import bm25_tokens
+
+        scores = {c.chunk_id: s for c, s in self.view.search(bm25_tokens(query), len(self.retrieved))}
+        kept = [r for r in self.retrieved if filters is None or filters.accepts(r.clause)][:k]
+        return [r.model_copy(update={"bm25_score": scores.get(r.clause.chunk_id, 0.0)}) for r in kept]
+
+
+#: The refusal threshold of composers over a handful of made-up clauses. The fitted thresholds
+#: are calibrated on whole documents retrieved with real scores (evals/fit_scorer.py, measured
+#: by the evaluations); a fixture of two clauses without retrieval scores tests what the
+#: composer can and cannot answer (scope, eligibility, which candidate wins), not calibration.
+FIXTURE_THRESHOLD = 0.02
 
 
 def composer_over(*retrieved: RetrievedClause):
     """The extractive composer over exactly these clauses, as retrieval returns them."""
     from assistant.answering.composer import ExtractiveComposer
 
-    return ExtractiveComposer(FixedRetriever(list(retrieved)))
+    return ExtractiveComposer(FixedRetriever(list(retrieved)), refusal_threshold=FIXTURE_THRESHOLD)
 
 
 def assert_text_kept_once(doc: PolicyDocument, clauses: list[Clause], name: str = "") -> None:

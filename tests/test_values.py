@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import FixedRetriever, retrieved_clause
+from helpers import FIXTURE_THRESHOLD, FixedRetriever, retrieved_clause
 
 from assistant.answering import questions as q
 from assistant.answering.composer import ExtractiveComposer
@@ -22,7 +22,7 @@ REGION = _clause(3, ["二、区域布局", "2.宁波"], "2.宁波。重点发展
 
 
 def _composer():
-    return ExtractiveComposer(FixedRetriever([GOALS, PRODUCTS, REGION]))
+    return ExtractiveComposer(FixedRetriever([GOALS, PRODUCTS, REGION]), refusal_threshold=FIXTURE_THRESHOLD)
 
 
 def test_a_number_in_a_clause_ranked_low_is_found_in_the_rest_of_the_document():

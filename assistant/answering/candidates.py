@@ -15,11 +15,13 @@ each quoting exact spans of its clause's text, so a citation can show where it s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..index.indexview import IndexView
 from ..language.text import normalize
 from ..types import CHILDREN_PREFIX, Clause, RetrievedClause
+from . import questions as q
 from .sentences import quotable_sentences
 
 SENTENCE, LEAD_IN, CHILDREN, UNITS, RUN, TITLE = "sentence", "lead_in", "children", "units", "run", "title"
@@ -91,6 +93,28 @@ def candidates(pool: list[RetrievedClause], view: IndexView, depth: int = 8) -> 
     return out
 
 
+#: At most this many clauses of the best documents are read beyond the retrieved ones (a few
+#: documents' worth): it bounds the cost of a question on a large library.
+DOC_SCAN_LIMIT = 600
+
+
+def further(docs: list[str], seen: set[str], view: IndexView, rank: int,
+            wanted: Callable[[Candidate], bool]) -> list[Candidate]:
+    """The candidates of the rest of ``docs`` (beyond the ``seen`` clauses) that ``wanted``
+    keeps: a list of the length a question gives, or a number of the thing it asks, may sit
+    in a clause the question's words rank low. None when the documents are longer than
+    :data:`DOC_SCAN_LIMIT` clauses."""
+    clauses = [c for d in docs for c in view.by_doc.get(d, [])]
+    if len(clauses) > DOC_SCAN_LIMIT:
+        return []
+    out = []
+    for clause in clauses:
+        if clause.chunk_id in seen or clause.kind != "clause":
+            continue
+        out += [c for c in _of_clause(clause, rank, view) if wanted(c)]
+    return out
+
+
 def _of_clause(clause: Clause, rank: int, view: IndexView) -> list[Candidate]:
     title_heads = f"{clause.doc_title} {' '.join(clause.section_path)}"
     out: list[Candidate] = []
@@ -102,8 +126,10 @@ def _of_clause(clause: Clause, rank: int, view: IndexView) -> list[Candidate]:
     sentences = [s for s in quotable_sentences(clause) if not s.startswith(CHILDREN_PREFIX)]
     previous = ""
     for pos, sentence in enumerate(sentences):
+        # A sentence that enumerates (甲、乙、丙等领域) holds as many items as its longest list.
+        items = max((len(i) for i in q.enumerated(sentence)), default=0)
         out.append(Candidate(clause, rank, SENTENCE, sentence, [sentence],
-                             context=f"{title_heads} {previous}", position=pos))
+                             context=f"{title_heads} {previous}", position=pos, items=items))
         previous = sentence
     out += _lead_ins(clause, rank, title_heads)
     out += _runs(clause, rank, title_heads)

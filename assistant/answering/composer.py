@@ -26,10 +26,10 @@ from ..language.text import normalize
 from ..types import Answer, Clause, Filters, RetrievedClause
 from . import details
 from . import questions as q
-from .candidates import CHILDREN, Candidate, candidates
+from .candidates import CHILDREN, Candidate, candidates, further
 from .citations import CitationBook
 from .comparison import Comparer
-from .features import relative, vector
+from .features import called, eligible, relative, vector
 from .frame import (
     COMPARE,
     DETAIL,
@@ -46,6 +46,7 @@ from .refusal import refusal_answer
 from .render import refusal_text, slot_name, value_of
 from .scoping import Scope, Scoper
 from .scorer import Scorer
+from .sentences import _names
 from .terms import TermWeights
 
 MARKER = re.compile(r"\[\d+\]")
@@ -137,7 +138,7 @@ class ExtractiveComposer:
         pieces, missing = self._answer(frame, scope, book, retrieved)
         if pieces is None:
             nearest = scope.retrieved[0].clause.label if scope.retrieved else None
-            reason = missing or refusal_text(scope.subject, None, nearest)
+            reason = missing or refusal_text(scope.subject, None, nearest, self.missing_words(frame, scope))
             return self.refusal(question, scope.retrieved or retrieved, reason)
         return Answer(question=question, answer="".join(pieces), answered=True,
                       citations=book.citations, retrieved=scope.retrieved or retrieved)
@@ -173,15 +174,54 @@ class ExtractiveComposer:
         stated, unstated = details.header_details(view, self.scoper, analysis, pool, book)
         if stated:
             return stated, None
-        # The header does not state it: the answer says so (a sentence elsewhere naming a
-        # date or a unit is another document's detail, or the body's).
-        return (None, unstated) if unstated else None
+        if unstated is None:
+            return None
+        # The header does not state it; the text may, in a sentence that tells the document's
+        # issue with that detail (“2023年2月，…印发《…指导意见》”), and only there.
+        told = [p for p in self.picks(frame, pool) if p.cand is not None
+                and details.tells_issue(frame.question, p.cand.text)]
+        return (self._pieces(told, 0.0, book), None) if told else (None, unstated)
+
+    def missing_words(self, frame: Frame, scope: Scope) -> str | None:
+        """What a refusal names as not found: the thing a slot asks of that the scope's
+        documents never name (租金), else the most specific word of the topic they lack."""
+        texts = [self.weights.doc_text(d) for d in {r.clause.doc_id for r in scope.retrieved[:self.depth]}]
+
+        def absent(word: str) -> bool:
+            return not any(normalize(word).lower() in t for t in texts)
+
+        for slot in frame.slots:
+            if slot.attribute and absent(slot.attribute):
+                return f"“{slot.attribute}”"
+        idf, unseen = self.weights.idf()
+        topic = self.key_terms(frame.analysis)
+        lacking = sorted((w, t) for t, w in topic.items() if len(t) >= 2 and absent(t))
+        return f"“{lacking[-1][1]}”" if lacking else None
 
     # --- scoring -------------------------------------------------------------------------------
 
     def candidates(self, frame: Frame, pool: list[RetrievedClause]) -> list[Candidate]:
-        """The candidates of the scope's best clauses."""
-        return candidates(pool, self.retriever.view, self.depth)
+        """The candidates of the scope's best clauses, and of the rest of its best documents
+        those that hold a list of the length the question gives or name the thing a number is
+        asked of (a place only mentioned in those documents excepted: it is answered from the
+        clauses that speak of it)."""
+        cands = candidates(pool, self.retriever.view, self.depth)
+        listed = q.listed_count(frame.question)
+        attributes = [s.attribute for s in frame.slots
+                      if s.kind in q.NUMBER_TYPES and s.attribute and self.weights.used(s.attribute)]
+        docs = list(dict.fromkeys(r.clause.doc_id for r in pool[:3]))
+        if not (listed or attributes) or not all(set(docs) & set(self.scoper.docs_of_place(p))
+                                                 for p in frame.places):
+            return cands
+
+        def wanted(c: Candidate) -> bool:
+            if listed and c.items == listed:
+                return True
+            return any(_names(normalize(a), normalize(c.text)) for a in attributes) and any(
+                q.states_type(c.text, s.kind) for s in frame.slots if s.kind in q.NUMBER_TYPES)
+
+        seen = {r.clause.chunk_id for r in pool[:self.depth]}
+        return cands + further(docs, seen, self.retriever.view, self.depth, wanted)
 
     def scored(self, frame: Frame, pool: list[RetrievedClause],
                retrieved: list[RetrievedClause] | None = None,
@@ -202,10 +242,15 @@ class ExtractiveComposer:
         for slot in frame.slots:
             slot_terms = {t: w for t, w in self.weights.terms(slot.phrase).items()
                           if q.is_topic_term(t)}
+            # A candidate that cannot answer the slot (no value of its type, another thing's
+            # number) is not scored for it.
+            able = [c for c in cands if eligible(slot, c, self.weights.used)]
+            # A list the question counts and names (六大领域) is one called so, where one is.
+            able = [c for c in able if called(frame, c, listed)] or able
             vectors = [vector(frame, slot, cand, topic, slot_terms, self.weights.coverage, anchors,
-                              top_bm25, listed, whole, own) for cand in cands]
+                              top_bm25, listed, whole, own) for cand in able]
             relative(vectors)
-            rows = [(self.scorer.probability(x), cand, x) for cand, x in zip(cands, vectors, strict=True)]
+            rows = [(self.scorer.probability(x), cand, x) for cand, x in zip(able, vectors, strict=True)]
             rows.sort(key=lambda r: -r[0])
             out.append((slot, rows))
         return out
@@ -218,10 +263,13 @@ class ExtractiveComposer:
 
     def _pieces(self, picks: list[Pick], threshold: float, book: CitationBook) -> list[str]:
         """The answer's sentences: per candidate chosen, the values it states for its slots,
-        then the quote with its marker; then a sentence per slot left open."""
-        answered = [p for p in picks if p.cand is not None and p.p >= min(threshold, self.scorer.slot_threshold)]
-        if not answered:
-            answered = [max(picks, key=lambda p: p.p)]
+        then the quote with its marker; then a sentence per slot left open.
+
+        The best slot answers at ``threshold`` (the question is answered); each other slot
+        at the slot threshold fitted for the further things a question asks."""
+        best = max(picks, key=lambda p: p.p)
+        further = self.refusal_threshold if self.refusal_threshold is not None else self.scorer.slot_threshold
+        answered = [p for p in picks if p.cand is not None and (p is best or p.p >= further)]
         pieces: list[str] = []
         done: set[tuple[str, str]] = set()
         for pick in answered:

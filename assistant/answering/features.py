@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 import re
 
-from ..language.lexicon import DATE_END_WORDS, DATE_START_WORDS
+from ..language.lexicon import DATE_END_WORDS, DATE_START_WORDS, GRANT_WORDS
 from ..language.quantities import tier_fit
 from ..language.text import normalize
 from . import questions as q
 from .candidates import CHILDREN, LEAD_IN, RUN, SENTENCE, TITLE, UNITS, Candidate
 from .frame import CONDITION, Frame, Slot
+from .render import value_of
 from .sentences import _names, states_measure
 
 #: Feature names, in the order of a feature vector.
@@ -39,6 +40,8 @@ NAMES = [
     "outside_better", "absent_in_scope", "unknown_words",
     # The question's own words (a follow-up's, beside the words it takes from the question before).
     "own_text", "own_context",
+    # A counted list whose items are called what the question calls them (…等重点培育领域).
+    "items_called",
     # Filled by :func:`relative`: how far the candidate is from the best of its question's.
     "rel_core_context", "rel_topic_context", "rel_slot_words", "rel_bigrams_context",
 ]
@@ -110,6 +113,7 @@ def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
     put("anchor", cand.clause.chunk_id in anchors)
     # A list whose length the question gives (哪六大领域): a candidate with that many items.
     put("items_match", bool(listed) and cand.items == listed)
+    put("items_called", called(frame, cand, listed))
     # A quantity the asker states (一年投入六七千万) in the tier the candidate sets, or not.
     fit = tier_fit(frame.reading, text)
     put("tier_fit", fit > 0)
@@ -162,6 +166,37 @@ def _bigrams(text: str) -> set[str]:
 def _year_phrases(question: str) -> list[str]:
     """Each year of the question with the two characters after it (2024年春节 → 2024年春节)."""
     return [normalize(m.group(0)) for m in re.finditer(r"(?:19|20)\d{2}\s*年[\u4e00-\u9fff]{2}", question)]
+
+
+def eligible(slot: Slot, cand: Candidate, used) -> bool:
+    """Whether ``cand`` can answer ``slot`` at all: a number or date slot needs a value of its
+    type stated in the candidate, a who slot a unit (a responsibility note or a unit that does
+    something), and a slot asked of a thing the documents name (担保费率, 租金) a candidate that
+    names it, in itself or its headings (``used(word)``: whether the index uses the word — a
+    word it never uses may be the asker's own, which no clause can be asked to repeat)."""
+    if slot.kind in q.VALUE_TYPES and slot.kind != q.WHO and value_of(slot, cand) is None:
+        return False
+    if slot.kind == q.WHO and cand.kind != UNITS and not q.states_type(cand.text, q.WHO):
+        return False
+    # Whether X is done is stated only by a sentence that names X: a word no document uses
+    # leaves nothing that says yes or no.
+    if slot.attribute and (used(slot.attribute) or slot.kind == q.YESNO):
+        around = normalize(f"{cand.context} {cand.text}")
+        if slot.attribute in GRANT_WORDS:
+            # Money granted is granted under many names (补贴, 补助, 激励…).
+            return any(w in around for w in GRANT_WORDS)
+        return _names(normalize(slot.attribute), around)
+    return True
+
+
+def called(frame: Frame, cand: Candidate, listed: int | None) -> bool:
+    """Whether the candidate lists as many items as the question says and calls them what the
+    question calls them (六大领域: “…、新型材料等重点培育领域”)."""
+    category = q.listed_category(frame.reading) if listed else None
+    if not category or cand.items != listed:
+        return False
+    return bool(re.search(rf"等[^，,。；;]{{0,8}}{re.escape(category)}", cand.text)) or (
+        cand.kind != SENTENCE and category in cand.context)
 
 
 def _numbers_held(question: str, text: str) -> float:

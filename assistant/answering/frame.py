@@ -28,6 +28,8 @@ _SUB_BREAK = re.compile(r"、|和|及|以及|还有|另外")
 _CONDITION = re.compile(r"条件|资格|要求|标准(?:是|有)?(?:什么|哪些)|门槛|材料|资料|哪些情[形况]|什么情[形况]|满足|符合|"
                         r"需要?(?:准备|提交|提供)|要(?:准备|交|提交)|得有|怎么才能|才能(?:申请|享受|拿到)")
 _COLLOQUIAL = re.compile(alternation(COLLOQUIAL))
+#: Asking of each of several things (分别, 各自, 各给).
+_EACH = re.compile(r"分别|各自|各(?=[给有是为要定多几提占])")
 
 
 @dataclass
@@ -101,6 +103,11 @@ def slots_of(question: str) -> list[Slot]:
     if not out:
         kind = CONDITION if _CONDITION.search(text) else q.answer_type(text)
         out.append(Slot(kind, text.strip(), q.asked_attribute(text) if kind in q.NUMBER_TYPES else None))
+    # Things asked about together, each on its own (对甲和乙分别…, 开办费和运营费各给多少): one
+    # slot per thing, asked of it.
+    together = q.conjuncts(text) if _EACH.search(text) else []
+    if len(out) == 1 and len(together) >= 2:
+        out = [Slot(out[0].kind, part, part) for part in together]
     return out
 
 
@@ -138,7 +145,13 @@ def _slot(piece: str) -> Slot | None:
         kind = CONDITION
     if kind == q.OTHER and not q.INTERROGATIVE_ANYWHERE.search(normalize_question(piece)):
         return None
-    attribute = q.asked_attribute(piece) if kind in q.NUMBER_TYPES else None
+    if kind in q.NUMBER_TYPES:
+        attribute = q.asked_attribute(piece)
+    elif kind == q.YESNO:
+        # Whether X is done is answered only by a sentence that speaks of X (租金减免).
+        attribute = q.phrase_head(piece)
+    else:
+        attribute = None
     return Slot(kind, piece.strip(), attribute)
 
 

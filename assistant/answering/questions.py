@@ -23,6 +23,7 @@ from ..language.lexicon import (
     BODY_ENDINGS,
     BOOK_TITLE,
     DOC_KINDS,
+    GRANT_WORDS,
     INTERROGATIVE_WORDS,
     INTERROGATIVES,
     LIST_MARK,
@@ -51,7 +52,7 @@ _NUM = (r"(?:[0-9０-９]+(?:[.．][0-9０-９]+)?|"
         r"(?<![单统唯同进之专逐整划归合独若初万])"
         r"[零一二两三四五六七八九十百千万亿半]+(?:点[零一二三四五六七八九]+)?)")
 _MONEY_UNIT = r"(?:元|万元|亿元|千元|百元|美元|万美元|亿美元)"
-_CLASSIFIER = r"(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支|只|张|种|类|级|层|位|辆|艘|间|床|件|篇|期|场|轮|部|栋)"
+_CLASSIFIER = r"(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支|只|张|种|类|级|层|位|辆|艘|间|床|件|篇|期|场|轮|部|栋|款|例|发|颗|枚|架|份|组|对|本|册)"
 #: Units of measure (length, area, weight, energy, age): a measured quantity counts as a count.
 _MEASURE = (r"(?:平方公里|平方千米|平方米|立方米|公里|千米|厘米|毫米|米|㎡|m2|亩|公顷|吨|千克|公斤|千瓦|兆瓦|"
             r"千瓦时|度|周岁|岁|分钟|人次|GB|MB)")
@@ -64,7 +65,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern]] = [
     (DURATION, re.compile(r"(?:多少|(?<!哪)几)(?:个)?(?:年|月|周|天|日|小时|工作日)(?!的|底|初|末)|多长时间|多久|多长(?:期限|时间)?"
                           r"|(?:期限|时限|年限|有效期|期间)(?:是|为)?(?:多少|多长|几)|how long|how many (?:years|months|days)")),
     # When: 什么时候, 何时, 哪年, 截止日期.
-    (DATE, re.compile(r"什么时候|何时|哪一?年|哪几年|哪些年|起止(?:年份|时间)|哪一?天|几月|(?:什么|哪个)(?:时间|日期)|(?:起|开始)?(?:施行|实施|生效)(?:日期|时间)"
+    (DATE, re.compile(r"什么时候|何时|哪一?年|哪几年|哪些年|起止(?:年份|时间)|哪一?天|几号|几月几[日号]|几月|(?:什么|哪个)(?:时间|日期)|(?:起|开始)?(?:施行|实施|生效)(?:日期|时间)"
                       r"|截止(?:日期|时间)?(?:是|为)?(?:什么|哪)|\bwhen\b|what date|which year")),
     # Share: 比例, 比重, 费率, 百分之几, 占…多少.
     (RATE, re.compile(r"(?:多少|几)倍|比例|比重|百分之|百分比|[费利税汇增][率]|(?:率|占比).{0,4}(?:多少|几)"
@@ -74,7 +75,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern]] = [
                         r"资金|经费|租金|价格|额度|上限|最高|标准|金|激励)(?:是|为|有)?(?:多少|几)|(?:多少|几)(?:万|亿)?(?:的)?[\u4e00-\u9fff]{0,6}?"
                         r"(?:补贴|补助|奖励|资助|资金|经费|罚款|费用|津贴|奖金|激励)|罚款.{0,6}(?:多少|几)|how much|amount|subsid|prize|fine of")),
     # How many: 多少个/家/项, 几个, 数量.
-    (COUNT, re.compile(r"(?:多少|(?<!哪)几)(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支|种|类|级|位|辆|件|期|部)|数量|how many")),
+    (COUNT, re.compile(r"(?:多少|(?<!哪)几)(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支(?!持)|种|类|级|位|辆|件|期|部|款|例|发|颗|枚|架|份)|数量|how many")),
     # Who: 哪个部门, 由谁, 牵头单位, 负责.
     (WHO, re.compile(r"哪(?:个|些|一个|一些|家)?(?:部门|单位|机关|机构|主体)|由谁|谁(?:来)?(?:负责|牵头|主管|审批|发放|办理|组织|承担|制定|实施)"
                      r"|是谁|(?:牵头|责任|主管|实施|承办|受理|审批)(?:单位|部门|机关|机构)|(?:负责|牵头)(?:的?是?[？?。]?$)|(?:负责|牵头)[^，,。？?]{0,30}的(?:单位|部门|机关|机构)|\bwho\b|which (?:department|agency|body|unit)"
@@ -151,8 +152,9 @@ _VALUE_PATTERNS: dict[str, re.Pattern] = {
                          rf"(?:每年|每月|每季度|长期|永久|一次性)"),
     DATE: re.compile(rf"(?:19|20)[0-9]{{2}}\s*年|{_NUM}\s*月\s*{_NUM}\s*日|{_NUM}月(?:底|末|前|份)|年底|年末|年初|上半年|下半年|"
                      r"之日起|起施行|起实施|起执行|前完成"),
-    WHO: re.compile(r"[\u4e00-\u9fff]{1,20}?" + alternation(UNIT_ENDINGS) +
-                    r"(?:负责|牵头|主管|会同|组织|审核|审批|受理|发放|办理|承担|实施|制定|核定|确定|指导|管理|监督|按|应当|可以|对|向|等|是|为)"
+    WHO: re.compile(r"[\u4e00-\u9fff]{1,20}?" + alternation(UNIT_ENDINGS) + r"(?:[（(][^（()）]{1,20}[）)])?"
+                    r"(?:负责|牵头|主管|会同|组织|审核|审批|受理|发放|办理|承担|实施|制定|核定|确定|指导|管理|监督|统筹|协调|推进|"
+                    r"督促|落实|按|应当|可以|对|向|等|是|为)"
                     r"|(?:由|经|向|报)[\u4e00-\u9fff]{2,20}?" + alternation(BODY_ENDINGS) +
                     r"|(?:责任单位|牵头单位|主管部门|负责部门|配合单位)"),
 }
@@ -204,7 +206,7 @@ TYPE_WORDS = re.compile(
     r"^(?:多少|几|多|比例|比重|百分比|金额|数量|标准|时间|日期|期限|年限|时候|何时|哪年|单位|部门|机关|机构|负责|牵头|"
     r"是否|能否|可以|什么|哪些|哪个|包括|目标|规定|要求|分别|具体|一般|多长|多久|最高|最多|最少|上限|下限|额度|"
     r"年|月|日|天|元|万元|个|家|项|名|次|一次|每次|提出|明确|政策|措施|文件|这份|这个|这项|这些|该|此|本|其|"
-    r"组成|构成|包含|涵盖)$"
+    r"组成|构成|包含|涵盖|总额|合计|总数|总量|规模)$"
 )
 #: A count the question gives for its list (六大, 10个, 五项): checked against the list's length,
 #: not looked for as a topic word.
@@ -448,6 +450,9 @@ def asked_parts(question: str) -> list[tuple[str, str]]:
                 head, phrase = _head(words), segment
                 if head or (segment and not any(TYPE_WORDS.match(w.word) for w in words)):
                     break
+        # A place is where the number is asked, never what it is of (松江G60给多少).
+        if head and any(head in w or w in head for w in place_words(text)):
+            head = None
         if head and (head, phrase) not in out:
             out.append((head, phrase))
     return out
@@ -457,13 +462,22 @@ def asked_parts(question: str) -> list[tuple[str, str]]:
 _NOUN_TAGS = re.compile(r"^(?:n[a-z]*|vn|an|j|eng)$")
 
 
+def phrase_head(phrase: str) -> str | None:
+    """The thing a phrase is about: its last topic noun (是否给予租金减免 → 减免)."""
+    import jieba.posseg as pseg
+
+    text = re.sub(r"是否|能否|可否|有没有|是不是|[吗么呢][？?]?$", " ", normalize_question(phrase))
+    return _head(pseg.lcut(text))
+
+
 def _head(words) -> str | None:
     """The last topic noun of a phrase (Chinese noun phrases end in their head), with a
     trailing one-character noun joined to it (先导 区 → 先导区)."""
     words = [w for w in words if w.word.strip()]
     for i in range(len(words) - 1, -1, -1):
         w = words[i]
-        if _NOUN_TAGS.match(w.flag) and is_topic_term(w.word) and not w.word.isascii():
+        # A word for money granted heads its phrase however jieba tags it (补助 as a verb).
+        if (_NOUN_TAGS.match(w.flag) or w.word in GRANT_WORDS) and is_topic_term(w.word) and not w.word.isascii():
             tail = words[i + 1].word if i + 1 < len(words) else ""
             return w.word + tail if len(tail) == 1 and _NOUN_TAGS.match(words[i + 1].flag) else w.word
     return None
@@ -480,7 +494,7 @@ def conjuncts(question: str) -> list[str]:
         # The first conjunct starts after the last preposition or 的 before it; the last ends
         # at the first 的 or verb after it.
         pieces[0] = re.split(r"[对在的把将给为]", pieces[0])[-1]
-        pieces[-1] = re.split(r"的|分别|各自|是|有|占|要|为|提|定|设", pieces[-1])[0]
+        pieces[-1] = re.split(r"的|分别|各自|各|是|有|占|要|为|提|定|设", pieces[-1])[0]
         out = [p.strip() for p in pieces if any(is_topic_term(w) for w in _words(p))]
         if len(out) >= 2:
             return out

@@ -22,7 +22,7 @@ SLOT_NAMES = {q.AMOUNT: "金额", q.RATE: "比例", q.COUNT: "数量", q.DURATIO
               q.WHO: "负责单位", q.QUANTITY: "具体数值", q.YESNO: "相关规定", q.LIST: "具体内容",
               CONDITION: "具体条件", q.DEFINITION: "含义", q.OTHER: "相关规定"}
 #: A full date as documents write it, the longest form first.
-_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月|"
+_DATE = re.compile(r"自[^，。；]{1,8}之日起|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月|"
                    r"(?:19|20)\d{2}\s*年(?:底|末|初)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(?:底|末|初)")
 #: Characters around a value read to tell which slot it answers.
 _WINDOW = 10
@@ -63,12 +63,14 @@ def _a_value(kind: str, m: re.Match, text: str) -> bool:
     一次 in 一次性 no count; 第二十一条 is an article, 1天 in 附件1天津市 no period, (万元) a
     column's unit)."""
     value = m.group(0).strip()
-    if not value or not re.search(r"[0-9０-９零一二两三四五六七八九半]", value):
+    if not value or not (re.search(r"[0-9０-９零一二两三四五六七八九半]", value) or value.endswith("之日起")):
         return False
     if text[max(0, m.start() - 1):m.start()] == "第":
         return False
-    if not _word_bounded(text, m.start(), m.end()):
+    if kind != q.DATE and not _word_bounded(text, m.start(), m.end()):
         return False
+    if kind == q.DURATION and not re.search(r"[0-9零一二两三四五六七八九十百半]\s*(?:个)?(?:年|月|周|日|天|小时|工作日|自然日)", value):
+        return False  # 一次性, 每年: how often, not how long
     if kind == q.DURATION and (re.fullmatch(r"(?:19|20)\d{2}\s*年.*", value)
                                or text[max(0, m.start() - 1):m.start()] == "年"
                                or re.match(r"\s*\d{1,2}\s*日", text[m.end():])):

@@ -109,6 +109,9 @@ COLLOQUIAL = {
     "最多给": "最高给予", "一个亿": "1亿元", "1个亿": "1亿元", "补帖": "补贴", "哪儿": "哪里", "谁管": "谁负责",
     "归谁管": "由谁负责", "管不管": "是否负责", "有效不": "是否有效", "还管用吗": "是否仍然有效",
 }
+#: Words for money granted: a question asking how much of one (补贴多少) is answered by a
+#: sentence granting it under another (给予一次性财政补助1000万元, 给予500万元激励).
+GRANT_WORDS = ("补贴", "补助", "资助", "奖励", "激励", "奖补", "扶持", "支持", "经费", "资金", "贴息", "补偿", "奖金")
 #: Words beside a date that make it a start (自…起施行) or an end (有效期至…): a question
 #: asking when something starts or ends is answered by the date beside them.
 DATE_START_WORDS = ("起", "施行", "实施", "执行", "生效", "开始", "印发", "发布")
