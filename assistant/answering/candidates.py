@@ -177,6 +177,8 @@ def _runs(clause: Clause, rank: int, title_heads: str) -> list[Candidate]:
     a list written inline, quoted whole."""
     out = []
     for line in clause.text.split("\n"):
+        if line.startswith(CHILDREN_PREFIX):
+            continue  # the list of sub-items is a candidate of its own
         for sentence in re.split(r"(?<=。)", line):
             parts = [p for p in re.split(r"(?<=[；;])", sentence) if p.strip()]
             if len(parts) >= 3 and len(sentence) <= MAX_LIST_CHARS:

@@ -26,7 +26,7 @@ from ..language.text import normalize
 from ..types import Answer, Clause, Filters, RetrievedClause
 from . import details
 from . import questions as q
-from .candidates import CHILDREN, Candidate, candidates, further
+from .candidates import CHILDREN, UNITS, Candidate, candidates, further
 from .citations import CitationBook
 from .comparison import Comparer
 from .features import called, eligible, relative, vector
@@ -293,6 +293,9 @@ class ExtractiveComposer:
         n = 0
         for span in cand.quotes or [cand.text]:
             n = book.cite(cand.clause, span)
+        if cand.kind == UNITS and cand.clause.section_path:
+            # A note names units for the item it closes: the item is named with it.
+            return f"“{cand.clause.section_path[-1]}”{cand.text}[{n}]"
         return f"{cand.text}[{n}]"
 
     def _list_with_citations(self, parent: Clause, book: CitationBook) -> str:

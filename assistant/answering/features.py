@@ -195,8 +195,16 @@ def called(frame: Frame, cand: Candidate, listed: int | None) -> bool:
     category = q.listed_category(frame.reading) if listed else None
     if not category or cand.items != listed:
         return False
-    return bool(re.search(rf"等[^，,。；;]{{0,8}}{re.escape(category)}", cand.text)) or (
-        cand.kind != SENTENCE and category in cand.context)
+    if cand.kind != SENTENCE:
+        return category in cand.context
+    # The list of that length is followed by what it lists (…、新型材料等重点培育领域).
+    after = re.compile(rf"^等?[^，,。；;、]{{0,8}}{re.escape(category)}")
+    for items in q.enumerated(cand.text):
+        if len(items) == listed:
+            at = cand.text.find(items[-1])
+            if at >= 0 and after.search(cand.text[at + len(items[-1]):]):
+                return True
+    return False
 
 
 def _numbers_held(question: str, text: str) -> float:

@@ -40,9 +40,12 @@ def value_of(slot: Slot, cand: Candidate) -> str | None:
     """The asked value as the candidate states it (1000万元, 50%, 2025年8月1日, the lead
     unit…), the one nearest the words of the slot; None for slots that ask no value."""
     if slot.kind == q.WHO:
-        units = cand.clause.lead_units + [u for u in cand.clause.responsible_units
-                                          if u not in cand.clause.lead_units]
-        return "、".join(units) if cand.kind == UNITS and units else None
+        if cand.kind != UNITS or not cand.clause.responsible_units:
+            return None
+        lead, units = cand.clause.lead_units, cand.clause.responsible_units
+        if lead:
+            return f"牵头单位是{'、'.join(lead)}，责任单位为{'、'.join(units)}"
+        return f"责任单位为{'、'.join(units)}"
     if slot.kind not in q.VALUE_TYPES:
         return None
     text = cand.text
