@@ -181,7 +181,7 @@ def _runs(clause: Clause, rank: int, title_heads: str) -> list[Candidate]:
             continue  # the list of sub-items is a candidate of its own
         for sentence in re.split(r"(?<=。)", line):
             parts = [p for p in re.split(r"(?<=[；;])", sentence) if p.strip()]
-            if len(parts) >= 3 and len(sentence) <= MAX_LIST_CHARS:
+            if len(parts) >= 2 and len(sentence) <= MAX_LIST_CHARS:
                 out.append(Candidate(clause, rank, RUN, sentence.strip(), [sentence.strip()],
                                      context=title_heads, items=len(parts)))
     return out

@@ -233,6 +233,8 @@ class ExtractiveComposer:
         whole = self.weights.outside(topic, pool[:self.depth], retrieved or pool)
         conversation = frame.conversation or Conversation(own=frame.question)
         anchors = set(conversation.anchors)
+        view = self.retriever.view
+        anchor_docs = {view.by_id[a].doc_id for a in anchors if a in view.by_id}
         # The follow-up's own words (那大型甘蔗收获机呢 → 大型甘蔗收获机) decide among the
         # answers to its standalone form; a question of its own is all its own words.
         own = {t: w for t, w in self.weights.terms(conversation.own).items() if t in topic} or topic
@@ -248,7 +250,7 @@ class ExtractiveComposer:
             # A list the question counts and names (六大领域) is one called so, where one is.
             able = [c for c in able if called(frame, c, listed)] or able
             vectors = [vector(frame, slot, cand, topic, slot_terms, self.weights.coverage, anchors,
-                              top_bm25, listed, whole, own) for cand in able]
+                              top_bm25, listed, whole, own, anchor_docs) for cand in able]
             relative(vectors)
             rows = [(self.scorer.probability(x), cand, x) for cand, x in zip(able, vectors, strict=True)]
             rows.sort(key=lambda r: -r[0])

@@ -41,7 +41,7 @@ NAMES = [
     # The question's own words (a follow-up's, beside the words it takes from the question before).
     "own_text", "own_context",
     # A counted list whose items are called what the question calls them (…等重点培育领域).
-    "items_called",
+    "items_called", "anchor_doc",
     # Filled by :func:`relative`: how far the candidate is from the best of its question's.
     "rel_core_context", "rel_topic_context", "rel_slot_words", "rel_bigrams_context",
 ]
@@ -56,7 +56,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
            slot_terms: dict[str, float], coverage, anchors: set[str], top_bm25: float,
            listed: int | None = None, whole: dict[str, float] | None = None,
-           own: dict[str, float] | None = None) -> list[float]:
+           own: dict[str, float] | None = None, anchor_docs: set[str] | None = None) -> list[float]:
     """The feature vector of ``cand`` for ``slot`` (``coverage(terms, text)`` weighs terms)."""
     x = [0.0] * len(NAMES)
 
@@ -111,6 +111,7 @@ def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
     put("length", math.log1p(len(text)) / 6)
     put("named_doc", bool(frame.doc_ids) and cand.clause.doc_id in frame.doc_ids)
     put("anchor", cand.clause.chunk_id in anchors)
+    put("anchor_doc", cand.clause.doc_id in (anchor_docs or ()))
     # A list whose length the question gives (哪六大领域): a candidate with that many items.
     put("items_match", bool(listed) and cand.items == listed)
     put("items_called", called(frame, cand, listed))
@@ -138,8 +139,12 @@ def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
         put("own_context", coverage(own, context))
     # A date asked of a thing (有效期到哪年, 哪天施行): the candidate says that thing.
     if slot.kind == q.DATE:
-        cues = [w for w in (*DATE_START_WORDS, *DATE_END_WORDS, "有效期") if len(w) >= 2 and w in slot.phrase]
-        put("date_cue", any(w in text for w in cues))
+        # A start asked (哪天开始, 何时施行) is a date beside a word of starting (自…起施行); an end
+        # (到期, 有效期到) a date beside a word of ending (有效期至, 截止).
+        phrase = normalize(slot.phrase)
+        wants = [words for words in (DATE_START_WORDS, DATE_END_WORDS)
+                 if any(w in phrase for w in words if len(w) >= 2)]
+        put("date_cue", any(_beside_date(text, words) for words in wants))
     # Character pairs of the core topic: a paraphrase that shares characters (劳务费 and 劳务
     # 报酬, 补 and 补贴) but not words.
     wanted = _bigrams("".join(core or topic))
@@ -161,6 +166,15 @@ def relative(rows: list[list[float]]) -> None:
 def _bigrams(text: str) -> set[str]:
     chars = [c for c in normalize(text) if "\u4e00" <= c <= "\u9fff"]
     return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+def _beside_date(text: str, words) -> bool:
+    """Whether a word of ``words`` stands within a few characters of a date in ``text``."""
+    for m in re.finditer(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|之日", text):
+        around = text[max(0, m.start() - 6):m.end() + 6]
+        if any(w in around for w in words):
+            return True
+    return False
 
 
 def _year_phrases(question: str) -> list[str]:
