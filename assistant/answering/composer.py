@@ -246,7 +246,7 @@ class ExtractiveComposer:
                           if q.is_topic_term(t)}
             # A candidate that cannot answer the slot (no value of its type, another thing's
             # number) is not scored for it.
-            able = [c for c in cands if eligible(slot, c, self.weights.used)]
+            able = [c for c in cands if eligible(slot, c, self.weights.used, frame.years)]
             # A list the question counts and names (六大领域) is one called so, where one is.
             able = [c for c in able if called(frame, c, listed)] or able
             vectors = [vector(frame, slot, cand, topic, slot_terms, self.weights.coverage, anchors,

@@ -182,7 +182,7 @@ def _year_phrases(question: str) -> list[str]:
     return [normalize(m.group(0)) for m in re.finditer(r"(?:19|20)\d{2}\s*年[\u4e00-\u9fff]{2}", question)]
 
 
-def eligible(slot: Slot, cand: Candidate, used) -> bool:
+def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ...] = ()) -> bool:
     """Whether ``cand`` can answer ``slot`` at all: a number or date slot needs a value of its
     type stated in the candidate, a who slot a unit (a responsibility note or a unit that does
     something), and a slot asked of a thing the documents name (担保费率, 租金) a candidate that
@@ -192,6 +192,11 @@ def eligible(slot: Slot, cand: Candidate, used) -> bool:
         return False
     if slot.kind == q.WHO and cand.kind != UNITS and not q.states_type(cand.text, q.WHO):
         return False
+    if years and cand.kind != TITLE:
+        # A sentence that states other years than the asked one (2028 for 2025) speaks of them.
+        stated = set(re.findall(r"(?:19|20)\d{2}(?=\s*年)", cand.text))
+        if stated and not stated & set(years):
+            return False
     # Whether X is done is stated only by a sentence that names X: a word no document uses
     # leaves nothing that says yes or no.
     if slot.attribute and (used(slot.attribute) or slot.kind == q.YESNO):

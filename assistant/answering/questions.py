@@ -152,9 +152,12 @@ _VALUE_PATTERNS: dict[str, re.Pattern] = {
                          rf"(?:每年|每月|每季度|长期|永久|一次性)"),
     DATE: re.compile(rf"(?:19|20)[0-9]{{2}}\s*年|{_NUM}\s*月\s*{_NUM}\s*日|{_NUM}月(?:底|末|前|份)|年底|年末|年初|上半年|下半年|"
                      r"之日起|起施行|起实施|起执行|前完成"),
+    # A unit doing what units are charged with (市财政局负责…, 推进组统筹…), a government body
+    # acting or addressed (县科技局应当…, 由市科委…), or a note's label.
     WHO: re.compile(r"[\u4e00-\u9fff]{1,20}?" + alternation(UNIT_ENDINGS) + r"(?:[（(][^（()）]{1,20}[）)])?"
-                    r"(?:负责|牵头|主管|会同|组织|审核|审批|受理|发放|办理|承担|实施|制定|核定|确定|指导|管理|监督|统筹|协调|推进|"
-                    r"督促|落实|按|应当|可以|对|向|等|是|为)"
+                    r"(?:负责|牵头|主管|会同|组织实施|审核|审批|受理|发放|办理|承担|核定|统筹|协调|督促)"
+                    r"|[\u4e00-\u9fff]{1,20}?" + alternation(BODY_ENDINGS) + r"(?:[（(][^（()）]{1,20}[）)])?"
+                    r"(?:组织|实施|制定|确定|指导|管理|监督|推进|落实|按|应当|可以|对|向|是|为)"
                     r"|(?:由|经|向|报)[\u4e00-\u9fff]{2,20}?" + alternation(BODY_ENDINGS) +
                     r"|(?:责任单位|牵头单位|主管部门|负责部门|配合单位)"),
 }

@@ -68,6 +68,8 @@ def _a_value(kind: str, m: re.Match, text: str) -> bool:
     value = m.group(0).strip()
     if not value or not (re.search(r"[0-9０-９零一二两三四五六七八九半]", value) or value.endswith("之日起")):
         return False
+    if re.match(r"一(?:批|些|系列|大批|揽子)", value):
+        return False  # a vague quantity states no number
     if text[max(0, m.start() - 1):m.start()] == "第":
         return False
     if kind != q.DATE and not _word_bounded(text, m.start(), m.end()):
