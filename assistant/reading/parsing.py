@@ -27,6 +27,7 @@ from .markdown import META, read_markdown
 from .metadata import DATE_RE, DOC_NUMBER_RE, STATUS_RE, TITLE_END, extract_meta
 from .numbering import Numbering, match_marker
 from .tables import PARAGRAPH, render_table
+from .validity import read_validity
 from .webpages import INFO_LABELS, read_html
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
@@ -431,4 +432,9 @@ def parse_file(path: Path) -> PolicyDocument:
     if not paragraphs:
         raise ParseError("no text left after cleanup")
     meta = extract_meta(paragraphs, doc_id_for(path), str(path), file_hash(data), hints)
+    meta.validity = read_validity(paragraphs, meta, hints, kinds)
+    # A regulation is dated by its latest amendment; a page's label line (成文日期：…) dates a
+    # document whose text lost its signature date.
+    if meta.validity.issued and (meta.validity.first_adopted or meta.date is None):
+        meta.date = meta.validity.issued
     return PolicyDocument(meta=meta, paragraphs=paragraphs, kinds=kinds)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..language.lexicon import VALIDITY_LABELS
 from .charsets import MIN_CHINESE_SHARE, chinese_share, decode_chinese
 from .tables import PARAGRAPH, render_table
 
@@ -42,8 +43,10 @@ INFO_LABELS = {
     "发文字号": "doc_number", "文号": "doc_number", "文件编号": "doc_number",
     "成文日期": "date", "发文日期": "date", "印发日期": "date",
     "发布日期": "published", "索引号": "index_no", "主题分类": "topic", "主题词": "keywords",
-    "公文种类": "genre", "有效性": "validity", "生效日期": "effective",
+    "公文种类": "genre", **VALIDITY_LABELS,
 }
+#: The label of a validity field a portal lists outside a table (``失效日期：``).
+_INFO_LABEL = re.compile(r"^(" + "|".join(map(re.escape, VALIDITY_LABELS)) + r")[：:]")
 
 # Site chrome that stands on a line of its own: page-info labels, font-size and share
 # widgets, print/close links, visitor counters, QR hints, editor credits.
@@ -116,6 +119,8 @@ def read_html(data: bytes) -> WebPage:
     for table in list(root.iter("table")):
         if _read_info_table(table, page.hints):
             _drop(table)
+    if any(label in text for label in VALIDITY_LABELS):
+        _read_info_fields(root, page.hints)
     body = root.find("body") if root.find("body") is not None else root
     container = _main_container(body)
     walker = _Walker()
@@ -180,11 +185,33 @@ def _read_info_table(table, hints: dict[str, str]) -> bool:
             value = cells[i + 1]
         if value:
             found.setdefault(key, value)
+            if key in VALIDITY_LABELS.values():
+                found.setdefault(f"{key}_label", label)
     if len(found) < 3:
         return False
     for key, value in found.items():
         hints.setdefault(key, value)
     return True
+
+
+def _read_info_fields(root, hints: dict[str, str]) -> None:
+    """Validity fields a portal lists outside a table (``<li><span>实施日期：</span>…</li>``):
+    a label element followed by its value in the same element, its tail or the next one."""
+    for el in root.iter():
+        own = re.sub(r"\s+", "", el.text or "") if isinstance(el.tag, str) else ""
+        if not own or len(own) > 40:
+            continue
+        m = _INFO_LABEL.match(own)
+        if not m:
+            continue
+        value = own[m.end():] or re.sub(r"\s+", "", el.tail or "")
+        nxt = el.getnext()
+        if not value and nxt is not None:
+            value = re.sub(r"\s+", "", nxt.text_content())
+        key = VALIDITY_LABELS[m.group(1)]
+        if value and len(value) <= 30 and key not in hints:
+            hints[key] = value
+            hints[f"{key}_label"] = m.group(1)
 
 
 def _weight(text: str | None) -> int:
