@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 
@@ -11,6 +13,13 @@ from pydantic import BaseModel, Field
 REFUSAL_PREFIX = "未在已收录的文件中找到"
 #: The line of a parent clause that lists its children's headings (“下设：（一）…；（二）…”).
 CHILDREN_PREFIX = "下设："
+
+def today() -> str:
+    """The date statuses are evaluated on by default, ``YYYY-MM-DD``: today, or the date in
+    ``ASSISTANT_TODAY`` (a fixed date for reproducible runs)."""
+    fixed = os.environ.get("ASSISTANT_TODAY", "").strip()
+    return fixed or dt.date.today().isoformat()
+
 
 #: A document's status on a date: in force, past its term, not yet in force, a draft, replaced
 #: by a later version, or unknown (nothing states it — never taken for in force).
@@ -290,21 +299,32 @@ class IngestReport(BaseModel):
 
 @dataclass
 class Filters:
-    """Optional limits on what is retrieved."""
+    """Optional limits on what is retrieved.
+
+    ``status`` is a document's status on ``as_of`` (today when unset): one of
+    :data:`VALIDITY_STATES`, or ``final`` for documents issued in final form whatever their term.
+    """
 
     doc_ids: list[str] | None = None
     level: str | None = None
     status: str | None = None
+    as_of: str | None = None
+
+    def on(self) -> str:
+        """The date statuses are evaluated on (``YYYY-MM-DD``)."""
+        return self.as_of or today()
 
     def where(self) -> dict | None:
-        """The Chroma ``where`` clause for these filters."""
+        """The Chroma ``where`` clause for these filters.
+
+        A status changes with the date, so it is not a stored field: it is left to the index
+        view, which narrows a status to the documents that have it (see ``IndexView.mask``).
+        """
         parts = []
         if self.doc_ids:
             parts.append({"doc_id": {"$in": list(self.doc_ids)}})
         if self.level:
             parts.append({"level": self.level})
-        if self.status:
-            parts.append({"status": self.status})
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else {"$and": parts}
@@ -316,4 +336,10 @@ class Filters:
             return False
         if self.level and (meta is None or meta.level != self.level):
             return False
-        return not (self.status and (meta is None or meta.status != self.status))
+        if not self.status:
+            return True
+        if meta is None:
+            return False
+        if self.status == "final":
+            return meta.status == "final"
+        return (meta.validity.status(self.on()) if meta.validity else "unknown") == self.status

@@ -21,7 +21,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from ..index.retrieval import HybridRetriever
 from ..language.text import normalize
 from ..types import CHILDREN_PREFIX, REFUSAL_PREFIX, Answer, Clause, Filters, RetrievedClause
-from . import details
+from . import details, validity
 from . import questions as q
 from .citations import CitationBook
 from .comparison import Comparer
@@ -164,6 +164,12 @@ class ExtractiveComposer:
         question, retrieved = analysis.question, scope.retrieved
         if scope.missing:
             return None, scope.missing
+        if validity.asks_validity(question):
+            # Whether, from when, until when a document applies: from its validity, cited.
+            said, unstated = validity.answer_in(self.retriever.view, analysis, retrieved, book,
+                                                (analysis.filters or Filters()).on())
+            if said or unstated:
+                return said, unstated
         if details.asks_addressees(question):
             # A document detail: its first body line, however the question's words score.
             return details.addressees_answer(self.retriever.view, analysis, retrieved, book)

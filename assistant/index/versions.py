@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..language.lexicon import DRAFT_STAGES, TRIAL_MARKERS, alternation
 from ..language.text import normalize
+from ..reading.validity import public
 from ..types import DocumentMeta
 
 #: A core title shorter than this names no document in particular (通知, 实施方案).
@@ -132,3 +133,74 @@ def _replace(links: dict[str, Links], metas: dict[str, DocumentMeta], old: str, 
     since = _applies_from(metas[new])
     previous = links[old].superseded_on
     links[old].superseded_on = since if previous is None else min(previous, since)
+
+
+class Versions:
+    """The versions of every document of an index view, and their statuses on a date.
+
+    Built with the view (and saved with it); sets each document's ``superseded_by`` and
+    ``superseded_on`` on its validity, so that a clause's ``meta`` tells its own status.
+    """
+
+    def __init__(self, metas: dict[str, DocumentMeta]) -> None:
+        self.metas = metas
+        self.links = link_versions(metas)
+        for doc_id, link in self.links.items():
+            v = metas[doc_id].validity
+            if v is not None:
+                v.superseded_by, v.superseded_on = list(link.superseded_by), link.superseded_on
+        self._statuses: dict[str, dict[str, str]] = {}
+
+    def status(self, doc_id: str, as_of: str) -> str:
+        """A document's status on ``as_of`` (``unknown`` for an unknown id or no validity)."""
+        return self.statuses(as_of).get(doc_id, "unknown")
+
+    def statuses(self, as_of: str) -> dict[str, str]:
+        """doc_id → status on ``as_of`` (the last few dates asked are kept)."""
+        known = self._statuses.get(as_of)
+        if known is None:
+            known = {d: (m.validity.status(as_of) if m.validity else "unknown") for d, m in self.metas.items()}
+            if len(self._statuses) >= 8:
+                self._statuses.pop(next(iter(self._statuses)))
+            self._statuses[as_of] = known
+        return known
+
+    def with_status(self, status: str, as_of: str) -> list[str]:
+        """The documents whose status on ``as_of`` is ``status``; ``final`` (documents issued
+        in final form, whatever their term) as the status filter has always read it."""
+        if status == "final":
+            return sorted(d for d, m in self.metas.items() if m.status == "final")
+        return sorted(d for d, s in self.statuses(as_of).items() if s == status)
+
+    def chain(self, doc_id: str) -> str:
+        """The core title a document shares with its versions ("" when it has none)."""
+        link = self.links.get(doc_id)
+        return link.chain if link else ""
+
+    def named(self, doc_ids: list[str]) -> list[dict]:
+        """``[{doc_id, title}]`` of indexed documents."""
+        return [{"doc_id": d, "title": self.metas[d].title} for d in doc_ids if d in self.metas]
+
+    def supersedes(self, doc_id: str) -> list[dict]:
+        """What a document replaces: the indexed versions, then the names it repeals that are
+        not indexed (``doc_id`` null)."""
+        link = self.links.get(doc_id)
+        meta = self.metas.get(doc_id)
+        if link is None or meta is None:
+            return []
+        out = self.named(link.supersedes)
+        indexed = {core_title(self.metas[d].title) for d in link.supersedes}
+        numbers = {normalize(self.metas[d].doc_number or "") for d in link.supersedes}
+        for name in (meta.validity.supersedes if meta.validity else []):
+            number = _NUMBER.search(name)
+            if core_title(name) in indexed or (number and normalize(number.group(1)) in numbers):
+                continue
+            out.append({"doc_id": None, "title": name})
+        return out
+
+    def public(self, doc_id: str, as_of: str) -> dict:
+        """A document's validity on ``as_of`` in the JSON shape every front end gives."""
+        meta = self.metas.get(doc_id)
+        v = meta.validity if meta is not None else None
+        return public(v, as_of, supersedes=self.supersedes(doc_id),
+                      superseded_by=self.named(v.superseded_by if v else []))

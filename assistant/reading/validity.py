@@ -41,7 +41,7 @@ from ..language.lexicon import (
     alternation,
 )
 from ..language.text import CN_NUM, cn_to_int, nfkc
-from ..types import VALIDITY_STATES, Clause, DocumentMeta, Validity, ValidityEvidence
+from ..types import VALIDITY_STATES, Clause, DocumentMeta, Validity, ValidityEvidence, today
 from .metadata import printing_date, signature_date
 
 __all__ = ["VALIDITY_STATES", "read_validity", "status_on", "locate_evidence", "today", "public"]
@@ -150,11 +150,6 @@ def date_cn(date: str) -> str:
     """``2025-12-31`` → ``2025年12月31日``."""
     y, m, d = (int(x) for x in date.split("-"))
     return f"{y}年{m}月{d}日"
-
-
-def today() -> str:
-    """Today's date, ``YYYY-MM-DD`` (statuses are evaluated on it by default)."""
-    return dt.date.today().isoformat()
 
 
 def check_date(value: str) -> str:
@@ -303,10 +298,13 @@ def _signature_date(r: _Reader) -> tuple[str, int] | None:
 def _written(r: _Reader, date: str) -> tuple[str, int] | None:
     """How and where the text writes ``date`` (its signature, its order or history line)."""
     n = len(r.paragraphs)
-    for i in [*range(max(n - 12, 0), n), *range(min(n, 20))]:
-        for m in re.finditer(DATE, r.paragraphs[i]):
-            if iso(m.group(0)) == date:
-                return m.group(0), r.offsets[i] + m.start()
+    near = [*range(max(n - 12, 0), n), *range(min(n, 20))]
+    # A date on its own line (a signature) first, then a date within a line (an order's).
+    for alone in (True, False):
+        for i in near:
+            for m in re.finditer(DATE, r.paragraphs[i]):
+                if iso(m.group(0)) == date and (not alone or r.paragraphs[i].strip() == m.group(0)):
+                    return m.group(0), r.offsets[i] + m.start()
     return None
 
 
@@ -574,7 +572,8 @@ def status_date(validity: Validity | None, status: str) -> str | None:
     if validity is None:
         return None
     if status == "in_force":
-        return validity.effective_until or validity.effective_from
+        return (validity.effective_until or (f"{validity.period[1]}-12-31" if validity.period else None)
+                or validity.effective_from)
     if status == "expired":
         return validity.effective_until or (f"{validity.period[1]}-12-31" if validity.period else None)
     if status == "not_yet":
