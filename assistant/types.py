@@ -220,6 +220,11 @@ class Citation(BaseModel):
     #: the date that goes with it on a badge (since when, until when), set after composing.
     status: str | None = None
     status_date: str | None = None
+    #: The badge in words: 现行有效（有效期至2030年7月31日）, 已失效（有效期至2025年12月31日）.
+    status_label: str | None = None
+    #: What the citation supports: ``answer`` (the answer to the question) or ``validity`` (a
+    #: clause added for the sentence on a quoted document that is not in force).
+    role: str = "answer"
 
 
 class RetrievedClause(BaseModel):

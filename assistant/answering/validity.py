@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..language.lexicon import DOC_KINDS, STATUS_LABELS, alternation
 from ..language.text import normalize
-from ..reading.validity import date_cn, status_date
+from ..reading.validity import badge, date_cn, status_date
 from ..types import Answer, Clause, RetrievedClause, Validity
 from . import questions as q
 from .citations import CitationBook, quote_span, to_citation
@@ -107,6 +107,13 @@ def answer_in(view: IndexView, analysis: q.QuestionAnalysis, retrieved: list[Ret
 
 _UNSTATED = {"effective_from": "施行日期", "effective_until": "有效期（截止日期）", "status": "施行日期和有效期，无法判断其现行效力",
              "supersedes": "其替代或废止的文件", "superseded_by": "替代它的新版本"}
+
+
+def named(entry: dict) -> str:
+    """An indexed version as an answer names it: 《title》（文号）."""
+    number = entry.get("doc_number")
+    title = re.sub(r"[（(][^（）()]*号[）)]$", "", short_title(entry["title"]))
+    return f"《{title}》（{number}）" if number else f"《{title}》"
 
 
 def short_title(title: str) -> str:
@@ -204,22 +211,23 @@ class _Writer:
         head = f"截至{date_cn(self.as_of)}，{{subject}}{STATUS_LABELS[status]}"
         if status == "superseded":
             newer = self.view.versions.named(v.superseded_by)
-            names = "、".join(f"《{short_title(n['title'])}》" for n in newer)
+            names = "、".join(named(n) for n in newer)
             marks = "".join(self.cite("supersedes", n["doc_id"]) or self.cite("issued", n["doc_id"]) for n in newer)
             since = f"（自{date_cn(v.superseded_on)}起）" if v.superseded_on else ""
             return f"{head}：已被{names}替代{since}。", marks
         if status == "draft":
             return f"{head}，尚未正式印发。", self.cite("draft")
-        field = "effective_until" if status == "expired" and v.effective_until else \
-            "effective_from" if v.effective_from or "effective_from" in v.rules else \
-            "status" if v.stated else "period"
-        return f"{head}：{_reason(v, status)}。", self.cite(field) or self.cite("effective_until")
+        # The clauses of the dates the reason gives, else the portal's verdict, else the period.
+        marks = "".join(dict.fromkeys(self.cite(f) for f in ("effective_from", "effective_until")
+                                      if (f != "effective_from" or status != "expired"))) \
+            if v.effective_from or v.effective_until or "effective_from" in v.rules else ""
+        return f"{head}：{_reason(v, status)}。", marks or self.cite("status") or self.cite("period")
 
     def _supersedes(self) -> tuple[str, str] | None:
         names = self.view.versions.supersedes(self.doc_id)
         if not names and not self.v.supersedes:
             return None
-        listed = "、".join(f"《{short_title(n['title'])}》" for n in names)
+        listed = "、".join(named(n) for n in names)
         said = self.v.evidence_for("supersedes")
         quoted = f"（“{said[-1].text}”）" if said else ""
         return f"{{subject}}施行后，{listed}不再适用{quoted}。", self.cite("supersedes")
@@ -228,7 +236,7 @@ class _Writer:
         newer = self.view.versions.named(self.v.superseded_by)
         if not newer:
             return None
-        names = "、".join(f"《{short_title(n['title'])}》" for n in newer)
+        names = "、".join(named(n) for n in newer)
         marks = "".join(self.cite("supersedes", n["doc_id"]) or self.cite("issued", n["doc_id"]) for n in newer)
         return f"{{subject}}已被{names}替代。", marks
 
@@ -288,6 +296,7 @@ def _badge(c, view: IndexView, as_of: str) -> None:
     v = meta.validity if meta is not None else None
     c.status = view.versions.status(c.doc_id, as_of) if clauses else "unknown"
     c.status_date = status_date(v, c.status)
+    c.status_label = badge(v, c.status)
 
 
 def notice_sentence(v: Validity, status: str, subject: str, newer: list[str]) -> str | None:
@@ -317,7 +326,7 @@ def _notice(view: IndexView, doc_id: str, as_of: str, answer: Answer, several: b
         return None
     status = view.versions.status(doc_id, as_of)
     newer_ids = v.superseded_by
-    newer = [f"《{short_title(view.by_doc[d][0].doc_title)}》" for d in newer_ids if d in view.by_doc]
+    newer = [named(n) for n in view.versions.named(newer_ids)]
     subject = f"《{short_title(clauses[0].doc_title)}》" if several else "该文件"
     sentence = notice_sentence(v, status, subject, newer)
     if sentence is None:
@@ -352,6 +361,7 @@ def _cite(answer: Answer, view: IndexView, clause: Clause, quoted: str, as_of: s
             return c.n
     n = max((c.n for c in answer.citations), default=0) + 1
     citation = to_citation(n, clause)
+    citation.role = "validity"
     span = quote_span(clause.text, quoted)
     if span is not None:
         citation.quotes.append(span)

@@ -178,8 +178,10 @@ class Versions:
         return link.chain if link else ""
 
     def named(self, doc_ids: list[str]) -> list[dict]:
-        """``[{doc_id, title}]`` of indexed documents."""
-        return [{"doc_id": d, "title": self.metas[d].title} for d in doc_ids if d in self.metas]
+        """``[{doc_id, title, doc_number, date}]`` of indexed documents (versions share a title:
+        their 文号 and date tell them apart)."""
+        return [{"doc_id": d, "title": self.metas[d].title, "doc_number": self.metas[d].doc_number,
+                 "date": self.metas[d].date} for d in doc_ids if d in self.metas]
 
     def supersedes(self, doc_id: str) -> list[dict]:
         """What a document replaces: the indexed versions, then the names it repeals that are
@@ -195,7 +197,8 @@ class Versions:
             number = _NUMBER.search(name)
             if core_title(name) in indexed or (number and normalize(number.group(1)) in numbers):
                 continue
-            out.append({"doc_id": None, "title": name})
+            out.append({"doc_id": None, "title": name, "doc_number": number.group(1) if number else None,
+                        "date": None})
         return out
 
     def public(self, doc_id: str, as_of: str) -> dict:

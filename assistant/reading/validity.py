@@ -36,6 +36,7 @@ from ..language.lexicon import (
     REPEAL_WORDS,
     SELF_KINDS,
     STATED_VALIDITY,
+    STATUS_LABELS,
     TRIAL_MARKERS,
     VALIDITY_LABELS,
     alternation,
@@ -44,7 +45,7 @@ from ..language.text import CN_NUM, cn_to_int, nfkc
 from ..types import VALIDITY_STATES, Clause, DocumentMeta, Validity, ValidityEvidence, today
 from .metadata import printing_date, signature_date
 
-__all__ = ["VALIDITY_STATES", "read_validity", "status_on", "locate_evidence", "today", "public"]
+__all__ = ["VALIDITY_STATES", "badge", "locate_evidence", "public", "read_validity", "status_on", "today"]
 
 _Y = r"[0-9０-９]{4}|[〇零一二三四五六七八九]{4}"
 _MD = r"[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3}"
@@ -133,12 +134,14 @@ def iso(text: str | None) -> str | None:
 
 def add_term(start: str, n: int, unit: str) -> str:
     """The last day of a term of ``n`` years (``年``) or months (``个月``) from ``start``: the
-    day before the same date ``n`` units later (2024-03-04 + 5 years → 2029-03-03)."""
+    day before the same date ``n`` units later (2024-03-04 + 5 years → 2029-03-03, as portals
+    date such terms); a date the later month lacks (2月29日) is its next day's eve."""
     d = dt.date.fromisoformat(start)
     months = d.month - 1 + (n * 12 if unit == "年" else n)
     y, m = d.year + months // 12, months % 12 + 1
-    day = min(d.day, calendar.monthrange(y, m)[1])
-    return (dt.date(y, m, day) - dt.timedelta(days=1)).isoformat()
+    if d.day > calendar.monthrange(y, m)[1]:
+        return dt.date(y, m, calendar.monthrange(y, m)[1]).isoformat()
+    return (dt.date(y, m, d.day) - dt.timedelta(days=1)).isoformat()
 
 
 def add_days(start: str, n: int) -> str:
@@ -512,7 +515,7 @@ def _settle(r: _Reader) -> None:
         if v.effective_from:
             v.effective_until = add_term(v.effective_from, n, unit)
             v.rules["effective_until"] = (f"有效期{n}{unit}：自{date_cn(v.effective_from)}起算，"
-                                          f"至{date_cn(v.effective_until)}止（起算日加{n}{unit}的前一日）")
+                                          f"至{date_cn(v.effective_until)}止，即起算日{n}{unit}后的前一日")
         else:
             v.rules["effective_until"] = f"有效期{n}{unit}（起算日未载明）"
 
@@ -585,6 +588,28 @@ def status_date(validity: Validity | None, status: str) -> str | None:
     return None
 
 
+def badge(validity: Validity | None, status: str) -> str:
+    """What a badge says: the status in words with its date (现行有效（有效期至2030年7月31日）)."""
+    label = STATUS_LABELS[status]
+    v = validity
+    if v is None:
+        return label
+    if status == "in_force":
+        when = (f"有效期至{date_cn(v.effective_until)}" if v.effective_until else
+                f"实施期至{v.period[1]}年" if v.period else
+                f"{date_cn(v.effective_from)}起施行" if v.effective_from else "")
+    elif status == "expired":
+        when = (f"有效期至{date_cn(v.effective_until)}" if v.effective_until else
+                f"实施期至{v.period[1]}年" if v.period and not v.stated else "")
+    elif status == "not_yet":
+        when = f"{date_cn(v.effective_from)}起施行" if v.effective_from else ""
+    elif status == "superseded":
+        when = f"{date_cn(v.superseded_on)}起" if v.superseded_on else ""
+    else:
+        when = ""
+    return f"{label}（{when}）" if when else label
+
+
 def public(validity: Validity | None, as_of: str, supersedes: list[dict] | None = None,
            superseded_by: list[dict] | None = None) -> dict:
     """The JSON shape front ends give a document's validity on ``as_of``."""
@@ -596,6 +621,7 @@ def public(validity: Validity | None, as_of: str, supersedes: list[dict] | None 
         "effective_until": v.effective_until,
         "status": status,
         "status_date": status_date(validity, status),
+        "badge": badge(validity, status),
         "as_of": as_of,
         "first_adopted": v.first_adopted,
         "amendments": v.amendments,
@@ -603,6 +629,7 @@ def public(validity: Validity | None, as_of: str, supersedes: list[dict] | None 
         "period": list(v.period) if v.period else None,
         "markers": list(v.markers),
         "evidence": [{"field": e.field, "text": e.text, "chunk_id": e.chunk_id} for e in v.evidence],
-        "supersedes": supersedes if supersedes is not None else [{"title": s, "doc_id": None} for s in v.supersedes],
+        "supersedes": supersedes if supersedes is not None else
+        [{"doc_id": None, "title": s, "doc_number": None, "date": None} for s in v.supersedes],
         "superseded_by": superseded_by if superseded_by is not None else [],
     }
