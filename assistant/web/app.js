@@ -91,8 +91,9 @@ function copyText(answer) {
   if (answer.citations.length) {
     const lines = answer.citations.map((c) => {
       const d = docs.byId.get(c.doc_id);
-      const status = c.status_label ? "【" + c.status_label + "】" : d && d.status === "draft" ? "（征求意见稿）" : "";
-      return "[" + c.n + "] " + bookTitle(d ? d.title : c.doc_title) + status + " " + c.section_path.join(" ");
+      const draft = d && d.status === "draft" && !c.status_label ? "（征求意见稿）" : "";
+      const status = c.status_label ? " 【" + c.status_label + "】" : "";
+      return "[" + c.n + "] " + bookTitle(d ? d.title : c.doc_title) + draft + " " + c.section_path.join(" ") + status;
     });
     text += "\n\n来源：\n" + lines.join("\n");
   }
