@@ -208,7 +208,7 @@ def chunks(
 ) -> None:
     """Show how a file is cut into clauses, without indexing it."""
     from .reading.parsing import ParseError
-    from .reading.validity import public
+    from .reading.standing import public
     from .service import chunk_file
     from .types import today
 

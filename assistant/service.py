@@ -23,9 +23,9 @@ from .index.store import ClauseStore
 from .language import crosslingual
 from .language.lexicon import STATUS_LABELS
 from .reading.chunking import chunk_document, window_chunks
+from .reading.dates import check_date
 from .reading.injection import flag_clauses
 from .reading.parsing import parse_file
-from .reading.validity import check_date
 from .settings import Settings
 from .types import (
     REFUSAL_PREFIX,

@@ -9,8 +9,9 @@ import pytest
 
 from assistant.index.versions import core_title, link_versions
 from assistant.reading.chunking import chunk_document
+from assistant.reading.dates import add_term
 from assistant.reading.parsing import parse_file
-from assistant.reading.validity import add_term, badge, status_on
+from assistant.reading.standing import badge, status_on
 from assistant.types import Validity
 
 TODAY = "2026-12-07"

@@ -213,3 +213,24 @@ def test_the_http_api_gives_the_shape_and_the_badges(assistant):
         content = chat["choices"][0]["message"]["content"]
         assert "【已失效（有效期至2025年12月31日）】" in content
         assert chat["citations"][0]["status"] == "expired"
+
+
+def test_the_language_model_composer_answers_validity_from_the_index_and_gets_the_sentence(assistant):
+    from langchain_core.language_models import FakeListChatModel
+
+    from assistant.answering.llm import LLMComposer, load_prompts
+
+    extractive = assistant.composer
+    # The model is never asked a validity question: the index answers it, as offline.
+    silent = LLMComposer(FakeListChatModel(responses=[]), load_prompts(), extractive)
+    answer = assistant.ask("某市科技企业研发补贴办法什么时候到期？", composer=silent, as_of=TODAY)
+    assert "有效期至2029年1月31日" in answer.answer and answer.citations[0].status == "in_force"
+    # A model's answer quoting an expired measure gets the same sentence and badges.
+    retrieved = assistant.retriever.retrieve("某县会展展会奖励多少钱？", k=5, filters=Filters(as_of=TODAY))
+    clause = next(r.clause for r in retrieved if r.clause.doc_id == "exhibition-2024" and "20万元" in r.clause.text)
+    n = [r.clause.chunk_id for r in retrieved].index(clause.chunk_id) + 1
+    model = LLMComposer(FakeListChatModel(responses=[f"展会每场给予主办单位20万元奖励。[{n}]"]), load_prompts(),
+                        extractive)
+    answer = assistant.ask("某县会展展会奖励多少钱？", composer=model, as_of=TODAY)
+    assert "20万元" in answer.answer and "该文件有效期至2025年12月31日，已失效。" in answer.answer
+    assert answer.citations[0].status == "expired"

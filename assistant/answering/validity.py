@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from ..language.lexicon import DOC_KINDS, STATUS_LABELS, alternation
 from ..language.text import normalize
-from ..reading.validity import badge, date_cn, status_date
+from ..reading.dates import date_cn
+from ..reading.standing import badge, status_date
 from ..types import Answer, Clause, RetrievedClause, Validity
 from . import questions as q
 from .citations import CitationBook, quote_span, to_citation

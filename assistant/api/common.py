@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from ..index.versions import Versions
-from ..reading.validity import public
+from ..reading.standing import public
 from ..service import Assistant
 from ..types import Clause, today
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..language.lexicon import DRAFT_STAGES, TRIAL_MARKERS, alternation
 from ..language.text import normalize
-from ..reading.validity import public
+from ..reading.standing import public
 from ..types import DocumentMeta
 
 #: A core title shorter than this names no document in particular (通知, 实施方案).

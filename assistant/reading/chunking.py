@@ -26,8 +26,8 @@ from .metadata import DATE_RE, DOC_NUMBER_RE, NOTICE_RE, STATUS_RE
 from .numbering import ARTICLE_RANK, Marker, Numbering, match_annex
 from .parsing import is_special_line
 from .responsibility import Convention, parse_responsibility
+from .standing import locate_evidence
 from .tables import HEADER_ROW, PARAGRAPH, ROW
-from .validity import locate_evidence
 
 __all__ = ["body_lines", "chunk_document", "parse_responsibility", "window_chunks"]
 

@@ -24,8 +24,6 @@ Nothing stated is ``unknown``, never in force by default.
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import re
 from collections.abc import Iterable
 
@@ -36,22 +34,15 @@ from ..language.lexicon import (
     REPEAL_WORDS,
     SELF_KINDS,
     STATED_VALIDITY,
-    STATUS_LABELS,
     TRIAL_MARKERS,
     VALIDITY_LABELS,
     alternation,
 )
 from ..language.text import CN_NUM, cn_to_int, nfkc
-from ..types import VALIDITY_STATES, Clause, DocumentMeta, Validity, ValidityEvidence, today
+from ..types import DocumentMeta, Validity, ValidityEvidence
+from .dates import DATE, add_days, add_term, date_cn, end_of, iso, parse_date
 from .metadata import printing_date, signature_date
 
-__all__ = ["VALIDITY_STATES", "badge", "locate_evidence", "public", "read_validity", "status_on", "today"]
-
-_Y = r"[0-9０-９]{4}|[〇零一二三四五六七八九]{4}"
-_MD = r"[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3}"
-#: A date as documents write it (day optional: 自2025年1月起施行), or ISO from a portal.
-DATE = rf"(?:(?:{_Y})\s*年\s*(?:{_MD})\s*月(?:\s*(?:{_MD})\s*[日号])?|[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}})"
-_DATE_PARTS = re.compile(rf"({_Y})\s*年\s*({_MD})\s*月(?:\s*({_MD})\s*[日号])?|([0-9]{{4}})-([0-9]{{1,2}})-([0-9]{{1,2}})")
 _EFFECT = alternation(EFFECT_VERBS)
 _SELF = alternation(SELF_KINDS)
 _NUM = rf"[0-9０-９]+|[{CN_NUM}]+"
@@ -94,73 +85,6 @@ _TEXT_LABELS = {**VALIDITY_LABELS, "成文日期": "date", "发文日期": "date
 _TEXT_LABEL = re.compile(alternation(_TEXT_LABELS) + r"\s*[：:]")
 #: Paragraphs read for label lines and adoption history (a portal page's header comes first).
 HEAD_PARAGRAPHS = 60
-
-
-# --- dates ----------------------------------------------------------------------------------
-
-
-def parse_date(text: str) -> tuple[str, bool] | None:
-    """The first date in ``text`` as ``YYYY-MM-DD`` and whether the day was stated (a month
-    alone — 自2025年1月起 — is its first day)."""
-    m = _DATE_PARTS.search(text)
-    if not m:
-        return None
-    if m.group(4):
-        y, mo, d = int(m.group(4)), int(m.group(5)), int(m.group(6))
-        day_stated = True
-    else:
-        y = _year(m.group(1))
-        mo = cn_to_int(nfkc(m.group(2)))
-        d = cn_to_int(nfkc(m.group(3))) if m.group(3) else 1
-        day_stated = m.group(3) is not None
-    try:
-        return dt.date(y, mo or 0, d or 0).isoformat(), day_stated
-    except (TypeError, ValueError):
-        return None
-
-
-def _year(raw: str) -> int:
-    raw = nfkc(raw)
-    if raw.isdigit():
-        return int(raw)
-    return int("".join(str("〇一二三四五六七八九".index(c) if c != "零" else 0) for c in raw))
-
-
-def iso(text: str | None) -> str | None:
-    """A date written in ``text`` (Chinese or ISO) as ``YYYY-MM-DD``, or None."""
-    got = parse_date(text) if text else None
-    return got[0] if got else None
-
-
-def add_term(start: str, n: int, unit: str) -> str:
-    """The last day of a term of ``n`` years (``年``) or months (``个月``) from ``start``: the
-    day before the same date ``n`` units later (2024-03-04 + 5 years → 2029-03-03, as portals
-    date such terms); a date the later month lacks (2月29日) is its next day's eve."""
-    d = dt.date.fromisoformat(start)
-    months = d.month - 1 + (n * 12 if unit == "年" else n)
-    y, m = d.year + months // 12, months % 12 + 1
-    if d.day > calendar.monthrange(y, m)[1]:
-        return dt.date(y, m, calendar.monthrange(y, m)[1]).isoformat()
-    return (dt.date(y, m, d.day) - dt.timedelta(days=1)).isoformat()
-
-
-def add_days(start: str, n: int) -> str:
-    """``start`` plus ``n`` days."""
-    return (dt.date.fromisoformat(start) + dt.timedelta(days=n)).isoformat()
-
-
-def date_cn(date: str) -> str:
-    """``2025-12-31`` → ``2025年12月31日``."""
-    y, m, d = (int(x) for x in date.split("-"))
-    return f"{y}年{m}月{d}日"
-
-
-def check_date(value: str) -> str:
-    """``value`` if it is a ``YYYY-MM-DD`` date, else :class:`ValueError` saying so."""
-    try:
-        return dt.date.fromisoformat(value.strip()).isoformat()
-    except (AttributeError, ValueError):
-        raise ValueError(f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-12-07") from None
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -377,7 +301,7 @@ def _read_sentence(r: _Reader, body: str, base: int, prev_self: bool) -> bool:
         if strength:
             if m.group("from"):
                 _add(r, "effective_from", strength, base, iso(m.group("from")), None, body, m)
-            _add(r, "effective_until", strength, base, _end_of(m.group("until")), None, body, m)
+            _add(r, "effective_until", strength, base, end_of(m.group("until")), None, body, m)
             said = True
     for m in _TERM.finditer(body):
         strength = _about_self(body, m.start(), prev_self or said)
@@ -389,16 +313,6 @@ def _read_sentence(r: _Reader, body: str, base: int, prev_self: bool) -> bool:
     return said
 
 
-def _end_of(text: str) -> str | None:
-    """An end date; a month alone (有效期至2025年12月) ends on its last day."""
-    got = parse_date(text)
-    if not got:
-        return None
-    date, day_stated = got
-    if day_stated:
-        return date
-    y, m, _ = (int(x) for x in date.split("-"))
-    return dt.date(y, m, calendar.monthrange(y, m)[1]).isoformat()
 
 
 def _about_self(body: str, at: int, prev_self: bool) -> int:
@@ -534,102 +448,3 @@ def _event_date(r: _Reader, rule: str) -> tuple[str, str] | None:
     if r.v.issued:
         return r.v.issued, "成文日期" if not r.v.first_adopted else "最近一次审议日期"
     return None
-
-
-# --- evidence and status ----------------------------------------------------------------------
-
-
-def locate_evidence(validity: Validity | None, clauses: list[Clause]) -> None:
-    """Set the clause of each evidence span: the smallest clause holding its text at its
-    offset; a portal's field (no offset) is restated by the document's header clause."""
-    if validity is None or not clauses:
-        return
-    header = next((c for c in clauses if c.kind == "header"), None)
-    for ev in validity.evidence:
-        if ev.start is None:
-            ev.chunk_id = header.chunk_id if header is not None and ev.text in header.text else None
-            continue
-        holding = [c for c in clauses if c.start <= ev.start < max(c.end, c.start + 1)
-                   and _holds(c.text, ev.text)]
-        if not holding:
-            holding = [c for c in clauses if _holds(c.text, ev.text)]
-        if holding:
-            ev.chunk_id = min(holding, key=lambda c: (c.kind == "header", c.end - c.start)).chunk_id
-
-
-def _holds(text: str, span: str) -> bool:
-    squash = re.compile(r"\s+")
-    return squash.sub("", span) in squash.sub("", text)
-
-
-def status_on(validity: Validity | None, as_of: str, superseded_on: str | None = None) -> str:
-    """The status of a document with ``validity`` on ``as_of`` (``YYYY-MM-DD``); ``unknown``
-    when nothing was read. ``superseded_on`` overrides the date the index set for its
-    replacement (see :meth:`Validity.status`)."""
-    return "unknown" if validity is None else validity.status(as_of, superseded_on)
-
-
-def status_date(validity: Validity | None, status: str) -> str | None:
-    """The date a badge shows with ``status``: since when in force (or until when, when an end
-    is stated), until when it was in force, from when it will be, when it was replaced."""
-    if validity is None:
-        return None
-    if status == "in_force":
-        return (validity.effective_until or (f"{validity.period[1]}-12-31" if validity.period else None)
-                or validity.effective_from)
-    if status == "expired":
-        return validity.effective_until or (f"{validity.period[1]}-12-31" if validity.period else None)
-    if status == "not_yet":
-        return validity.effective_from or validity.issued
-    if status == "superseded":
-        return validity.superseded_on or None
-    if status == "draft":
-        return validity.issued
-    return None
-
-
-def badge(validity: Validity | None, status: str) -> str:
-    """What a badge says: the status in words with its date (现行有效（有效期至2030年7月31日）)."""
-    label = STATUS_LABELS[status]
-    v = validity
-    if v is None:
-        return label
-    if status == "in_force":
-        when = (f"有效期至{date_cn(v.effective_until)}" if v.effective_until else
-                f"实施期至{v.period[1]}年" if v.period else
-                f"{date_cn(v.effective_from)}起施行" if v.effective_from else "")
-    elif status == "expired":
-        when = (f"有效期至{date_cn(v.effective_until)}" if v.effective_until else
-                f"实施期至{v.period[1]}年" if v.period and not v.stated else "")
-    elif status == "not_yet":
-        when = f"{date_cn(v.effective_from)}起施行" if v.effective_from else ""
-    elif status == "superseded":
-        when = f"{date_cn(v.superseded_on)}起" if v.superseded_on else ""
-    else:
-        when = ""
-    return f"{label}（{when}）" if when else label
-
-
-def public(validity: Validity | None, as_of: str, supersedes: list[dict] | None = None,
-           superseded_by: list[dict] | None = None) -> dict:
-    """The JSON shape front ends give a document's validity on ``as_of``."""
-    v = validity or Validity()
-    status = status_on(validity, as_of)
-    return {
-        "issued": v.issued,
-        "effective_from": v.effective_from,
-        "effective_until": v.effective_until,
-        "status": status,
-        "status_date": status_date(validity, status),
-        "badge": badge(validity, status),
-        "as_of": as_of,
-        "first_adopted": v.first_adopted,
-        "amendments": v.amendments,
-        "rules": dict(v.rules),
-        "period": list(v.period) if v.period else None,
-        "markers": list(v.markers),
-        "evidence": [{"field": e.field, "text": e.text, "chunk_id": e.chunk_id} for e in v.evidence],
-        "supersedes": supersedes if supersedes is not None else
-        [{"doc_id": None, "title": s, "doc_number": None, "date": None} for s in v.supersedes],
-        "superseded_by": superseded_by if superseded_by is not None else [],
-    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..language.lexicon import STATUS_LABELS
-from ..reading.validity import badge, status_on
+from ..reading.standing import badge, status_on
 from ..types import Answer, Clause, today
 
 SHOW_CLAUSE = "show_clause"
