@@ -249,3 +249,11 @@ def test_versions_of_one_title_and_a_repeal_by_number(tmp_path):
     assert old.validity.status("2026-01-15") == "expired"  # its own term ran out first
     assert old.validity.status("2025-06-01") == "in_force"
     assert old.validity.status(TODAY) == "superseded"
+
+
+def test_a_signature_date_broken_at_every_number_is_read(tmp_path):
+    # Pages saved line by line at each inline tag break a date into its numbers.
+    text = ("关于下达某市电力需求响应资金计划的通知\n各有关单位：\n现下达资金计划\n645\n万元。\n"
+            "市工业和信息化局\n202\n5\n年\n12\n月\n9\n日\n")
+    doc = read(tmp_path, text)
+    assert "2025年12月9日" in doc.paragraphs and doc.meta.validity.issued == "2025-12-09"

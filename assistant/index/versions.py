@@ -160,9 +160,9 @@ class Versions:
         known = self._statuses.get(as_of)
         if known is None:
             known = {d: (m.validity.status(as_of) if m.validity else "unknown") for d, m in self.metas.items()}
-            if len(self._statuses) >= 8:
-                self._statuses.pop(next(iter(self._statuses)))
-            self._statuses[as_of] = known
+            # Replaced whole, not changed in place: threads answering share the view.
+            kept = list(self._statuses.items())[-7:]
+            self._statuses = dict([*kept, (as_of, known)])
         return known
 
     def with_status(self, status: str, as_of: str) -> list[str]:

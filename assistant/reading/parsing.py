@@ -151,6 +151,11 @@ def _docx_blocks(document) -> list[tuple[str, str]]:
 
 _MARKUP = re.compile(r"\[(?:bookmark|_?Toc|_GoBack)[^\]]*\]")
 _PAGE_NUMBER = re.compile(r"^(?:[-—–]\s*)?[0-9０-９]{1,3}(?:\s*[-—–])?$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$")
+#: A date broken at every number, as pages saved line by line at each inline tag give it
+#: (``202`` / ``5`` / ``年`` / ``12`` / ``月`` / ``9`` / ``日``): joined before its numbers could be
+#: taken for page numbers.
+_SPLIT_DATE = re.compile(r"(?m)^[ \t]*\d{1,4}[ \t]*(?:\n[ \t]*\d{1,3}[ \t]*)?\n[ \t]*年[ \t]*\n[ \t]*\d{1,2}[ \t]*\n"
+                         r"[ \t]*月[ \t]*\n[ \t]*\d{1,2}[ \t]*\n[ \t]*日[ \t]*$")
 _OPENERS = "（(《“〔[［【「‘"
 _CLOSERS = "）)》”〕]］】」’"
 _CONTINUES = "，、（《“‘〔,-—–/"
@@ -211,6 +216,7 @@ def _unbalanced(line: str) -> bool:
 def clean_text(raw: str) -> list[str]:
     """Repair extraction artifacts and return the text as paragraphs."""
     raw = _MARKUP.sub("", raw).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    raw = _SPLIT_DATE.sub(lambda m: re.sub(r"\s+", "", m.group(0)), raw)
     stripped = [ln.replace("\t", " ").replace("\u3000", " ").strip() for ln in raw.split("\n")]
     stripped = [ln for ln in stripped if ln]
     inline = _broken_inline(stripped)
