@@ -157,7 +157,8 @@ def test_a_portals_info_table_wins_over_the_text(tmp_path):
     v = doc.meta.validity
     # The text says five years (to 2024-03-03); the portal repealed it early.
     assert (v.effective_from, v.effective_until, v.stated) == ("2019-03-04", "2023-06-01", "expired")
-    assert evidence(v, "effective_until") == ["废止日期：2023年06月01日"]
+    # The portal's date, and the document's own words kept beside it.
+    assert evidence(v, "effective_until") == ["废止日期：2023年06月01日", "本通知自2019年3月4日起施行，有效期5年"]
     assert evidence(v, "status") == ["有效性：失效"]
     header = next(c for c in chunk_document(doc) if c.kind == "header")
     assert "废止日期：2023年06月01日" in header.text and "有效性：失效" in header.text

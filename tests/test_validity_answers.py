@@ -208,6 +208,13 @@ def test_the_http_api_gives_the_shape_and_the_badges(assistant):
         assert {c["doc_id"] for c in filtered["citations"]} <= {"low-altitude-draft"}
         bad = client.post("/api/ask", json={"question": "补贴多少？", "filters": {"status": "valid"}})
         assert bad.status_code == 422 and "in_force" in bad.json()["detail"]
+        # Streamed, the pieces are the whole answer, its sentence on the expired measure too.
+        streamed = client.post("/api/ask/stream", json={"question": "某县会展展会奖励多少钱？", "as_of": TODAY})
+        events = [(line.split(":", 1)[0], line) for line in streamed.text.splitlines() if line.startswith("data:")]
+        datas = [json.loads(line[5:].strip()) for _, line in events]
+        final = datas[-1]
+        assert "".join(d["text"] for d in datas[:-1]) == final["answer"]
+        assert final["answer"].rstrip().endswith("已失效。[2]") and final["citations"][1]["role"] == "validity"
         chat = client.post("/v1/chat/completions", json={
             "model": "policy-assistant", "messages": [{"role": "user", "content": "某县会展展会奖励多少钱？"}]}).json()
         content = chat["choices"][0]["message"]["content"]

@@ -47,6 +47,11 @@ _ASKS = (
 #: it names a kind of document, a title, or points at the one spoken of (这个, 该, 它).
 _ABOUT_DOCUMENT = re.compile(alternation((*DOC_KINDS, "政策", "措施", "文件", "规定", "条例", "细则", "版本", "预案")) +
                              r"|《|这个|这份|该|它|此|本|document|policy|measure|regulation|rules?\b")
+#: A term asked of something that is not a document (排污许可证的有效期, 评估结果有效期): what
+#: stands right before 有效期 names a thing, not a document, its kind or a pointer at it.
+_TERM_OF_A_THING = re.compile(
+    r"(?<![文件政策措施办法条例规定意见方案通知细则计划规划决定预案》个份该它此本])(?:证|卡|照|书|结果|资格|认定|备案|评估|协议|合同|报告|凭证)"
+    r"(?:的)?有效期")
 #: Statuses an answer's sources are flagged for.
 NOT_IN_FORCE = ("expired", "superseded", "not_yet", "draft")
 
@@ -55,7 +60,7 @@ def asked_fields(question: str) -> list[str]:
     """The validity fields a question asks, in the order of :data:`_ASKS` (none: not a
     validity question)."""
     text = question.lower()
-    if not _ABOUT_DOCUMENT.search(text):
+    if not _ABOUT_DOCUMENT.search(text) or _TERM_OF_A_THING.search(text):
         return []
     return [name for name, pattern in _ASKS if pattern.search(text)]
 
@@ -118,9 +123,16 @@ def named(entry: dict) -> str:
 
 
 def short_title(title: str) -> str:
-    """A document's own title, not its covering notice's (关于印发《X》的通知 → X)."""
+    """A document's own title, not its covering notice's (关于印发《X》的通知, 关于印发X的通知 → X)."""
     inner = re.findall(r"《([^《》]+)》", title)
-    return inner[0] if len(inner) == 1 and re.search(r"印发|发布|转发", title) else title.strip("《》")
+    if len(inner) == 1 and re.search(r"印发|发布|转发", title):
+        return inner[0]
+    issued = _ISSUING_NOTICE.search(title)
+    return issued.group(1) if issued else title.strip("《》")
+
+
+#: A covering notice's title around the document it issues (…关于印发X的通知).
+_ISSUING_NOTICE = re.compile(r"关于(?:重新)?(?:印发|发布|转发)(.{4,60}?)的通知$")
 
 
 def _ordered(fields: list[str]) -> list[str]:
@@ -161,17 +173,20 @@ class _Writer:
         return "".join(dict.fromkeys(marks))
 
     def detail(self, field: str, date: str) -> str:
-        """The words of the document when they say more than the date (a rule, another date):
-        （“本文件自公布之日起30日后施行”，2025年12月30日发布日期后30日）."""
+        """The document's words when they say more than the date (a term, a rule, another
+        date), and the portal's field when the date is the portal's:
+        （“本通知有效期1年”，门户网站标注失效日期：2026年06月01日）."""
         evidence = self.v.evidence_for(field)
         rule = self.v.rules.get(field)
-        text = evidence[-1].text if evidence else ""
-        said = re.sub(r"\s+", "", text)
-        other_dates = [m for m in re.findall(r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?", said)
-                       if m != date_cn(date)]
+        own = [e for e in evidence if e.start is not None]
         parts = []
-        if text and (rule or other_dates or date_cn(date) not in said) and evidence[-1].start is not None:
-            parts.append(f"“{text}”")
+        for ev in own:
+            said = re.sub(r"\s+", "", ev.text)
+            other_dates = [m for m in re.findall(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?", said) if m != date_cn(date)]
+            if rule or other_dates or date_cn(date) not in said:
+                parts.append(f"“{ev.text}”")
+        if own:
+            parts += [f"门户网站标注{e.text}" for e in evidence if e.start is None]
         if rule and "：" in rule:
             parts.append(rule.split("：", 1)[1])
         return f"（{'，'.join(parts)}）" if parts else ""

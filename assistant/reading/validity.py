@@ -83,6 +83,8 @@ _HISTORY_LINE = re.compile(r"人民代表大会|国务院令|[^，。]{0,12}令�
 #: The info labels a saved page's text may carry (成文日期：2025-09-29, 有效性：有效).
 _TEXT_LABELS = {**VALIDITY_LABELS, "成文日期": "date", "发文日期": "date", "印发日期": "date", "发布日期": "published"}
 _TEXT_LABEL = re.compile(alternation(_TEXT_LABELS) + r"\s*[：:]")
+#: The strength of a portal's field among a date's candidates: above any sentence of the text.
+_PORTAL = 9
 #: Paragraphs read for label lines and adoption history (a portal page's header comes first).
 HEAD_PARAGRAPHS = 60
 
@@ -357,10 +359,10 @@ def _portal(r: _Reader, labels: dict[str, tuple[str, str, int]]) -> None:
         value = hints.get(key)
         if value and iso(value):
             label = hints.get(f"{key}_label") or {"effective": "生效日期", "expires": "失效日期"}[key]
-            r.found.setdefault(field, []).append((9, -1, iso(value), None, f"{label}：{value}", -1))
+            r.found.setdefault(field, []).append((_PORTAL, -1, iso(value), None, f"{label}：{value}", -1))
         elif key in labels:
             value, span, start = labels[key]
-            r.found.setdefault(field, []).append((9, start, iso(value), None, span, start))
+            r.found.setdefault(field, []).append((_PORTAL, start, iso(value), None, span, start))
     stated = hints.get("validity")
     if stated and stated.strip() in STATED_VALIDITY:
         label = hints.get("validity_label") or "有效性"
@@ -416,12 +418,16 @@ def _settle(r: _Reader) -> None:
                 v.rules["effective_from"] = f"{rule}（{event.group(0) if event else '印发'}日期未载明）"
         v.effective_from = value
         r.evidence("effective_from", text, at if at >= 0 else None)
+        _own_words(r, "effective_from", start)
     until = _best(r, "effective_until")
     term = _best(r, "term")
     if until is not None and (term is None or until[0] >= term[0]):
         _, _, value, _, text, at = until
         v.effective_until = value
         r.evidence("effective_until", text, at if at >= 0 else None)
+        _own_words(r, "effective_until", until)
+        if term is not None and until[0] == _PORTAL:
+            r.evidence("effective_until", term[4], term[5])
     elif term is not None:
         _, _, value, _, text, at = term
         n, unit = int(re.match(r"\d+", value).group(0)), re.sub(r"^\d+", "", value)
@@ -432,6 +438,17 @@ def _settle(r: _Reader) -> None:
                                           f"至{date_cn(v.effective_until)}止，即起算日{n}{unit}后的前一日")
         else:
             v.rules["effective_until"] = f"有效期{n}{unit}（起算日未载明）"
+
+
+def _own_words(r: _Reader, field: str, chosen) -> None:
+    """When a portal's field won, the document's own words on it are kept as evidence too (an
+    answer quotes them: “本通知有效期1年”)."""
+    if chosen[0] != _PORTAL:
+        return
+    own = [c for c in r.found.get(field, []) if c[0] < _PORTAL]
+    if own:
+        best = max(own, key=lambda c: (c[0], c[1]))
+        r.evidence(field, best[4], best[5])
 
 
 def _event_date(r: _Reader, rule: str) -> tuple[str, str] | None:
