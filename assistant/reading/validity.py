@@ -83,6 +83,11 @@ _HISTORY_LINE = re.compile(r"人民代表大会|国务院令|[^，。]{0,12}令�
 #: The info labels a saved page's text may carry (成文日期：2025-09-29, 有效性：有效).
 _TEXT_LABELS = {**VALIDITY_LABELS, "成文日期": "date", "发文日期": "date", "印发日期": "date", "发布日期": "published"}
 _TEXT_LABEL = re.compile(alternation(_TEXT_LABELS) + r"\s*[：:]")
+_DATE_RE = re.compile(DATE)
+_OPENS_WITH_DATE = re.compile(rf"\s*[（(]?\s*{DATE}")
+#: A paragraph that may say when the document applies (the rest are not read sentence by sentence).
+_SAYS_WHEN = re.compile(r"施行|实施|执行|生效|有效期|试行期|执行期")
+_COMMA = re.compile(r"[，,]")
 #: The strength of a portal's field among a date's candidates: above any sentence of the text.
 _PORTAL = 9
 #: Paragraphs read for label lines and adoption history (a portal page's header comes first).
@@ -169,9 +174,9 @@ def _history(r: _Reader, kinds: list[str]) -> None:
     acts: list[tuple[str, str, str, int]] = []
     for i, p in enumerate(r.paragraphs[:HEAD_PARAGRAPHS]):
         header = i < len(kinds) and kinds[i] == "meta"
-        if not (header or (_HISTORY_LINE.search(p) and re.match(rf"^\s*[（(]?\s*{DATE}", p))):
+        if not header and not (_OPENS_WITH_DATE.match(p) and _HISTORY_LINE.search(p)):
             continue
-        dates = list(re.finditer(DATE, p))
+        dates = list(_DATE_RE.finditer(p))
         for m in _HISTORY_ACT.finditer(p):
             date = iso(m.group(1))
             if date:
@@ -231,7 +236,7 @@ def _written(r: _Reader, date: str) -> tuple[str, int] | None:
     # A date on its own line (a signature) first, then a date within a line (an order's).
     for alone in (True, False):
         for i in near:
-            for m in re.finditer(DATE, r.paragraphs[i]):
+            for m in _DATE_RE.finditer(r.paragraphs[i]):
                 if iso(m.group(0)) == date and (not alone or r.paragraphs[i].strip() == m.group(0)):
                     return m.group(0), r.offsets[i] + m.start()
     return None
@@ -266,7 +271,7 @@ def _standing(r: _Reader, kinds: list[str]) -> None:
 def _statements(r: _Reader) -> None:
     """The sentences by which the document says when it applies."""
     for i, p in enumerate(r.paragraphs):
-        if not re.search(r"施行|实施|执行|生效|有效期|试行期|执行期", p):
+        if not _SAYS_WHEN.search(p):
             continue
         prev_self = False
         for sm in _SENTENCE.finditer(p):
@@ -320,7 +325,7 @@ def _read_sentence(r: _Reader, body: str, base: int, prev_self: bool) -> bool:
 def _about_self(body: str, at: int, prev_self: bool) -> int:
     """How surely the form at ``at`` speaks of the document: 2 after 本办法 (or a clause that
     names it), 1 opening a sentence or after a sentence that said when it applies, 0 not."""
-    clauses = re.split(r"[，,]", body[:at])
+    clauses = _COMMA.split(body[:at])
     own = clauses[-1]
     if own.strip():
         return 2 if _SELF_PREFIX.match(own) else 0
