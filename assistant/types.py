@@ -126,6 +126,14 @@ class DocumentMeta(BaseModel):
     #: When it applies (read at ingest; None for an index written before validity was read).
     validity: Validity | None = None
 
+    def status_on(self, as_of: str) -> str:
+        """The document's status on ``as_of`` (``YYYY-MM-DD``, one of :data:`VALIDITY_STATES`):
+        from its validity (with the versions that replace it, set over the whole index), else a
+        draft as its header says, else ``unknown``."""
+        if self.validity is not None:
+            return self.validity.status(as_of)
+        return "draft" if self.status == "draft" else "unknown"
+
     def date_cn(self) -> str | None:
         """The date as Chinese documents write it: 2024年1月3日."""
         if not self.date:
@@ -347,4 +355,4 @@ class Filters:
             return False
         if self.status == "final":
             return meta.status == "final"
-        return (meta.validity.status(self.on()) if meta.validity else "unknown") == self.status
+        return meta.status_on(self.on()) == self.status

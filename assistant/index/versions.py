@@ -159,7 +159,7 @@ class Versions:
         """doc_id → status on ``as_of`` (the last few dates asked are kept)."""
         known = self._statuses.get(as_of)
         if known is None:
-            known = {d: (m.validity.status(as_of) if m.validity else "unknown") for d, m in self.metas.items()}
+            known = {d: m.status_on(as_of) for d, m in self.metas.items()}
             # Replaced whole, not changed in place: threads answering share the view.
             kept = list(self._statuses.items())[-7:]
             self._statuses = dict([*kept, (as_of, known)])
