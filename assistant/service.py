@@ -335,8 +335,7 @@ class Assistant:
         if standalone != q:
             understood = f"结合上文理解为：{standalone}"
             answer.notice = f"{understood}；{answer.notice}" if answer.notice else understood
-        validity_answers.annotate(answer, self.retriever.view, as_of or today(),
-                                  asked_validity=validity_answers.asks_validity(standalone) is not None)
+        validity_answers.annotate(answer, self.retriever.view, as_of or today(), standalone)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

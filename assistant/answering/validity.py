@@ -24,6 +24,7 @@ from ..reading.standing import badge, status_date
 from ..types import Answer, Clause, RetrievedClause, Validity
 from . import questions as q
 from .citations import CitationBook, quote_span, to_citation
+from .whichdocs import documents_topic
 
 if TYPE_CHECKING:
     from ..index.indexview import IndexView
@@ -285,13 +286,14 @@ def _reason(v: Validity, status: str) -> str:
 # --- every answer ------------------------------------------------------------------------------
 
 
-def annotate(answer: Answer, view: IndexView, as_of: str, asked_validity: bool = False) -> Answer:
+def annotate(answer: Answer, view: IndexView, as_of: str, question: str = "") -> Answer:
     """Give each citation its document's status on ``as_of`` and, for an answer that quotes a
-    document not in force, one sentence saying so with the clause that states it (unless the
-    question asked about validity: the answer already says it)."""
+    document not in force, one sentence saying so with the clause that states it — unless the
+    question asked about validity (the answer says it already) or asked which documents speak
+    of something (a list of documents, each source with its badge)."""
     for c in answer.citations:
         _badge(c, view, as_of)
-    if not answer.answered or asked_validity:
+    if not answer.answered or asks_validity(question) or documents_topic(question):
         return answer
     quoted = set(re.findall(r"\[(\d+)\]", answer.answer))
     docs = list(dict.fromkeys(c.doc_id for c in answer.citations
