@@ -241,3 +241,9 @@ def test_the_language_model_composer_answers_validity_from_the_index_and_gets_th
     answer = assistant.ask("某县会展展会奖励多少钱？", composer=model, as_of=TODAY)
     assert "20万元" in answer.answer and "该文件有效期至2025年12月31日，已失效。" in answer.answer
     assert answer.citations[0].status == "expired"
+
+
+def test_the_term_of_each_of_two_documents(assistant):
+    answer = assistant.ask("某市科技企业研发补贴办法和某县促进会展业发展若干措施的有效期各到哪天？", as_of=TODAY)
+    assert "有效期至2029年1月31日" in answer.answer and "有效期至2025年12月31日" in answer.answer
+    assert {c.doc_id for c in answer.citations} == {"rd-subsidy-2026", "exhibition-2024"}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..language.lexicon import DOC_KINDS, STATUS_LABELS, alternation
+from ..language.lexicon import AND_WORDS, DOC_KINDS, LIST_MARK, STATUS_LABELS, alternation
 from ..language.text import normalize
 from ..reading.dates import date_cn
 from ..reading.standing import badge, status_date
@@ -76,21 +76,51 @@ def asks_validity(question: str) -> str | None:
 def answer_in(view: IndexView, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause],
               book: CitationBook, as_of: str) -> tuple[list[str] | None, str | None]:
     """The answer's pieces for a validity question about the best retrieved document (the one
-    the question names by title, when it does), or (None, what is not stated); (None, None)
-    when it is not a validity question or no document is at hand."""
+    the question names by title, when it does; each of the best ones, when it asks of several:
+    各到哪天, 分别), or (None, what is not stated); (None, None) when it is not a validity
+    question or no document is at hand."""
     fields = asked_fields(analysis.question)
-    doc_id = _document(view, analysis, retrieved)
-    if not fields or doc_id is None:
+    docs = _documents(view, analysis, retrieved)
+    if not fields or not docs:
         return None, None
+    if _SEVERAL.search(analysis.question) and len(docs) > 1:
+        answers = [_answer_one(view, d, fields, book, as_of, several=True)
+                   for d in docs[:_how_many(analysis.question)]]
+        pieces = [p for said, _ in answers if said for p in said]
+        if pieces:
+            return pieces, None
+        return None, answers[0][1]
+    return _answer_one(view, docs[0], fields, book, as_of)
+
+
+#: Asking the same of several documents (各到哪天, 分别, 各自, 两个文件).
+_SEVERAL = re.compile(r"各[自到是为从]|分别|两[个份项部]|哪个.{0,6}更")
+#: The documents answered for at most, when a question asks of several.
+MAX_DOCUMENTS = 3
+
+
+def _how_many(question: str) -> int:
+    """How many documents a question asks of: two when it says so (两个), else one more than
+    the names it joins (甲和乙、丙), at most :data:`MAX_DOCUMENTS`."""
+    if re.search(r"两[个份项部]|二者|两者", question):
+        return 2
+    joins = len(re.findall(alternation((*AND_WORDS, LIST_MARK)), question))
+    return max(2, min(joins + 1, MAX_DOCUMENTS))
+
+
+def _answer_one(view: IndexView, doc_id: str, fields: list[str], book: CitationBook, as_of: str,
+                several: bool = False) -> tuple[list[str] | None, str | None]:
+    """One document's validity fields as pieces, or (None, what it does not state); with
+    ``several`` documents answered, a document that states none of them is left out."""
     meta = view.by_doc[doc_id][0].meta
     v = meta.validity if meta is not None else None
     title = f"《{short_title(view.by_doc[doc_id][0].doc_title)}》"
     if v is None:
         return None, f"{title}中未载明施行日期和有效期。"
     writer = _Writer(view, doc_id, v, book, as_of)
-    phrases: list[str] = []
+    phrases: list[tuple[str, str]] = []
     unstated: list[str] = []
-    sentences: list[str] = []
+    sentences: list[tuple[str, str]] = []
     for field in _ordered(fields):
         said = writer.field(field)
         if said is None:
@@ -105,9 +135,9 @@ def answer_in(view: IndexView, analysis: q.QuestionAnalysis, retrieved: list[Ret
     if phrases:
         pieces.append(f"{title}{'，'.join(p for p, _ in phrases)}。{''.join(dict.fromkeys(m for _, m in phrases))}")
     for text, marks in sentences:
-        subject = "该文件" if pieces else title
+        subject = title if several or not pieces else "该文件"
         pieces.append(f"{text.replace('{subject}', subject)}{marks}")
-    if unstated:
+    if unstated and not several:
         pieces.append(f"文中未载明{'、'.join(dict.fromkeys(unstated))}。")
     return pieces, None
 
@@ -145,12 +175,14 @@ def _ordered(fields: list[str]) -> list[str]:
     return wanted
 
 
-def _document(view: IndexView, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause]) -> str | None:
+def _documents(view: IndexView, analysis: q.QuestionAnalysis, retrieved: list[RetrievedClause]) -> list[str]:
+    """The documents of the best retrieved clauses, best first (those the question names by
+    title first)."""
     docs = [d for d in dict.fromkeys(r.clause.doc_id for r in retrieved[:5]) if d in view.by_doc]
     if analysis.titles:
         named = [d for d in docs if any(t in normalize(view.by_doc[d][0].doc_title) for t in analysis.titles)]
         docs = named or docs
-    return docs[0] if docs else None
+    return docs
 
 
 class _Writer:
