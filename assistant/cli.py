@@ -108,7 +108,9 @@ def ask(
     k: int = typer.Option(None, "--k", min=1, max=50, help="Clauses to retrieve (default: settings top_k)."),
     doc: list[str] = typer.Option(None, "--doc", help="Only these document ids (repeatable)."),
     level: str = typer.Option(None, "--level", help="Only documents of this level: province, city, county."),
-    status: str = typer.Option(None, "--status", help="Only 'draft' or 'final' documents."),
+    status: str = typer.Option(None, "--status", help="Only documents with this status on the date: "
+                               "in_force, expired, not_yet, draft, superseded, unknown (final: issued in final form)."),
+    as_of: str = typer.Option(None, "--as-of", help="The date statuses are read on, YYYY-MM-DD (default: today)."),
 ) -> None:
     """Answer a question from the indexed documents, citing document and section."""
     from .types import Filters
@@ -118,9 +120,9 @@ def ask(
         assistant.check_question(question)
         assistant.check_llm()
         _ingest_with_bar(assistant)
-        filters = Filters(doc_ids=doc or None, level=level, status=status)
+        filters = Filters(doc_ids=doc or None, level=level, status=status, as_of=as_of)
         assistant.check_filters(filters)
-        answer = assistant.ask(question, k=k, filters=filters)
+        answer = assistant.ask(question, k=k, filters=filters, as_of=as_of)
     if as_json:
         sys.stdout.write(json.dumps(answer.public(), ensure_ascii=False, indent=1) + "\n")
         return
@@ -128,7 +130,7 @@ def ask(
     if answer.citations:
         console.print()
         for c in answer.citations:
-            console.print(f"[{c.n}] {c.label}", markup=False, highlight=False)
+            console.print(_source_line(c), markup=False, highlight=False)
     elif answer.retrieved:
         console.print("\n可能相关：")
         for r in answer.retrieved[:3]:
@@ -184,10 +186,15 @@ def chat(
                     {"role": "assistant", "content": answer.answer}]
 
 
+def _source_line(c) -> str:
+    """A citation as a source line, with its document's status badge (【现行有效（…）】)."""
+    return f"[{c.n}] {c.label}" + (f" 【{c.status_label}】" if c.status_label else "")
+
+
 def _print_sources(answer) -> None:
     if answer.citations:
         for c in answer.citations:
-            console.print(f"[{c.n}] {c.label}", markup=False, highlight=False)
+            console.print(_source_line(c), markup=False, highlight=False)
     elif answer.retrieved:
         console.print("可能相关：", markup=False, highlight=False)
         for r in answer.retrieved[:3]:
@@ -201,7 +208,9 @@ def chunks(
 ) -> None:
     """Show how a file is cut into clauses, without indexing it."""
     from .reading.parsing import ParseError
+    from .reading.standing import public
     from .service import chunk_file
+    from .types import today
 
     try:
         doc, clauses = chunk_file(file)
@@ -212,7 +221,7 @@ def chunks(
         out = {
             "document": {"title": meta.title, "issuer": meta.issuer, "doc_number": meta.doc_number,
                          "date": meta.date, "status": meta.status, "level": meta.level,
-                         "source": str(file)},
+                         "source": str(file), "validity": public(meta.validity, today())},
             "chunks": [c.model_dump(exclude={"meta"}) for c in clauses],
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1) + "\n")
@@ -228,24 +237,33 @@ def chunks(
 @app.command()
 def docs(
     as_json: bool = typer.Option(False, "--json", help="Print the documents as JSON."),
+    as_of: str = typer.Option(None, "--as-of", help="The date statuses are read on, YYYY-MM-DD (default: today)."),
 ) -> None:
-    """List the indexed documents (the doc_id column is what --doc takes)."""
+    """List the indexed documents with their status on a date (the doc_id column is what
+    --doc takes)."""
+    from .language.lexicon import STATUS_LABELS
+
     assistant = _assistant()
     with _errors():
+        day = assistant.check_as_of(as_of)
         _ingest_with_bar(assistant)
-        documents = assistant.documents()
+        documents = assistant.documents(day)
     if as_json:
-        sys.stdout.write(json.dumps({"documents": documents}, ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(json.dumps({"documents": documents, "as_of": day}, ensure_ascii=False, indent=1) + "\n")
         return
     # The ids are never cut: the other columns give way on a narrow terminal.
     width = max((len(d["doc_id"]) for d in documents), default=6)
     table = Table()
     table.add_column("doc_id", no_wrap=True, min_width=width)
-    for heading in ("title", "issuer", "number", "date", "status", "clauses"):
+    for heading in ("title", "issuer", "number", "date", "status"):
         table.add_column(heading)
+    # The status on the date in its four characters (现行有效), never cut; --json has its dates.
+    table.add_column(day, no_wrap=True, min_width=4)
+    table.add_column("clauses")
     for d in documents:
         table.add_row(d["doc_id"], d["title"], d.get("issuer") or "", d.get("doc_number") or "",
-                      d.get("date") or "", d["status"], str(d["clauses"]))
+                      d.get("date") or "", d["status"], STATUS_LABELS[d["validity"]["status"]],
+                      str(d["clauses"]))
     console.print(table)
 
 

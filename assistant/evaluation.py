@@ -125,7 +125,9 @@ def score_item(item: GoldItem, answer: Answer, k: int) -> dict:
         rec["mrr@10"] = rr
         cut = budget_texts(texts)
         rec["recall@budget"] = sum(any(normalize(s) in c for c in cut) for s in spans) / len(spans)
-        cited = [c.text for c in answer.citations]
+        # The clauses cited for the answer; one added for the sentence on a quoted document's
+        # term (role ``validity``) supports that sentence, not the answer's facts.
+        cited = [c.text for c in answer.citations if c.role == "answer"]
         if cited:
             rec["citation_precision"] = sum(any(_held(s, c) for s in spans) for c in cited) / len(cited)
         rec["citation_recall"] = sum(any(_held(s, c) for c in cited) for s in spans) / len(spans)

@@ -6,32 +6,48 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
 from .answering import followup
+from .answering import validity as validity_answers
 from .answering.composer import Composer, ExtractiveComposer, anchors_of, build_chain
 from .answering.frame import Conversation
+from .answering.refusal import refusal_answer
 from .index.embeddings import get_embeddings
 from .index.ingest import Ingester, Progress
 from .index.retrieval import HybridRetriever
 from .index.store import ClauseStore
 from .language import crosslingual
+from .language.lexicon import STATUS_LABELS
 from .language.segment import bm25_tokens
 from .reading.chunking import chunk_document, window_chunks
+from .reading.dates import check_date
 from .reading.injection import flag_clauses
 from .reading.parsing import parse_file
 from .settings import Settings
-from .types import Answer, Clause, Filters, IngestReport, PolicyDocument
+from .types import (
+    REFUSAL_PREFIX,
+    VALIDITY_STATES,
+    Answer,
+    Clause,
+    Filters,
+    IngestReport,
+    PolicyDocument,
+    today,
+)
 
 log = logging.getLogger(__name__)
 
 
-#: The values the ``level`` and ``status`` filters accept.
+#: The values the ``level`` and ``status`` filters accept: a status is a document's status on
+#: the filter's date (one of the six validity states); ``final`` keeps its old meaning, a
+#: document issued in final form whatever its term.
 LEVELS = ("national", "province", "city", "county")
-STATUSES = ("draft", "final")
+STATUSES = (*VALIDITY_STATES, "final")
 
 
 #: Clauses matching the last answer's words that are checked for its quotes.
@@ -166,13 +182,16 @@ class Assistant:
         return out
 
     def check_filters(self, filters: Filters | None) -> None:
-        """:class:`QuestionError` for a filter naming an unknown document, level or status."""
+        """:class:`QuestionError` for a filter naming an unknown document, level or status, or
+        a date that is not one."""
         if filters is None:
             return
         if filters.level and filters.level not in LEVELS:
             raise QuestionError(f"unknown level {filters.level!r}: use one of {', '.join(LEVELS)}")
         if filters.status and filters.status not in STATUSES:
             raise QuestionError(f"unknown status {filters.status!r}: use one of {', '.join(STATUSES)}")
+        if filters.as_of:
+            self.check_as_of(filters.as_of)
         if filters.doc_ids:
             known = self.retriever.view.generations
             unknown = [d for d in filters.doc_ids if d not in known]
@@ -180,6 +199,17 @@ class Assistant:
                 raise QuestionError(
                     f"unknown document id {', '.join(map(repr, unknown))}: `assistant docs` "
                     "(or GET /api/documents) lists the indexed ids")
+
+    @staticmethod
+    def check_as_of(as_of: str | None) -> str:
+        """The date statuses are evaluated on: ``as_of`` checked (``YYYY-MM-DD``), else today;
+        :class:`QuestionError` for a value that is not a date."""
+        if as_of is None or not str(as_of).strip():
+            return today()
+        try:
+            return check_date(str(as_of))
+        except ValueError as exc:
+            raise QuestionError(str(exc)) from None
 
     # --- ingest ---------------------------------------------------------------------------
 
@@ -236,28 +266,41 @@ class Assistant:
         return q
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
-            composer: Composer | None = None, history: list[dict] | None = None) -> Answer:
+            composer: Composer | None = None, history: list[dict] | None = None,
+            as_of: str | None = None) -> Answer:
         """Answer a question from the indexed documents, with citations.
 
         ``history`` is the conversation so far ([{role, content}]); a follow-up question is
-        made standalone from it before retrieval.
+        made standalone from it before retrieval. ``as_of`` (``YYYY-MM-DD``, default today)
+        is the date a status filter and the citations' statuses are read on.
         """
+        filters = self._dated(filters, as_of)
         q, standalone, started = self._understood(question, filters, history)
+        filters, none = self._by_status(filters)
+        if none is not None:
+            return self._finish(none(standalone), q, standalone, started, filters.on())
         chain = build_chain(self.retriever, composer or self.composer, k or self.settings.top_k,
                             filters, self.conversation(q, history))
         answer: Answer = chain.invoke(standalone)
-        return self._finish(answer, q, standalone, started)
+        return self._finish(answer, q, standalone, started, filters.on())
 
     def ask_stream(self, question: str, k: int | None = None, filters: Filters | None = None,
-                   composer: Composer | None = None,
-                   history: list[dict] | None = None) -> Iterator[str | Answer]:
+                   composer: Composer | None = None, history: list[dict] | None = None,
+                   as_of: str | None = None) -> Iterator[str | Answer]:
         """Answer as a stream: text pieces, then the finished :class:`Answer` as the last item.
 
         With a language model the pieces are its sentences as they pass verification; the
         extractive answer is cut into sentences. The pieces joined are the final answer text
         (unless a model fails mid-answer; the final answer is always the one to keep).
         """
+        filters = self._dated(filters, as_of)
         q, standalone, started = self._understood(question, filters, history)
+        filters, none = self._by_status(filters)
+        if none is not None:
+            answer = self._finish(none(standalone), q, standalone, started, filters.on())
+            yield from text_pieces(answer.answer)
+            yield answer
+            return
         retrieved = self.retriever.retrieve(standalone, k=k or self.settings.top_k, filters=filters)
         chosen = composer or self.composer
         conversation = self.conversation(q, history)
@@ -272,9 +315,11 @@ class Assistant:
                     yield item
         if answer is None:
             answer = chosen.compose(standalone, retrieved, filters=filters, conversation=conversation)
-        if answer.answer.startswith(emitted):
-            yield from text_pieces(answer.answer[len(emitted):])
-        yield self._finish(answer, q, standalone, started)
+        finished = self._finish(answer, q, standalone, started, filters.on())
+        # The rest of the text, with the sentence on a source not in force that finishing adds.
+        if finished.answer.startswith(emitted):
+            yield from text_pieces(finished.answer[len(emitted):])
+        yield finished
 
     def conversation(self, question: str, history: list[dict] | None) -> Conversation | None:
         """What the conversation adds to ``question`` (None outside a conversation)."""
@@ -306,22 +351,53 @@ class Assistant:
                                           self.retriever.view.idf)
         return q, standalone, started
 
-    def _finish(self, answer: Answer, q: str, standalone: str, started: float) -> Answer:
+    def _finish(self, answer: Answer, q: str, standalone: str, started: float,
+                as_of: str | None = None) -> Answer:
+        """Every composer's answer, finished alike: the question as asked, how a follow-up was
+        understood, and each citation's status on ``as_of`` with a sentence on a quoted
+        document that is not in force (:func:`assistant.answering.validity.annotate`)."""
         answer.question = q
         if standalone != q:
             understood = f"结合上文理解为：{standalone}"
             answer.notice = f"{understood}；{answer.notice}" if answer.notice else understood
+        validity_answers.annotate(answer, self.retriever.view, as_of or today(), standalone)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    @staticmethod
+    def _dated(filters: Filters | None, as_of: str | None) -> Filters:
+        """The filters with the date statuses are read on (``as_of``, the filters' own, today)."""
+        filters = replace(filters) if filters is not None else Filters()
+        filters.as_of = as_of or filters.as_of or today()
+        return filters
+
+    def _by_status(self, filters: Filters) -> tuple[Filters, Callable[[str], Answer] | None]:
+        """A status filter turned into the documents that have that status on its date (a
+        status follows the date; it is not a stored field), and the refusal to give when none has."""
+        if not filters.status:
+            return filters, None
+        view = self.retriever.view
+        passing = view.versions.with_status(filters.status, filters.on())
+        ids = [d for d in passing if not filters.doc_ids or d in filters.doc_ids]
+        narrowed = Filters(doc_ids=ids, level=filters.level, as_of=filters.as_of)
+        if ids:
+            return narrowed, None
+        label = STATUS_LABELS.get(filters.status, "正式印发")
+        reason = f"{REFUSAL_PREFIX}{filters.on()}状态为“{label}”的文件。"
+        return narrowed, lambda question: refusal_answer(question, [], reason)
 
     def place_aliases(self) -> dict[str, str]:
         """pinyin → Chinese names of the places the indexed documents name (per index version)."""
         return self.retriever.view.place_aliases
 
-    def documents(self) -> list[dict]:
-        """The indexed documents with their metadata and clause counts."""
-        docs = [{**(clauses[0].meta.model_dump() if clauses[0].meta else {}), "clauses": len(clauses)}
-                for clauses in self.retriever.view.by_doc.values()]
+    def documents(self, as_of: str | None = None) -> list[dict]:
+        """The indexed documents with their metadata, clause counts and validity on ``as_of``
+        (``YYYY-MM-DD``, default today)."""
+        day = self.check_as_of(as_of)
+        view = self.retriever.view
+        docs = [{**(clauses[0].meta.model_dump(exclude={"validity"}) if clauses[0].meta else {"doc_id": d}),
+                 "clauses": len(clauses), "validity": view.versions.public(d, day)}
+                for d, clauses in view.by_doc.items()]
         return sorted(docs, key=lambda d: d["doc_id"])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 
@@ -11,6 +13,101 @@ from pydantic import BaseModel, Field
 REFUSAL_PREFIX = "未在已收录的文件中找到"
 #: The line of a parent clause that lists its children's headings (“下设：（一）…；（二）…”).
 CHILDREN_PREFIX = "下设："
+
+def today() -> str:
+    """The date statuses are evaluated on by default, ``YYYY-MM-DD``: today, or the date in
+    ``ASSISTANT_TODAY`` (a fixed date for reproducible runs)."""
+    fixed = os.environ.get("ASSISTANT_TODAY", "").strip()
+    return fixed or dt.date.today().isoformat()
+
+
+#: A document's status on a date: in force, past its term, not yet in force, a draft, replaced
+#: by a later version, or unknown (nothing states it — never taken for in force).
+VALIDITY_STATES = ("in_force", "expired", "not_yet", "draft", "superseded", "unknown")
+
+
+class ValidityEvidence(BaseModel):
+    """A span that states one validity field, and where it stands."""
+
+    #: The field it supports: issued, first_adopted, effective_from, effective_until, status,
+    #: draft, trial, period or supersedes.
+    field: str
+    text: str
+    #: The clause that holds the span (set once the document is chunked).
+    chunk_id: str | None = None
+    #: Offset of the span in the document's text; None for a portal's info field, which the
+    #: document's header clause restates.
+    start: int | None = None
+
+
+class Validity(BaseModel):
+    """When a document applies, as its text and its portal's info fields state it.
+
+    Dates are ``YYYY-MM-DD``. A date the text computes (有效期5年 from its start, 30日后施行)
+    carries the rule used in ``rules`` under the field's name.
+    """
+
+    issued: str | None = None
+    #: A regulation amended since its adoption is dated by its latest amendment (``issued``);
+    #: its first adoption is kept here.
+    first_adopted: str | None = None
+    amendments: int = 0
+    effective_from: str | None = None
+    effective_until: str | None = None
+    #: field → how a date was computed or what the text says instead of a date (自印发之日起施行).
+    rules: dict[str, str] = Field(default_factory=dict)
+    #: The plan period a title states (行动计划（2023—2025年）), in years.
+    period: tuple[int, int] | None = None
+    #: A portal's own verdict (有效性：有效 / 失效 / 废止), as a state.
+    stated: str | None = None
+    draft: bool = False
+    #: How the document calls its own standing: 征求意见稿, 草案, 试行, 暂行.
+    markers: list[str] = Field(default_factory=list)
+    #: Documents it repeals (原《…》（文号）同时废止), as named there.
+    supersedes: list[str] = Field(default_factory=list)
+    evidence: list[ValidityEvidence] = Field(default_factory=list)
+    #: Set over the whole index: the later versions that replace this one, and the date from
+    #: which the earliest of them applies ("" when it states none).
+    superseded_by: list[str] = Field(default_factory=list)
+    superseded_on: str | None = None
+
+    def status(self, as_of: str, superseded_on: str | None = None) -> str:
+        """The status on ``as_of`` (``YYYY-MM-DD``), one of :data:`VALIDITY_STATES`.
+
+        A draft is a draft whatever its dates; a document replaced by a version that applies on
+        ``as_of`` is superseded (``superseded_on``, else the one the index set); then its own
+        term decides; a portal's verdict, then a plan period, stand in for a term the text
+        lacks. With nothing stated it is ``unknown``, never in force by default.
+        """
+        if self.draft:
+            return "draft"
+        replaced = superseded_on if superseded_on is not None else self.superseded_on
+        if replaced is not None and as_of >= replaced:
+            return "superseded"
+        start, end = self.effective_from, self.effective_until
+        if start and as_of < start:
+            return "not_yet"
+        if self.stated in ("expired", "superseded"):
+            return self.stated
+        if end and as_of > end:
+            return "expired"
+        if start or end:
+            return "in_force"
+        if "effective_from" in self.rules:
+            # In force from its issue, whose date is not stated: open-ended, it is in force;
+            # with a term counted from that unknown day, nobody can tell.
+            return "unknown" if "effective_until" in self.rules else "in_force"
+        if self.issued and as_of < self.issued and (self.stated or self.period):
+            return "not_yet"
+        if self.stated:
+            return self.stated
+        if self.period:
+            return "expired" if int(as_of[:4]) > self.period[1] else "in_force"
+        return "unknown"
+
+    def evidence_for(self, field: str) -> list[ValidityEvidence]:
+        """The evidence spans of one field."""
+        return [e for e in self.evidence if e.field == field]
 
 
 class DocumentMeta(BaseModel):
@@ -26,6 +123,16 @@ class DocumentMeta(BaseModel):
     region: str | None = None
     source: str = ""
     file_hash: str = ""
+    #: When it applies (read at ingest; None for an index written before validity was read).
+    validity: Validity | None = None
+
+    def status_on(self, as_of: str) -> str:
+        """The document's status on ``as_of`` (``YYYY-MM-DD``, one of :data:`VALIDITY_STATES`):
+        from its validity (with the versions that replace it, set over the whole index), else a
+        draft as its header says, else ``unknown``."""
+        if self.validity is not None:
+            return self.validity.status(as_of)
+        return "draft" if self.status == "draft" else "unknown"
 
     def date_cn(self) -> str | None:
         """The date as Chinese documents write it: 2024年1月3日."""
@@ -117,6 +224,15 @@ class Citation(BaseModel):
     #: The spans of ``text`` the answer quotes, in the order it quotes them (front ends
     #: highlight them); empty when the answer states the clause in its own words.
     quotes: list[Quote] = Field(default_factory=list)
+    #: The cited document's status on the answer's date (one of :data:`VALIDITY_STATES`) and
+    #: the date that goes with it on a badge (since when, until when), set after composing.
+    status: str | None = None
+    status_date: str | None = None
+    #: The badge in words: 现行有效（有效期至2030年7月31日）, 已失效（有效期至2025年12月31日）.
+    status_label: str | None = None
+    #: What the citation supports: ``answer`` (the answer to the question) or ``validity`` (a
+    #: clause added for the sentence on a quoted document that is not in force).
+    role: str = "answer"
 
 
 class RetrievedClause(BaseModel):
@@ -196,21 +312,32 @@ class IngestReport(BaseModel):
 
 @dataclass
 class Filters:
-    """Optional limits on what is retrieved."""
+    """Optional limits on what is retrieved.
+
+    ``status`` is a document's status on ``as_of`` (today when unset): one of
+    :data:`VALIDITY_STATES`, or ``final`` for documents issued in final form whatever their term.
+    """
 
     doc_ids: list[str] | None = None
     level: str | None = None
     status: str | None = None
+    as_of: str | None = None
+
+    def on(self) -> str:
+        """The date statuses are evaluated on (``YYYY-MM-DD``)."""
+        return self.as_of or today()
 
     def where(self) -> dict | None:
-        """The Chroma ``where`` clause for these filters."""
+        """The Chroma ``where`` clause for these filters.
+
+        A status changes with the date, so it is not a stored field: it is left to the index
+        view, which narrows a status to the documents that have it (see ``IndexView.mask``).
+        """
         parts = []
         if self.doc_ids:
             parts.append({"doc_id": {"$in": list(self.doc_ids)}})
         if self.level:
             parts.append({"level": self.level})
-        if self.status:
-            parts.append({"status": self.status})
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else {"$and": parts}
@@ -222,4 +349,10 @@ class Filters:
             return False
         if self.level and (meta is None or meta.level != self.level):
             return False
-        return not (self.status and (meta is None or meta.status != self.status))
+        if not self.status:
+            return True
+        if meta is None:
+            return False
+        if self.status == "final":
+            return meta.status == "final"
+        return meta.status_on(self.on()) == self.status

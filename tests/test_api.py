@@ -23,7 +23,8 @@ SUICHANG = "suichang-2024-future-industries-opinions"
 SPARK = "zhejiang-spark-plan-2026-2030-draft"
 QUESTION = "遂昌加速创新成果转化应用由哪些单位负责？"
 PUBLIC_KEYS = {"question", "answer", "answered", "citations", "retrieved", "latency_ms"}
-CITATION_KEYS = {"n", "doc_id", "doc_title", "section_path", "label", "text", "chunk_id", "quotes"}
+CITATION_KEYS = {"n", "doc_id", "doc_title", "section_path", "label", "text", "chunk_id", "quotes", "status",
+                 "status_date", "status_label", "role"}
 
 UPLOAD_TEXT = """测试县关于促进量子计算产业发展的若干措施
 

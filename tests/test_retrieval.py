@@ -72,7 +72,7 @@ def test_filters_limit_documents_level_and_status(real_assistant):
 @pytest.mark.slow
 @pytest.mark.parametrize("filters", [
     Filters(doc_ids=["chengdu-2024-future-industries-opinions"]),  # few clauses: compared here
-    Filters(status="draft"),  # many clauses: the nearest of a wider unfiltered search
+    Filters(level="province"),  # many clauses: the nearest of a wider unfiltered search
 ])
 def test_filtered_dense_search_finds_what_chroma_finds(real_assistant, filters, monkeypatch):
     from assistant.index import retrieval
@@ -82,9 +82,9 @@ def test_filtered_dense_search_finds_what_chroma_finds(real_assistant, filters, 
     vector = real_assistant.embeddings.embed_query("低空经济 航线 补助")
     chroma = real_assistant.store.search(vector, 10, filters.where(), view.generations, view.by_id)
     # The corpus is small: lower the limit so the second case takes the wide path for real.
-    monkeypatch.setattr(retrieval, "EXACT_SEARCH_LIMIT", 100 if filters.status else 500)
+    monkeypatch.setattr(retrieval, "EXACT_SEARCH_LIMIT", 100 if filters.level else 500)
     wide = len(view.matching(filters)) > retrieval.EXACT_SEARCH_LIMIT
-    assert wide == bool(filters.status)
+    assert wide == bool(filters.level)
     ours = retriever._dense_in(vector, 10, filters, filters.where(), view)
     assert [c.chunk_id for c, _ in ours] == [c.chunk_id for c, _ in chroma]
     assert [round(s, 4) for _, s in ours] == [round(s, 4) for _, s in chroma]

@@ -28,12 +28,13 @@ SHOTS = Path("/tmp/web-screenshots")
 
 
 @contextmanager
-def live_server(root: Path, api_key: str | None = None,
-                prepare: Callable | None = None) -> Iterator[str]:
+def live_server(root: Path, api_key: str | None = None, prepare: Callable | None = None,
+                documents: dict[str, str] | None = None) -> Iterator[str]:
     """A uvicorn server on a free loopback port in a background thread, stopped at the end.
 
     With ``api_key`` the API needs it (ASSISTANT_API_KEY); ``prepare(assistant)`` may change
-    the assistant before the app is built.
+    the assistant before the app is built; ``documents`` (name → text) are indexed instead of
+    the two corpus files.
     """
     if not CHROMIUM.exists():
         pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
@@ -46,8 +47,12 @@ def live_server(root: Path, api_key: str | None = None,
 
     corpus = root / "corpus"
     corpus.mkdir()
-    for name in FILES:
-        shutil.copy(CORPUS / name, corpus / name)
+    if documents:
+        for name, text in documents.items():
+            (corpus / f"{name}.txt").write_text(text, encoding="utf-8")
+    else:
+        for name in FILES:
+            shutil.copy(CORPUS / name, corpus / name)
     assistant = Assistant(Settings(embedding_model="hash", index_dir=root / "index", corpus_dir=corpus))
     if prepare:
         prepare(assistant)

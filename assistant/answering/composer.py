@@ -24,7 +24,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from ..index.retrieval import HybridRetriever
 from ..language.text import normalize
 from ..types import Answer, Clause, Filters, RetrievedClause
-from . import details
+from . import details, validity
 from . import questions as q
 from .candidates import CHILDREN, UNITS, Candidate, candidates, further
 from .citations import CitationBook
@@ -153,6 +153,13 @@ class ExtractiveComposer:
 
     def _answer(self, frame: Frame, scope: Scope, book: CitationBook,
                 retrieved: list[RetrievedClause] | None = None) -> tuple[list[str] | None, str | None]:
+        analysis = frame.analysis
+        if validity.asks_validity(frame.question):
+            # Whether, from when, until when a document applies: from its validity, cited.
+            said, unstated = validity.answer_in(self.retriever.view, analysis, scope.retrieved, book,
+                                                (analysis.filters or Filters()).on())
+            if said or unstated:
+                return said, unstated
         if frame.operation == DETAIL:
             stated = self._detail(frame, scope, book)
             if stated is not None:

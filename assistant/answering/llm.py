@@ -26,7 +26,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from ..reading import injection
 from ..settings import Settings
 from ..types import Answer, Filters, RetrievedClause
-from . import followup
+from . import followup, validity
 from . import questions as qa
 from .composer import Composer
 from .frame import Conversation
@@ -245,6 +245,8 @@ class LLMComposer:
         listed = self._listed(question, retrieved, filters)
         if listed is not None:
             return listed
+        if validity.asks_validity(question) and hasattr(self.fallback, "retriever"):
+            return self.fallback.compose(question, retrieved, filters=filters)  # from the index
         retrieved, refusal = self._scoped(question, retrieved, filters)
         if refusal is not None:
             return refusal
@@ -271,6 +273,9 @@ class LLMComposer:
         listed = self._listed(question, retrieved, filters)
         if listed is not None:
             yield listed
+            return
+        if validity.asks_validity(question) and hasattr(self.fallback, "retriever"):
+            yield self.fallback.compose(question, retrieved, filters=filters)  # from the index
             return
         retrieved, refusal = self._scoped(question, retrieved, filters)
         if refusal is not None:

@@ -39,7 +39,9 @@ class FiltersIn(BaseModel):
 
     doc_ids: list[str] | None = Field(None, max_length=200, description="Only these documents.")
     level: str | None = Field(None, description="national, province, city or county.")
-    status: str | None = Field(None, description="draft or final.")
+    status: str | None = Field(
+        None, description="The documents' status on as_of: in_force, expired, not_yet, draft, "
+                          "superseded or unknown (final: any document issued in final form).")
 
     def to_filters(self) -> Filters | None:
         """The retrieval filters, or None when nothing is limited."""
@@ -55,6 +57,9 @@ class AskRequest(BaseModel):
     question: str = Field(description="The question, e.g. 遂昌重点发展哪些未来产业？")
     k: int | None = Field(None, ge=1, le=50, description="Clauses to retrieve.")
     filters: FiltersIn | None = None
+    as_of: str | None = Field(None, description="The date statuses are read on, YYYY-MM-DD "
+                                                "(default: today): the status filter and each "
+                                                "citation's status.")
     history: list[Turn] | None = Field(
         None, max_length=100, description="Earlier turns, oldest first, for follow-up questions."
     )
@@ -70,23 +75,24 @@ def sse(events: AsyncIterator[dict]) -> EventSourceResponse:
 
 
 async def stream_answer(assistant: Assistant, question: str, k: int | None,
-                        filters: Filters | None, history: list[dict] | None
-                        ) -> AsyncIterator[str | Answer]:
+                        filters: Filters | None, history: list[dict] | None,
+                        as_of: str | None = None) -> AsyncIterator[str | Answer]:
     """Text pieces as the composer produces them (a language model's verified sentences),
     then the finished answer; each step runs in a worker thread."""
-    items = assistant.ask_stream(question, k=k, filters=filters, history=history or None)
+    items = assistant.ask_stream(question, k=k, filters=filters, history=history or None, as_of=as_of)
     async for item in iterate_in_threadpool(items):
         yield item
 
 
 def check_request(assistant: Assistant, question: str, filters: Filters | None,
-                  history: list[dict] | None) -> None:
+                  history: list[dict] | None, as_of: str | None = None) -> None:
     """Every check a question passes before it is answered (:class:`QuestionError` if not),
     so that a stream starts only for a question that can be answered."""
     assistant.check_question(question)
     assistant.cap_history(history)
     assistant.ensure_index()
     assistant.check_filters(filters)
+    assistant.check_as_of(as_of)
 
 
 @router.post("/ask", summary="Answer a question with citations")
@@ -95,7 +101,7 @@ def ask_route(body: AskRequest, assistant: Assistant = Depends(get_assistant)) -
     filters = body.filters.to_filters() if body.filters else None
     # By keyword: the service's signature may grow.
     return assistant.ask(body.question, k=body.k, filters=filters,
-                         history=body.history_dicts()).public()
+                         history=body.history_dicts(), as_of=body.as_of).public()
 
 
 @router.post("/ask/stream", summary="Answer a question as server-sent events")
@@ -107,11 +113,11 @@ async def ask_stream(body: AskRequest, assistant: Assistant = Depends(get_assist
     history = body.history_dicts()
     filters = body.filters.to_filters() if body.filters else None
     # A bad question, filter or history is a 4xx, not a stream.
-    await run_in_threadpool(check_request, assistant, body.question, filters, history)
+    await run_in_threadpool(check_request, assistant, body.question, filters, history, body.as_of)
 
     async def events() -> AsyncIterator[dict]:
         try:
-            async for item in stream_answer(assistant, body.question, body.k, filters, history):
+            async for item in stream_answer(assistant, body.question, body.k, filters, history, body.as_of):
                 if isinstance(item, Answer):
                     yield {"event": "answer", "data": json.dumps(item.public(), ensure_ascii=False)}
                 else:

@@ -9,8 +9,10 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from ..index.versions import Versions
+from ..reading.standing import public
 from ..service import Assistant
-from ..types import Clause
+from ..types import Clause, today
 
 
 def get_assistant(request: Request) -> Assistant:
@@ -36,11 +38,12 @@ def openai_error(status: int, message: str, kind: str = "invalid_request_error")
 
 @dataclass
 class Snapshot:
-    """The indexed clauses at one version of the index."""
+    """The indexed clauses at one version of the index, and their documents' versions."""
 
     version: object
     by_doc: dict[str, list[Clause]] = field(default_factory=dict)
     by_id: dict[str, Clause] = field(default_factory=dict)
+    versions: Versions | None = None
 
 
 class Catalog:
@@ -60,7 +63,8 @@ class Catalog:
         view = self.assistant.retriever.view
         with self._lock:
             if self._snapshot is None or self._snapshot.version != view.version:
-                self._snapshot = Snapshot(version=view.version, by_doc=view.by_doc, by_id=view.by_id)
+                self._snapshot = Snapshot(version=view.version, by_doc=view.by_doc, by_id=view.by_id,
+                                          versions=view.versions)
             return self._snapshot
 
     def invalidate(self) -> None:
@@ -69,10 +73,15 @@ class Catalog:
             self._snapshot = None
 
 
-def document_summary(clauses: list[Clause]) -> dict:
-    """A document's metadata and clause count, from its clauses (all carry the same meta)."""
+def document_summary(clauses: list[Clause], versions: Versions | None = None,
+                     as_of: str | None = None) -> dict:
+    """A document's metadata, clause count and validity on ``as_of`` (default today), from its
+    clauses (all carry the same meta) and the index's versions."""
     first = clauses[0]
     meta = first.meta
+    day = as_of or today()
+    validity = versions.public(first.doc_id, day) if versions is not None else \
+        public(meta.validity if meta else None, day)
     return {
         "doc_id": first.doc_id,
         "title": meta.title if meta else first.doc_title,
@@ -85,6 +94,7 @@ def document_summary(clauses: list[Clause]) -> dict:
         # The file name only: the server's folders are none of the client's business.
         "file_name": Path(meta.source).name if meta and meta.source else None,
         "clauses": len(clauses),
+        "validity": validity,
     }
 
 

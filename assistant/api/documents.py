@@ -8,9 +8,10 @@ synchronous upload gave (``status``, ``doc_id``, ``file_name``, ``clauses``, ``d
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
+from ..service import Assistant, QuestionError
 from ..types import FileReport
 from .common import Catalog, clause_public, clause_tree, document_summary, get_catalog
 from .jobs import Job, JobFailed, JobQueue, Progress, status_url
@@ -51,24 +52,36 @@ def upload_report(catalog: Catalog, name: str, report: FileReport) -> dict:
     clauses = catalog.snapshot().by_doc.get(report.doc_id or "", [])
     return {"status": report.status, "doc_id": report.doc_id, "file_name": name,
             "clauses": report.clauses or len(clauses),
-            "document": document_summary(clauses) if clauses else None}
+            "document": document_summary(clauses, catalog.snapshot().versions) if clauses else None}
+
+
+def as_of_day(as_of: str | None = Query(
+        None, description="The date statuses are read on, YYYY-MM-DD (default: today).")) -> str:
+    """The ``as_of`` query parameter checked (422 with the reason when it is not a date)."""
+    try:
+        return Assistant.check_as_of(as_of)
+    except QuestionError as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 @router.get("/documents", summary="List the indexed documents")
-def list_documents(catalog: Catalog = Depends(get_catalog)) -> dict:
-    """Title, issuer, 文号, date, status and clause count of every indexed document."""
+def list_documents(catalog: Catalog = Depends(get_catalog), as_of: str = Depends(as_of_day)) -> dict:
+    """Title, issuer, 文号, date, status, clause count and validity on ``as_of`` of every
+    indexed document."""
     snap = catalog.snapshot()
-    docs = [document_summary(clauses) for clauses in snap.by_doc.values()]
-    return {"documents": sorted(docs, key=lambda d: d["doc_id"])}
+    docs = [document_summary(clauses, snap.versions, as_of) for clauses in snap.by_doc.values()]
+    return {"documents": sorted(docs, key=lambda d: d["doc_id"]), "as_of": as_of}
 
 
 @router.get("/documents/{doc_id}", summary="A document's metadata and clause tree")
-def get_document(doc_id: str, catalog: Catalog = Depends(get_catalog)) -> dict:
-    """The document's metadata and its clauses nested by section path."""
-    clauses = catalog.snapshot().by_doc.get(doc_id)
+def get_document(doc_id: str, catalog: Catalog = Depends(get_catalog),
+                 as_of: str = Depends(as_of_day)) -> dict:
+    """The document's metadata, validity on ``as_of`` and its clauses nested by section path."""
+    snap = catalog.snapshot()
+    clauses = snap.by_doc.get(doc_id)
     if not clauses:
         raise HTTPException(404, f"no indexed document with id {doc_id!r}")
-    return {**document_summary(clauses), "tree": clause_tree(clauses)}
+    return {**document_summary(clauses, snap.versions, as_of), "tree": clause_tree(clauses)}
 
 
 @router.get("/chunks/{chunk_id}", summary="A clause with the clauses around it")
@@ -82,7 +95,7 @@ def get_chunk(chunk_id: str, catalog: Catalog = Depends(get_catalog)) -> dict:
     at = next(i for i, c in enumerate(siblings) if c.chunk_id == chunk_id)
     return {
         "clause": clause_public(clause),
-        "document": document_summary(siblings),
+        "document": document_summary(siblings, snap.versions),
         "previous": clause_public(siblings[at - 1]) if at > 0 else None,
         "next": clause_public(siblings[at + 1]) if at + 1 < len(siblings) else None,
     }

@@ -74,7 +74,8 @@ def sources_block(answer: Answer) -> str:
     """The numbered source list appended to an OpenAI-style message ('' without citations)."""
     if not answer.citations:
         return ""
-    return "\n\n" + SOURCES_HEADING + "\n" + "\n".join(f"[{c.n}] {c.label}" for c in answer.citations)
+    return "\n\n" + SOURCES_HEADING + "\n" + "\n".join(
+        f"[{c.n}] {c.label}" + (f"【{c.status_label}】" if c.status_label else "") for c in answer.citations)
 
 
 def split_chat(messages: list[ChatMessage]) -> tuple[str, list[dict]]:

@@ -31,11 +31,12 @@ from ..language.segment import bm25_tokens, place_names
 from ..language.text import normalize
 from ..types import Clause
 from .lexical import LexicalIndex, Vocabulary
+from .versions import Versions
 
 log = logging.getLogger(__name__)
 
 #: Bump when the view's layout or the index terms change, so old saved views are not loaded.
-VIEW_FORMAT = "3"
+VIEW_FORMAT = "4"
 #: Characters of a preamble read for the places it names: its opening statement of purpose.
 PREAMBLE_CHARS = 600
 #: Saved views kept per index (the newest ones; older versions are rarely opened again).
@@ -98,17 +99,17 @@ class IndexView:
                     heads.add(path[-1])
                     self._children.setdefault(parent, []).append(c)
             self.headings.setdefault(normalize(" ".join(path)), []).append(pos)
+        #: Each document's versions and status on a date (sets its validity's superseded_by).
+        self.versions = Versions({d: cs[0].meta for d, cs in self.by_doc.items() if cs[0].meta is not None})
         self.identities = _identities(self.by_doc)
         self.short_names = _short_names(self.by_doc)
         self.place_aliases = aliases_of({p for part in parts.values() for p in part.places})
         self._doc_pos = np.zeros(len(self.clauses), dtype=np.int32)
         self._doc_index = {d: i for i, d in enumerate(sorted(parts))}
         self._levels = np.empty(len(self.clauses), dtype=object)
-        self._statuses = np.empty(len(self.clauses), dtype=object)
         for pos, c in enumerate(self.clauses):
             self._doc_pos[pos] = self._doc_index[c.doc_id]
             self._levels[pos] = (c.meta.level or "") if c.meta else ""
-            self._statuses[pos] = c.meta.status if c.meta else ""
         self.lexical = LexicalIndex([t for d in sorted(parts) for t in parts[d].terms], vocabulary)
         #: term → idf, as the composer weighs a question's terms.
         self.idf = self.lexical.term_weights()
@@ -159,7 +160,10 @@ class IndexView:
         if filters.level:
             keep &= self._levels == filters.level
         if filters.status:
-            keep &= self._statuses == filters.status
+            # The status on the filter's date, from the documents' validity, not a stored field.
+            passing = self.versions.with_status(filters.status, filters.on())
+            wanted = [self._doc_index[d] for d in passing]
+            keep &= np.isin(self._doc_pos, np.asarray(wanted, dtype=np.int32))
         return keep
 
     def rows(self, filters) -> np.ndarray:

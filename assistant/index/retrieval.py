@@ -17,7 +17,7 @@ from langchain_core.embeddings import Embeddings
 
 from ..language.segment import QUOTED_TERM, bm25_tokens
 from ..language.text import nfkc
-from ..types import Clause, Filters, RetrievedClause
+from ..types import Clause, Filters, RetrievedClause, today
 from .indexview import IndexView, SavedViews
 from .store import ClauseStore, StaleReadError, StoreError
 
@@ -191,9 +191,13 @@ class HybridRetriever:
         return self.store.search(vector, n, where, view.generations, view.by_id)
 
     def retrieve(self, query: str, k: int = 5, filters: Filters | None = None) -> list[RetrievedClause]:
-        """The ``k`` best clauses for ``query``."""
+        """The ``k`` best clauses for ``query``; of a document's versions, the one in force first."""
         n = max(self.candidate_k, k)
         view = self.view
+        as_of = filters.on() if filters else today()
+        filters = narrowed(filters, view)
+        if filters is not None and filters.doc_ids == []:
+            return []  # no document has the status asked for on that date
         dense: list[tuple[Clause, float]] = []
         sparse: list[tuple[Clause, float]] = []
         if self.mode in ("hybrid", "dense"):
@@ -209,7 +213,7 @@ class HybridRetriever:
         pairs = [(r, w) for r, w in (([c for c, _ in dense], self.dense_weight),
                                        ([c for c, _ in sparse], 1.0)) if r]
         fused = rrf([r for r, _ in pairs], self.rrf_k, [w for _, w in pairs])
-        fused = self._rerank(query, fused)[:k]
+        fused = prefer_current(self._rerank(query, fused), view, as_of)[:k]
         return [
             RetrievedClause(
                 clause=c, score=round(s, 6),
@@ -238,6 +242,47 @@ class HybridRetriever:
         if not stating:
             return fused
         return rrf([order, stating], self.rrf_k, [1.0, self.specifics_weight])
+
+
+def narrowed(filters: Filters | None, view: IndexView) -> Filters | None:
+    """``filters`` with a status turned into the documents that have it on the filter's date
+    (``doc_ids == []`` when none does): a status is not a stored field, it follows the date."""
+    if filters is None or not filters.status:
+        return filters
+    passing = view.versions.with_status(filters.status, filters.on())
+    ids = [d for d in passing if not filters.doc_ids or d in filters.doc_ids]
+    return Filters(doc_ids=ids, level=filters.level, as_of=filters.as_of)
+
+
+#: Statuses whose clauses give way to the version in force of the same document.
+_GIVES_WAY = ("superseded", "expired", "draft", "not_yet")
+
+
+def prefer_current(fused: list[tuple[Clause, float]], view: IndexView,
+                   as_of: str) -> list[tuple[Clause, float]]:
+    """Clauses of a replaced, expired or draft version moved after the clauses of the version
+    in force of the same document (a chain of versions), when both were found; all else keeps
+    its rank. An answer then quotes the version that applies."""
+    versions = view.versions
+    statuses = versions.statuses(as_of)
+    last_current: dict[str, int] = {}
+    for i, (c, _) in enumerate(fused):
+        chain = versions.chain(c.doc_id)
+        if chain and statuses.get(c.doc_id) == "in_force":
+            last_current[chain] = i
+    if not last_current:
+        return fused
+    out: list[tuple[Clause, float]] = []
+    waiting: dict[str, list[tuple[Clause, float]]] = {}
+    for i, (c, s) in enumerate(fused):
+        chain = versions.chain(c.doc_id)
+        if chain in last_current and i < last_current[chain] and statuses.get(c.doc_id) in _GIVES_WAY:
+            waiting.setdefault(chain, []).append((c, s))
+            continue
+        out.append((c, s))
+        if chain in last_current and i == last_current[chain]:
+            out.extend(waiting.pop(chain, []))
+    return out
 
 
 def normalize_term(text: str) -> str:

@@ -82,6 +82,33 @@ DRAFT_STAGES = ("征求意见稿", "意见稿", "送审稿", "讨论稿", "修�
 #: Words that make a document a draft (a stage, 草案, or the notes on drafting it).
 DRAFT_WORDS = (*DRAFT_STAGES, "草案", "起草说明")
 
+# --- validity -------------------------------------------------------------------------------
+
+#: Verbs by which a document takes effect (本办法自…起施行).
+EFFECT_VERBS = ("施行", "实施", "执行", "生效", "试行")
+#: The events a document applies from (自印发之日起施行, 自公布之日起30日后施行).
+ISSUE_EVENTS = ("印发", "发布", "公布", "颁布", "发文", "签发")
+#: Words by which a document repeals others (原《…》同时废止).
+REPEAL_WORDS = ("废止", "停止执行", "不再执行", "停止施行", "同时失效")
+#: How a document calls its standing on trial (试行办法, 暂行规定).
+TRIAL_MARKERS = ("试行", "暂行")
+#: What a document calls itself in its closing articles (本办法, 本实施细则, 本政策措施).
+SELF_KINDS = (*TITLE_ENDINGS, *DOC_KINDS, "预案", "规程", "制度", "清单", "目录", "准则", "规范", "政策措施",
+              "实施细则", "措施")
+#: A portal's labels of validity fields (in its info table or list) → the field they state.
+VALIDITY_LABELS = {"有效性": "validity", "文件状态": "validity", "时效性": "validity", "效力状态": "validity",
+                   "生效日期": "effective", "实施日期": "effective", "施行日期": "effective",
+                   "失效日期": "expires", "废止日期": "expires", "截止日期": "expires"}
+#: A portal's verdict on a document (有效性：有效) → its state.
+STATED_VALIDITY = {"有效": "in_force", "现行有效": "in_force", "是": "in_force", "有效（延续实施）": "in_force",
+                   "失效": "expired", "已失效": "expired", "无效": "expired", "废止": "expired",
+                   "已废止": "expired", "失效（提前废止）": "expired", "已修改": "superseded",
+                   "已被修改": "superseded", "已修订": "superseded", "已被修订": "superseded",
+                   "尚未生效": "not_yet", "尚未施行": "not_yet"}
+#: How an answer and a badge call each state.
+STATUS_LABELS = {"in_force": "现行有效", "expired": "已失效", "not_yet": "尚未施行", "draft": "征求意见稿",
+                 "superseded": "已被替代", "unknown": "效力未知"}
+
 # --- units ------------------------------------------------------------------------------------
 
 #: The endings of the names of government bodies (市科委, 县财政局, 各区政府, 有关部门…).

@@ -26,6 +26,7 @@ from .metadata import DATE_RE, DOC_NUMBER_RE, NOTICE_RE, STATUS_RE
 from .numbering import ARTICLE_RANK, Marker, Numbering, match_annex
 from .parsing import is_special_line
 from .responsibility import Convention, parse_responsibility
+from .standing import locate_evidence
 from .tables import HEADER_ROW, PARAGRAPH, ROW
 
 __all__ = ["body_lines", "chunk_document", "parse_responsibility", "window_chunks"]
@@ -172,6 +173,7 @@ def chunk_document(doc: PolicyDocument, max_chars: int = 600) -> list[Clause]:
     _unique_ids(clauses)
     for n, clause in enumerate(clauses):
         clause.ordinal = n
+    locate_evidence(meta.validity, clauses)
     return clauses
 
 
@@ -287,6 +289,11 @@ def meta_summary(meta) -> str:
     if meta.date:
         parts.append(f"成文日期：{meta.date_cn()}")
     parts.append(f"状态：{status}")
+    # A portal's validity fields (实施日期, 失效日期, 有效性) are not in the text: the header
+    # restates them, so that an answer can cite them.
+    if meta.validity is not None:
+        parts += [e.text for e in meta.validity.evidence
+                  if e.start is None and e.field in ("effective_from", "effective_until", "status")]
     return "；".join(parts)
 
 
@@ -409,4 +416,5 @@ def window_chunks(doc: PolicyDocument, size: int = 750, overlap: int = 150) -> l
         clauses.append(_make_clause(doc.meta, [f"窗口{n + 1}"], f"窗口{n + 1}", piece, "window",
                                     start, start + len(piece), []))
         clauses[-1].ordinal = n
+    locate_evidence(doc.meta.validity, clauses)
     return clauses

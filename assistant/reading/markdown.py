@@ -19,7 +19,10 @@ _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _INFO_END = re.compile(r"<!--\s*INFO\s+END\s*-->", re.I)
 _FRONT_KEYS = {"title": "title", "标题": "title", "issuer": "issuer", "发文机关": "issuer",
                "doc_number": "doc_number", "文号": "doc_number", "发文字号": "doc_number",
-               "date": "date", "成文日期": "date", "公布日期": "date"}
+               "date": "date", "成文日期": "date", "公布日期": "date",
+               "有效性": "validity", "validity": "validity", "生效日期": "effective", "施行日期": "effective",
+               "实施日期": "effective", "effective_from": "effective", "失效日期": "expires",
+               "废止日期": "expires", "effective_until": "expires"}
 
 
 def read_markdown(text: str) -> tuple[list[tuple[str, str]], dict[str, str]]:

@@ -119,7 +119,10 @@ def extract_meta(paragraphs: list[str], doc_id: str, source: str = "", file_hash
     if order and not doc_number:
         doc_number = order[0]
         issuer = issuer or order[1]
-        date = date or order[2]
+        # An order is dated on its own line under the signature (总理 李克强 / 2018年12月18日),
+        # not by the later printing line at the end.
+        date = date or order[2] or next(
+            (d for d in (find_date(p, full=True) for p in paragraphs[:8]) if d), None)
     if adoption:
         date = date or adoption[0]
         issuer = issuer or adoption[1]
@@ -234,9 +237,37 @@ def _closing_date(paragraphs: list[str]) -> str | None:
         date = find_date(s, full=True)
         if date:
             return date
+    # A covering notice signs above the document it issues: its signature is not at the end.
+    signed = signature_date(paragraphs)
+    if signed:
+        return find_date(signed[1])
     for s in tail:
         if s.endswith("印发") and DATE_RE.search(s):
             return find_date(s)
+    return None
+
+
+def signature_date(paragraphs: list[str]) -> tuple[int, str] | None:
+    """The first date set alone on its line under an issuer's or signer's name (a signature:
+    ``广州市人民政府办公厅`` / ``2025年6月30日``), as (its paragraph, the date as written)."""
+    for i in range(1, len(paragraphs)):
+        s, above = paragraphs[i].strip(), paragraphs[i - 1].strip()
+        if len(s) <= 16 and find_date(s, full=True) and len(above) <= 40 \
+                and not re.search(r"[。，；]", above) \
+                and (_ISSUER_END.search(above) or re.search(r"(?:总理|省长|市长|县长|区长|主任|部长)[：:]?", above)):
+            return i, s
+    return None
+
+
+def printing_date(paragraphs: list[str]) -> tuple[int, str] | None:
+    """The printing line at the end (``广州市人民政府办公厅秘书处2022年9月13日印发``): its
+    paragraph and its date as written. 自印发之日起施行 counts from it."""
+    for i in range(len(paragraphs) - 1, max(len(paragraphs) - 8, -1), -1):
+        s = paragraphs[i].strip()
+        if s.endswith("印发"):
+            m = DATE_RE.search(s) or _CN_DATE_RE.search(s)
+            if m:
+                return i, m.group(0)
     return None
 
 

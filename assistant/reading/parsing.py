@@ -27,6 +27,7 @@ from .markdown import META, read_markdown
 from .metadata import DATE_RE, DOC_NUMBER_RE, STATUS_RE, TITLE_END, extract_meta
 from .numbering import Numbering, match_marker
 from .tables import PARAGRAPH, render_table
+from .validity import read_validity
 from .webpages import INFO_LABELS, read_html
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
@@ -150,6 +151,11 @@ def _docx_blocks(document) -> list[tuple[str, str]]:
 
 _MARKUP = re.compile(r"\[(?:bookmark|_?Toc|_GoBack)[^\]]*\]")
 _PAGE_NUMBER = re.compile(r"^(?:[-—–]\s*)?[0-9０-９]{1,3}(?:\s*[-—–])?$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$")
+#: A date broken at every number, as pages saved line by line at each inline tag give it
+#: (``202`` / ``5`` / ``年`` / ``12`` / ``月`` / ``9`` / ``日``): joined before its numbers could be
+#: taken for page numbers.
+_SPLIT_DATE = re.compile(r"(?m)^[ \t]*\d{1,4}[ \t]*(?:\n[ \t]*\d{1,3}[ \t]*)?\n[ \t]*年[ \t]*\n[ \t]*\d{1,2}[ \t]*\n"
+                         r"[ \t]*月[ \t]*\n[ \t]*\d{1,2}[ \t]*\n[ \t]*日[ \t]*$")
 _OPENERS = "（(《“〔[［【「‘"
 _CLOSERS = "）)》”〕]］】」’"
 _CONTINUES = "，、（《“‘〔,-—–/"
@@ -210,6 +216,7 @@ def _unbalanced(line: str) -> bool:
 def clean_text(raw: str) -> list[str]:
     """Repair extraction artifacts and return the text as paragraphs."""
     raw = _MARKUP.sub("", raw).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    raw = _SPLIT_DATE.sub(lambda m: re.sub(r"\s+", "", m.group(0)), raw)
     stripped = [ln.replace("\t", " ").replace("\u3000", " ").strip() for ln in raw.split("\n")]
     stripped = [ln for ln in stripped if ln]
     inline = _broken_inline(stripped)
@@ -431,4 +438,9 @@ def parse_file(path: Path) -> PolicyDocument:
     if not paragraphs:
         raise ParseError("no text left after cleanup")
     meta = extract_meta(paragraphs, doc_id_for(path), str(path), file_hash(data), hints)
+    meta.validity = read_validity(paragraphs, meta, hints, kinds)
+    # A regulation is dated by its latest amendment; a page's label line (成文日期：…) dates a
+    # document whose text lost its signature date.
+    if meta.validity.issued and (meta.validity.first_adopted or meta.date is None):
+        meta.date = meta.validity.issued
     return PolicyDocument(meta=meta, paragraphs=paragraphs, kinds=kinds)

@@ -16,9 +16,11 @@ readability picks the wrong node on some portals, jusText has no Chinese stop li
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from dataclasses import dataclass, field
 
+from ..language.lexicon import VALIDITY_LABELS
 from .charsets import MIN_CHINESE_SHARE, chinese_share, decode_chinese
 from .tables import PARAGRAPH, render_table
 
@@ -42,8 +44,15 @@ INFO_LABELS = {
     "发文字号": "doc_number", "文号": "doc_number", "文件编号": "doc_number",
     "成文日期": "date", "发文日期": "date", "印发日期": "date",
     "发布日期": "published", "索引号": "index_no", "主题分类": "topic", "主题词": "keywords",
-    "公文种类": "genre", "有效性": "validity", "生效日期": "effective",
+    "公文种类": "genre", **VALIDITY_LABELS,
 }
+#: The labels searched for before the page is walked for them: every label but 文件状态, which
+#: a portal's search form also writes and which its info list fills in by script.
+_FIELD_LABELS = [label for label in VALIDITY_LABELS if label != "文件状态"]
+#: A validity field a portal lists outside a table: its label, a colon, the tags that close the
+#: label's element, and the value up to the next tag (``失效日期：</span> 2029年03月03日 </li>``).
+_INFO_FIELD = re.compile(r"(" + "|".join(map(re.escape, _FIELD_LABELS)) + r")\s*[：:]\s*(?:</?[a-zA-Z][^<>]*>\s*)*"
+                         r"([^<>]{1,30}?)\s*<")
 
 # Site chrome that stands on a line of its own: page-info labels, font-size and share
 # widgets, print/close links, visitor counters, QR hints, editor credits.
@@ -116,6 +125,9 @@ def read_html(data: bytes) -> WebPage:
     for table in list(root.iter("table")):
         if _read_info_table(table, page.hints):
             _drop(table)
+    # Only a page that writes a validity label has such fields (a string search, not a parse).
+    if any(label in text for label in _FIELD_LABELS):
+        _read_info_fields(text, page.hints)
     body = root.find("body") if root.find("body") is not None else root
     container = _main_container(body)
     walker = _Walker()
@@ -180,11 +192,26 @@ def _read_info_table(table, hints: dict[str, str]) -> bool:
             value = cells[i + 1]
         if value:
             found.setdefault(key, value)
+            if key in VALIDITY_LABELS.values():
+                found.setdefault(f"{key}_label", label)
     if len(found) < 3:
         return False
     for key, value in found.items():
         hints.setdefault(key, value)
     return True
+
+
+def _read_info_fields(text: str, hints: dict[str, str]) -> None:
+    """Validity fields a portal lists outside a table (``<li><span>实施日期：</span>…</li>``):
+    a label and the text that follows it, across the tags between them. Read from the page's
+    source: walking every element of a portal page for a few labels costs more than this
+    reader's whole pass. A value that is no date or verdict is left alone by its readers."""
+    for m in _INFO_FIELD.finditer(text):
+        key = VALIDITY_LABELS[m.group(1)]
+        value = re.sub(r"\s+", "", html_module.unescape(m.group(2)))
+        if value and key not in hints:
+            hints[key] = value
+            hints[f"{key}_label"] = m.group(1)
 
 
 def _weight(text: str | None) -> int:

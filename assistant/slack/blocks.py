@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-from ..types import Answer, Clause
+from ..language.lexicon import STATUS_LABELS
+from ..reading.standing import badge, status_on
+from ..types import Answer, Clause, today
 
 SHOW_CLAUSE = "show_clause"
 CLAUSE_GONE_TEXT = "这条条款已不在索引中（文件可能已更新），请重新提问。"
@@ -69,6 +71,33 @@ def question_text(text: str) -> str:
         return label or target
 
     return unescape(" ".join(_SPECIAL.sub(plain, text or "").split()))
+
+
+#: A status asked for before the question: ``--status in_force``, ``--as-of 2026-01-01``, or
+#: in words, ``只看现行有效：`` (the badge's words), as the web page's scope sets it.
+_OPTION = re.compile(r"^\s*--(status|as-of)(?:=|\s+)(\S+)\s*")
+_IN_WORDS = re.compile(r"^\s*只看(" + "|".join(STATUS_LABELS.values()) + r")[：:，,\s]*")
+
+
+def scope_of(question: str) -> tuple[str, str | None, str | None]:
+    """The question without the options before it, the status it limits to and the date that
+    status is read on (``--status expired --as-of 2025-01-01 问题``, ``只看现行有效：问题``)."""
+    status = as_of = None
+    while True:
+        m = _OPTION.match(question)
+        if m:
+            if m.group(1) == "status":
+                status = m.group(2)
+            else:
+                as_of = m.group(2)
+            question = question[m.end():]
+            continue
+        m = _IN_WORDS.match(question)
+        if m:
+            status = next(k for k, v in STATUS_LABELS.items() if v == m.group(1))
+            question = question[m.end():]
+            continue
+        return question.strip(), status, as_of
 
 
 _BREAK_AFTER = re.compile(r"(?<=[\n。！？；!?;])")
@@ -134,7 +163,8 @@ def _sources(answer: Answer) -> list[tuple[str, str, str]]:
     """(marker, label, chunk_id) of the clauses a reply lists: the citations, or for a
     refusal the nearest clauses."""
     if answer.answered:
-        return [(f"[{c.n}]", c.label, c.chunk_id) for c in answer.citations]
+        return [(f"[{c.n}]", c.label + (f"【{c.status_label}】" if c.status_label else ""), c.chunk_id)
+                for c in answer.citations]
     return [(f"{i}.", r.clause.label, r.clause.chunk_id)
             for i, r in enumerate(answer.retrieved[:3], start=1)]
 
@@ -237,8 +267,9 @@ def clause_blocks(clause: Clause | None, limit: int = MAX_MODAL_BLOCKS,
     facts = []
     if meta is not None:
         facts = [x for x in (meta.issuer, meta.doc_number, meta.date_cn()) if x]
-        if meta.status == "draft":
-            facts.append("征求意见稿（非正式文件）")
+        status = status_on(meta.validity, today())
+        draft = status == "draft" or meta.status == "draft"
+        facts.append("征求意见稿（非正式文件）" if draft else badge(meta.validity, status))
     if facts:
         blocks.append({"type": "context", "elements": [_mrkdwn(clip(" · ".join(facts), MAX_TEXT_CHARS))]})
     return blocks + _sections(split_escaped(clause.text), limit - len(blocks), chars - _text_len(blocks))

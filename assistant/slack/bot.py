@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from ..service import Assistant
-from ..types import Clause
+from ..service import Assistant, QuestionError
+from ..types import Clause, Filters
 from .blocks import (
     CLAUSE_GONE_TEXT,
     MAX_FALLBACK_CHARS,
@@ -23,6 +23,7 @@ from .blocks import (
     escape,
     fallback_text,
     question_text,
+    scope_of,
     unescape,
 )
 
@@ -119,7 +120,7 @@ class PolicyBot:
             return
         thread_ts = event.get("thread_ts") or ts
         try:
-            question = question_text(event.get("text", ""))
+            question, filters, as_of = self.scoped(question_text(event.get("text", "")))
             problem = self.question_problem(question)
             if problem:
                 self._post(client, channel, thread_ts, escape(problem))
@@ -128,7 +129,11 @@ class PolicyBot:
             if event.get("thread_ts"):
                 history = self.thread_history(client, channel, thread_ts, ts, bot_user_id, bot_id,
                                               direct=is_direct(event))
-            answer = self.assistant.ask(question, history=history)
+            try:
+                answer = self.assistant.ask(question, history=history, filters=filters, as_of=as_of)
+            except QuestionError as exc:  # an unknown status or a date that is not one
+                self._post(client, channel, thread_ts, escape(str(exc)))
+                return
             log.info("answered in %s thread %s (answered=%s, %d citations, %.0f ms)", channel,
                      thread_ts, answer.answered, len(answer.citations), answer.latency_ms)
             self._post(client, channel, thread_ts, fallback_text(answer), answer_blocks(answer))
@@ -139,6 +144,13 @@ class PolicyBot:
                 self._post(client, channel, thread_ts, escape(ERROR_TEXT))
             except Exception:
                 log.exception("could not tell %s about the failure either", channel)
+
+    @staticmethod
+    def scoped(question: str) -> tuple[str, Filters | None, str | None]:
+        """The question, the status filter and the date set before it (``--status expired``,
+        ``--as-of 2025-01-01``, ``只看现行有效：``)."""
+        question, status, as_of = scope_of(question)
+        return question, Filters(status=status, as_of=as_of) if status or as_of else None, as_of
 
     def question_problem(self, question: str) -> str | None:
         """Why ``question`` cannot be asked (empty, too long), as a reply; None when it can."""
@@ -195,9 +207,13 @@ class PolicyBot:
 
     def on_command(self, command: dict, respond: Callable[..., object]) -> None:
         """Answer a ``/policy`` question through the command's response URL."""
-        question = question_text(command.get("text", ""))
+        question, filters, as_of = self.scoped(question_text(command.get("text", "")))
         try:
-            answer = self.assistant.ask(question)
+            try:
+                answer = self.assistant.ask(question, filters=filters, as_of=as_of)
+            except QuestionError as exc:  # an unknown status or a date that is not one
+                respond(text=escape(str(exc)), response_type="ephemeral", replace_original=False)
+                return
             log.info("answered %s from %s in %s (answered=%s, %.0f ms)", SLASH_COMMAND,
                      command.get("user_id"), command.get("channel_id"), answer.answered,
                      answer.latency_ms)

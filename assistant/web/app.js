@@ -9,7 +9,7 @@ import { attachPreview, closePanel, hidePreview, initPanel, openClause } from ".
 import * as scope from "./scope.js";
 import {
   $, bookTitle, displayText, docPlace, el, joinPath, rangeText, renderMarked, sentencesCiting,
-  shortTime, statusBadge, textWithMarkers, withoutMarkers,
+  shortTime, standingBadges, textWithMarkers, withoutMarkers,
 } from "./util.js";
 
 const HISTORY_MESSAGES = 8; // the follow-up rewrite needs only the last few turns
@@ -66,7 +66,7 @@ function sourceCard(n, item, snippet, onClick) {
   const body = el("span", "source-body");
   const head = el("span", "source-head");
   head.append(rangeText("span", "source-doc", bookTitle(doc ? doc.title : item.doc_title)));
-  head.append(statusBadge(doc ? doc.status : null));
+  head.append(...standingBadges(doc, item));
   body.append(head);
   const meta = [docPlace(doc), doc && doc.issuer].filter(Boolean).join(" · ");
   if (meta) body.append(el("span", "source-meta", meta));
@@ -91,8 +91,9 @@ function copyText(answer) {
   if (answer.citations.length) {
     const lines = answer.citations.map((c) => {
       const d = docs.byId.get(c.doc_id);
-      const status = d ? (d.status === "draft" ? "（征求意见稿）" : "") : "";
-      return "[" + c.n + "] " + bookTitle(d ? d.title : c.doc_title) + status + " " + c.section_path.join(" ");
+      const draft = d && d.status === "draft" && !c.status_label ? "（征求意见稿）" : "";
+      const status = c.status_label ? " 【" + c.status_label + "】" : "";
+      return "[" + c.n + "] " + bookTitle(d ? d.title : c.doc_title) + draft + " " + c.section_path.join(" ") + status;
     });
     text += "\n\n来源：\n" + lines.join("\n");
   }

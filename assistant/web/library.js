@@ -4,7 +4,7 @@
 import { apiFetch, getJSON, setFileTypes, setSummary, waitForJob } from "./api.js";
 import { openClause } from "./panel.js";
 import {
-  $, bookTitle, docMetaLine, docPlace, el, levelBadge, rangeText, statusBadge,
+  $, bookTitle, docMetaLine, docPlace, el, levelBadge, rangeText, standingBadges,
 } from "./util.js";
 
 export const docs = { list: [], byId: new Map(), uploads: new Set(), loaded: false, accept: ".txt,.md,.pdf,.docx" };
@@ -47,7 +47,7 @@ function matches(d, query) {
 
 function docBadges(d) {
   const badges = el("span", "badges");
-  badges.append(statusBadge(d.status));
+  badges.append(...standingBadges(d));
   const level = levelBadge(d.level);
   if (level) badges.append(level);
   badges.append(el("span", "badge", d.clauses + " 条"));

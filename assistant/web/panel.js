@@ -3,7 +3,7 @@
 
 import { getJSON } from "./api.js";
 import {
-  $, bookTitle, docMetaLine, docPlace, el, joinPath, rangeText, renderHighlighted, statusBadge,
+  $, bookTitle, docMetaLine, docPlace, el, joinPath, rangeText, renderHighlighted, standingBadges,
 } from "./util.js";
 
 let openChunk = null;
@@ -85,7 +85,7 @@ export async function openClause(chunkId, highlights, from) {
   if (place) meta.append(el("span", "", place));
   const metaText = docMetaLine(doc);
   if (metaText) meta.append(el("span", "", metaText));
-  meta.append(statusBadge(doc.status));
+  meta.append(...standingBadges(doc));
 
   const path = $("panel-path");
   path.replaceChildren();
@@ -133,7 +133,7 @@ export function showPreview(button, c, doc) {
   box.replaceChildren();
   const head = el("div", "preview-head");
   head.append(rangeText("span", "preview-title", bookTitle((doc && doc.title) || c.doc_title)));
-  head.append(statusBadge(doc ? doc.status : null));
+  head.append(...standingBadges(doc, c));
   box.append(head);
   const metaParts = [docPlace(doc), doc && doc.issuer].filter(Boolean);
   if (metaParts.length) box.append(el("div", "preview-meta", metaParts.join(" · ")));

@@ -2,7 +2,7 @@
 // Each question carries a copy of it, so an answer always says what it was limited to.
 
 import { docs } from "./library.js";
-import { $, LEVELS, bookTitle, docPlace, el, rangeText, statusBadge } from "./util.js";
+import { $, LEVELS, VALIDITY, bookTitle, docPlace, el, rangeText, standingBadges } from "./util.js";
 
 const EMPTY = { doc_ids: [], level: "", status: "" };
 let current = structuredClone(EMPTY);
@@ -32,7 +32,7 @@ export function describe(scope) {
   if (!scope) return "";
   const parts = [];
   if (scope.status === "final") parts.push("只看正式文件");
-  if (scope.status === "draft") parts.push("只看征求意见稿");
+  else if (VALIDITY[scope.status]) parts.push("只看" + VALIDITY[scope.status]);
   if (scope.level) parts.push("只看" + LEVELS[scope.level]);
   const ids = scope.doc_ids || [];
   if (ids.length === 1) {
@@ -71,7 +71,7 @@ export function render() {
     const text = el("span", "scope-doc-text");
     text.append(rangeText("span", "scope-doc-title", d.title));
     const sub = el("span", "scope-doc-meta", docPlace(d));
-    sub.append(statusBadge(d.status));
+    sub.append(...standingBadges(d));
     text.append(sub);
     label.append(box, text);
     li.append(label);

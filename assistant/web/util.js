@@ -59,6 +59,36 @@ export function docPlace(d) {
   return [d.region, LEVELS[d.level]].filter(Boolean).join(" · ");
 }
 
+/** A document's status on a date, as the API names it, in the words of its badge. */
+export const VALIDITY = {
+  in_force: "现行有效", expired: "已失效", not_yet: "尚未施行",
+  draft: "征求意见稿", superseded: "已被替代", unknown: "效力未知",
+};
+
+/** The badge of a document's status on the answer's date (现行有效（有效期至…）). */
+export function validityBadge(status, label) {
+  if (!VALIDITY[status]) return null;
+  const badge = el("span", "badge validity " + status + (status === "draft" ? " draft" : ""),
+    label || VALIDITY[status]);
+  badge.dataset.status = status;
+  return badge;
+}
+
+/**
+ * The badges of a document's standing: 正式文件 (unless it is a draft) and its status on the
+ * day, from a citation (its status) or else the document's validity.
+ */
+export function standingBadges(doc, citation) {
+  const v = citation && citation.status
+    ? { status: citation.status, label: citation.status_label }
+    : doc && doc.validity ? { status: doc.validity.status, label: doc.validity.badge } : null;
+  const out = [];
+  if (!v || v.status !== "draft") out.push(statusBadge(doc ? doc.status : null));
+  const badge = v && validityBadge(v.status, v.label);
+  if (badge) out.push(badge);
+  return out;
+}
+
 /** The 正式文件 / 征求意见稿 / 状态未知 badge. */
 export function statusBadge(status) {
   if (status === "draft") return el("span", "badge draft", STATUSES.draft);
