@@ -121,6 +121,9 @@ class ExtractiveComposer:
     def compose(self, question: str, retrieved: list[RetrievedClause],
                 filters: Filters | None = None, conversation: Conversation | None = None) -> Answer:
         """The answer to ``question`` from the clauses of its scope, or a refusal."""
+        parts = self.parts(question, filters)
+        if len(parts) >= 2:
+            return self._each(question, parts, retrieved, filters)
         frame = self.frame(question, filters, conversation=conversation)
         analysis = frame.analysis
         if frame.operation == WHICH_DOCS:
@@ -142,6 +145,50 @@ class ExtractiveComposer:
             return self.refusal(question, scope.retrieved or retrieved, reason)
         return Answer(question=question, answer="".join(pieces), answered=True,
                       citations=book.citations, retrieved=scope.retrieved or retrieved)
+
+    def parts(self, question: str, filters: Filters | None = None) -> list[tuple[str, str]]:
+        """(label, question) for each question a question asks of its own place or document
+        (“上海…封顶多少？重庆…封顶多少？”); fewer than two: it asks one question."""
+        pieces = [p.strip() for p in re.split(r"[？?；;]", question) if p.strip()]
+        if len(pieces) < 2:
+            return []
+        out = []
+        for piece in pieces:
+            analysis = self.analyse(piece, filters)
+            docs = self.scoper.named_docs(analysis)
+            if docs:
+                out.append((self.scoper.short_label(docs[0]), piece))
+            elif analysis.places:
+                out.append(("、".join(analysis.places), piece))
+            else:
+                return []
+        return out if len({label for label, _ in out}) == len(out) else []
+
+    def _each(self, question: str, parts: list[tuple[str, str]], retrieved: list[RetrievedClause],
+              filters: Filters | None) -> Answer:
+        """The answers to the questions asked together, one labelled line each, cited in one
+        numbering."""
+        book, lines, answered, seen = CitationBook(), [], False, []
+        view = self.retriever.view
+        for label, part in parts:
+            found = self.retriever.retrieve(part, k=max(len(retrieved), 5), filters=filters)
+            sub = self.compose(part, found, filters)
+            seen += sub.retrieved
+            text = sub.answer
+            if sub.answered:
+                answered = True
+                numbers = {}
+                for c in sub.citations:
+                    clause = view.by_id.get(c.chunk_id)
+                    if clause is not None:
+                        for quote in c.quotes or [None]:
+                            numbers[c.n] = book.cite(clause, quote.text if quote else None)
+                text = renumbered(text, numbers)
+            lines.append(f"{label}：{text}")
+        if not answered:
+            return self.refusal(question, retrieved, "\n".join(lines))
+        return Answer(question=question, answer="\n".join(lines), answered=True, citations=book.citations,
+                      retrieved=list({r.clause.chunk_id: r for r in seen}.values()) or retrieved)
 
     def answer_in(self, analysis: q.QuestionAnalysis, scope: Scope,
                   book: CitationBook) -> tuple[list[str] | None, str | None]:
@@ -317,6 +364,12 @@ class ExtractiveComposer:
     def refusal(self, question: str, retrieved: list[RetrievedClause], reason: str | None = None) -> Answer:
         """The answer when the documents do not hold one: say so, name the nearest clause."""
         return refusal_answer(question, retrieved, reason)
+
+
+def renumbered(text: str, numbers: dict[int, int]) -> str:
+    """``text`` with each marker [n] as [numbers[n]] (a marker without a new number dropped)."""
+    return MARKER.sub(lambda m: f"[{numbers[int(m.group(0)[1:-1])]}]" if int(m.group(0)[1:-1]) in numbers
+                      else "", text)
 
 
 def anchors_of(answer_text: str, clauses: list[Clause]) -> list[str]:

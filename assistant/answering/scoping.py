@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..index.retrieval import HybridRetriever
-from ..language.lexicon import DOC_LEVELS, DOC_NOUNS, DRAFT_STAGES, alternation
+from ..language.lexicon import DOC_KINDS, DOC_LEVELS, DOC_NOUNS, DRAFT_STAGES, alternation
 from ..language.places import place_stem
 from ..language.segment import place_names
 from ..language.text import normalize
@@ -27,6 +27,8 @@ _COUNTED_DOCS = re.compile(rf"(?:[两二三四几这那该各本]份|份)[\u4e00
                            rf"({alternation((*DOC_NOUNS, '政策', '实施意见'))})|({_LEVEL}|上级)(?:的)?(文件|政策文件)")
 
 
+#: A name a question gives a document: some words, then a kind of document (…行动计划).
+_CALLED = re.compile(r"(?P<name>[\u4e00-\u9fffa-z0-9+]{2,16}?)(?:的)?" + alternation((*DOC_KINDS, "措施", "政策")))
 #: A draft's stage as a question names it (二次征求意见稿, 送审稿).
 _STAGE = re.compile(r"(?:第?[一二三四五六七八九十两0-9]+次)?" + alternation(DRAFT_STAGES))
 
@@ -84,7 +86,21 @@ class Scoper:
             if name in text:
                 docs.update(ids)
         docs.update(self.docs_numbered(analysis.question))
+        docs.update(self.docs_called(analysis.question))
         return sorted(docs)
+
+    def docs_called(self, question: str) -> list[str]:
+        """Documents the question calls by words of their title before a kind of document
+        (北斗行动计划, 专家库管理办法, G60策源地措施): a title word few titles share, in the
+        name the question gives right before 计划, 办法, 措施, 方案…"""
+        words = self.retriever.view.title_words
+        out: set[str] = set()
+        for m in _CALLED.finditer(normalize(question).lower()):
+            name = m.group("name")
+            for word, ids in words.items():
+                if word in name:
+                    out.update(ids)
+        return sorted(out)
 
     def docs_numbered(self, question: str) -> list[str]:
         """Documents whose 文号 the question writes."""

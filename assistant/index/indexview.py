@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..language.lexicon import SHORT_NAME_MAX, quoted
+from ..language.lexicon import DOC_KINDS, SHORT_NAME_MAX, alternation, quoted
 from ..language.places import aliases_of
-from ..language.segment import bm25_tokens, place_names
+from ..language.segment import bm25_tokens, jieba_loaded, place_names
 from ..language.text import normalize
 from ..types import Clause
 from .lexical import LexicalIndex, Vocabulary
@@ -36,12 +36,14 @@ from .versions import Versions
 log = logging.getLogger(__name__)
 
 #: Bump when the view's layout or the index terms change, so old saved views are not loaded.
-VIEW_FORMAT = "4"
+VIEW_FORMAT = "6"
 #: Characters of a preamble read for the places it names: its opening statement of purpose.
 PREAMBLE_CHARS = 600
 #: Saved views kept per index (the newest ones; older versions are rarely opened again).
 KEEP_SAVED = 3
 _SHORT_NAME = quoted(SHORT_NAME_MAX)
+#: Words that name a kind of document or its parts, not a document (若干措施, 实施方案).
+_KIND_WORD = re.compile(alternation((*DOC_KINDS, "措施", "若干", "政策", "印发", "关于")))
 
 
 @dataclass
@@ -103,6 +105,7 @@ class IndexView:
         self.versions = Versions({d: cs[0].meta for d, cs in self.by_doc.items() if cs[0].meta is not None})
         self.identities = _identities(self.by_doc)
         self.short_names = _short_names(self.by_doc)
+        self.title_words = _title_words(self.by_doc)
         self.place_aliases = aliases_of({p for part in parts.values() for p in part.places})
         self._doc_pos = np.zeros(len(self.clauses), dtype=np.int32)
         self._doc_index = {d: i for i, d in enumerate(sorted(parts))}
@@ -293,6 +296,26 @@ def _identities(by_doc: dict[str, list[Clause]]) -> dict[str, tuple[str, str, st
             extra += "".join(place_names(preamble.text[:PREAMBLE_CHARS]))
         ids[doc_id] = (normalize(c.doc_title), normalize(c.doc_title + extra), c.doc_title.strip("《》"))
     return ids
+
+
+#: A title word names its document when no other title has it (one others share names a
+#: genre: 未来产业 in every title of a library on future industries).
+TITLE_WORD_DOCS = 1
+
+
+def _title_words(by_doc: dict[str, list[Clause]]) -> dict[str, list[str]]:
+    """The words that set a document's title apart (北斗, 商业航天, 专家库) → the documents:
+    words of two characters or more, not places, that few titles share."""
+    docs_of: dict[str, set[str]] = {}
+    for doc_id, clauses in by_doc.items():
+        title = clauses[0].doc_title
+        named = set(place_names(title))
+        for word in jieba_loaded().lcut_for_search(title):
+            if len(word) >= 2 and word not in named and not any(word in p for p in named) \
+                    and not place_names(word) \
+                    and not _KIND_WORD.search(word) and re.search(r"[\u4e00-\u9fffA-Za-z0-9]", word):
+                docs_of.setdefault(normalize(word).lower(), set()).add(doc_id)
+    return {w: sorted(d) for w, d in docs_of.items() if len(d) <= TITLE_WORD_DOCS}
 
 
 def _short_names(by_doc: dict[str, list[Clause]]) -> dict[str, list[str]]:
