@@ -149,7 +149,8 @@ class ExtractiveComposer:
     def parts(self, question: str, filters: Filters | None = None) -> list[tuple[str, str]]:
         """(label, question) for each question a question asks of its own place or document
         (“上海…封顶多少？重庆…封顶多少？”); fewer than two: it asks one question."""
-        pieces = [p.strip() for p in re.split(r"[？?；;]", question) if p.strip()]
+        # The Chinese terms added to an English question (“…?（企业 创新）”) ask nothing.
+        pieces = [p.strip() for p in re.split(r"[？?；;]", question) if p.strip() and p.strip()[0] not in "（("]
         if len(pieces) < 2:
             return []
         out = []

@@ -95,10 +95,19 @@ class Scoper:
         name the question gives right before 计划, 办法, 措施, 方案…"""
         words = self.retriever.view.title_words
         out: set[str] = set()
-        for m in _CALLED.finditer(normalize(question).lower()):
+        text = normalize(question).lower()
+        # A code of letters and digits in a title (G60) names its document wherever it stands.
+        for word, ids in words.items():
+            if word.isascii() and re.search(r"\d", word) and re.search(r"[a-z]", word) and re.search(
+                    rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", question.lower()):
+                out.update(ids)
+        for m in _CALLED.finditer(text):
             name = m.group("name")
             for word, ids in words.items():
-                if word in name:
+                # The title's word ends the name, give or take a word of two characters
+                # (专家库管理办法, 北斗行动计划): further off, it is the question's topic.
+                at = name.rfind(word)
+                if at >= 0 and at + len(word) >= len(name) - 2:
                     out.update(ids)
         return sorted(out)
 

@@ -40,6 +40,11 @@ GLOSSARY: dict[str, str] = {
     "demonstration zones": "示范区", "results": "成果", "achievements": "成果",
     "high-level": "高水平", "accelerate": "加快 加速",
     "accelerating": "加快 加速",
+    "one-off": "一次性", "one-time": "一次性", "cap": "最高 上限", "ceiling": "最高 上限",
+    "maximum": "最高", "at most": "最高 不超过", "public notice": "公示", "notice period": "公示期",
+    "publicity period": "公示期", "consortium": "联合体", "spending": "投入", "investment in": "投入",
+    "took part": "参与", "take part": "参与", "participate": "参与", "users": "用户",
+    "existing": "存量", "incremental": "增量", "per year": "每年 年度", "a year": "每年 年度",
 }
 
 #: English words that carry no topic (articles, pronouns, auxiliaries, question words, and
