@@ -81,8 +81,8 @@ def test_prompts_are_loaded_and_carry_the_sentinel_and_the_clauses():
 
 
 @pytest.mark.parametrize("name, text, why", [
-    ("user", "问题：{question}", "missing {clauses}"),
-    ("user", "{question}{clauses}{context}", "unknown {context}"),
+    ("user", "问题：{question}{asks}", "missing {clauses}"),
+    ("user", "{question}{clauses}{asks}{context}", "unknown {context}"),
     ("system", "{no_answer} {0}", "unknown {0}"),
     ("rewrite", "{history", "cannot be parsed"),
 ])
@@ -407,3 +407,18 @@ def test_cli_chat_keeps_the_conversation(tmp_path, monkeypatch):
 @pytest.mark.skip(reason="needs a local llama.cpp server")
 def test_a_real_local_model():  # pragma: no cover
     """Point ASSISTANT_LLM_BASE_URL at a llama.cpp server and ask a corpus question."""
+
+
+def test_the_prompt_lists_the_slots_and_an_unstated_value_is_said_plainly():
+    """The model is told each thing the question asks; a value it does not state (or states
+    without a clause that holds it) gets the sentence the offline answer gives."""
+    from assistant.answering.frame import slots_of
+    from assistant.answering.llm import _slots_stated
+    from assistant.types import Answer
+
+    composer = LLMComposer(GenericFakeChatModel(messages=iter([])), load_prompts(), fallback=None)
+    slots = slots_of("某市创业补贴最高是多少元？补贴期限是几年？")
+    user = composer.messages("某市创业补贴最高是多少元？补贴期限是几年？", [], slots)[1].content
+    assert "1. 补贴金额" in user and "2. 补贴期限" in user
+    answer = _slots_stated(Answer(question="q", answer="最高5000元。[1]", answered=True), slots)
+    assert answer.answer == "最高5000元。[1]文件未载明补贴期限。"

@@ -54,7 +54,7 @@ def test_the_attribute_a_number_is_asked_of(question, attribute):
 
 
 def test_a_compound_attribute_is_named_by_its_parts():
-    from assistant.answering.sentences import _names
+    from assistant.answering.sentences import names as _names
 
     assert _names("核心技术", "攻关100个左右关键技术、核心部件和高端产品")
     assert not _names("费率", "贴息后贷款利率不高于3.5%")

@@ -46,7 +46,7 @@ from .refusal import refusal_answer
 from .render import refusal_text, slot_name, value_of
 from .scoping import Scope, Scoper
 from .scorer import Scorer
-from .sentences import _names
+from .sentences import names
 from .terms import TermWeights
 
 MARKER = re.compile(r"\[\d+\]")
@@ -272,7 +272,7 @@ class ExtractiveComposer:
         def wanted(c: Candidate) -> bool:
             if listed and c.items == listed:
                 return True
-            return any(_names(normalize(a), normalize(c.text)) for a in attributes) and any(
+            return any(names(normalize(a), normalize(c.text)) for a in attributes) and any(
                 q.states_type(c.text, s.kind) for s in frame.slots if s.kind in q.NUMBER_TYPES)
 
         seen = {r.clause.chunk_id for r in pool[:self.depth]}

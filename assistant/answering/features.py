@@ -19,7 +19,7 @@ from . import questions as q
 from .candidates import CHILDREN, LEAD_IN, RUN, SENTENCE, TITLE, UNITS, Candidate
 from .frame import CONDITION, Frame, Slot
 from .render import value_of
-from .sentences import _names, states_measure
+from .sentences import names, states_measure
 
 #: Feature names, in the order of a feature vector.
 NAMES = [
@@ -92,8 +92,8 @@ def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
         # Where the thing a number is asked of is named: in the candidate, only around it (its
         # headings, the sentence before), or nowhere near.
         attribute = normalize(slot.attribute)
-        in_text = _names(attribute, normalize(text))
-        around = not in_text and _names(attribute, normalize(context))
+        in_text = names(attribute, normalize(text))
+        around = not in_text and names(attribute, normalize(context))
         put("attribute_text", in_text)
         put("attribute_context", around)
         put("attribute_absent", not in_text and not around)
@@ -204,7 +204,7 @@ def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ..
         if slot.attribute in GRANT_WORDS:
             # Money granted is granted under many names (补贴, 补助, 激励…).
             return any(w in around for w in GRANT_WORDS)
-        return _names(normalize(slot.attribute), around)
+        return names(normalize(slot.attribute), around)
     return True
 
 

@@ -29,9 +29,9 @@ from ..types import Answer, Filters, RetrievedClause
 from . import followup, validity
 from . import questions as qa
 from .composer import Composer
-from .frame import Conversation
+from .frame import Conversation, Slot, slots_of
 from .refusal import refusal_answer
-from .render import refusal_text
+from .render import refusal_text, slot_name
 from .verify import NO_ANSWER, StreamVerifier
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 #: Each template and the variables it must use, no more and no fewer.
 PROMPT_VARIABLES: dict[str, set[str]] = {
     "system": {"no_answer"},
-    "user": {"question", "clauses"},
+    "user": {"question", "clauses", "asks"},
     "rewrite": {"history", "question"},
 }
 
@@ -195,13 +195,32 @@ class LLMComposer:
         self.fallback = fallback
         self.max_clause_chars = max_clause_chars
 
-    def messages(self, question: str, retrieved: list[RetrievedClause]) -> list[BaseMessage]:
-        """The system and user messages for a question and its clauses."""
+    def messages(self, question: str, retrieved: list[RetrievedClause],
+                 slots: list[Slot] | None = None) -> list[BaseMessage]:
+        """The system and user messages for a question, its clauses and the things it asks
+        (the slots of its frame, one line each)."""
+        slots = slots if slots is not None else slots_of(question)
+        asks = "\n".join(f"{i}. {slot_name(s)}（{s.phrase}）" for i, s in enumerate(slots, start=1))
         return [
             SystemMessage(self.prompts.system.format(no_answer=NO_ANSWER)),
             HumanMessage(self.prompts.user.format(
-                question=question, clauses=format_clauses(retrieved, self.max_clause_chars))),
+                question=question, clauses=format_clauses(retrieved, self.max_clause_chars),
+                asks=asks or "1. 问题所问的内容")),
         ]
+
+    def _framed(self, question: str, retrieved: list[RetrievedClause], filters: Filters | None,
+                conversation: Conversation | None) -> tuple[list[RetrievedClause], list[Slot]]:
+        """The clauses the model is shown, those holding the offline composer's best candidate
+        for each slot first, and the slots it must answer (the same frame and candidates as
+        the offline answer)."""
+        frame_of = getattr(self.fallback, "frame", None)
+        if frame_of is None:
+            return retrieved, slots_of(question)
+        frame = frame_of(question, filters, conversation=conversation)
+        best = [p.cand.clause.chunk_id for p in self.fallback.picks(frame, retrieved) if p.cand is not None]
+        order = {cid: i for i, cid in enumerate(dict.fromkeys(best))}
+        ranked = sorted(retrieved, key=lambda r: order.get(r.clause.chunk_id, len(order)))
+        return ranked, frame.slots
 
     def _fallback(self, question: str, retrieved: list[RetrievedClause],
                   why: BaseException | str, filters: Filters | None = None) -> Answer:
@@ -250,8 +269,9 @@ class LLMComposer:
         retrieved, refusal = self._scoped(question, retrieved, filters)
         if refusal is not None:
             return refusal
+        retrieved, slots = self._framed(question, retrieved, filters, conversation)
         try:
-            reply = message_text(self.model.invoke(self.messages(question, retrieved)))
+            reply = message_text(self.model.invoke(self.messages(question, retrieved, slots)))
         except Exception as exc:
             log.warning("the language model failed (%s: %s); answering extractively",
                         exc.__class__.__name__, exc)
@@ -261,7 +281,7 @@ class LLMComposer:
             return self._fallback(question, retrieved, "空回复", filters)
         verifier = StreamVerifier(question, retrieved)
         verifier.feed(reply)
-        return _with_notice(verifier.finish())
+        return _with_notice(_slots_stated(verifier.finish(), slots))
 
     def stream(self, question: str, retrieved: list[RetrievedClause],
                filters: Filters | None = None,
@@ -281,11 +301,12 @@ class LLMComposer:
         if refusal is not None:
             yield refusal
             return
+        retrieved, slots = self._framed(question, retrieved, filters, conversation)
         verifier = StreamVerifier(question, retrieved)
         emitted = False
         thinking = None  # text of a leading <think> block, dropped
         try:
-            for chunk in self.model.stream(self.messages(question, retrieved)):
+            for chunk in self.model.stream(self.messages(question, retrieved, slots)):
                 delta = message_text(chunk)
                 if thinking is not None or (not verifier.raw and delta.lstrip().startswith("<think>")):
                     thinking = (thinking or "") + delta
@@ -308,7 +329,19 @@ class LLMComposer:
         if not verifier.raw.strip():
             yield self._fallback(question, retrieved, "空回复", filters)
             return
-        yield _with_notice(verifier.finish())
+        yield _with_notice(_slots_stated(verifier.finish(), slots))
+
+
+def _slots_stated(answer: Answer, slots: list[Slot]) -> Answer:
+    """The verified answer with one sentence for each value it was asked and does not state
+    (a sentence whose figure the cited clause does not hold was removed by verification)."""
+    if not answer.answered:
+        return answer
+    open_slots = [s for s in slots if s.kind in qa.VALUE_TYPES and s.kind != qa.WHO
+                  and not qa.states_type(answer.answer, s.kind)]
+    for slot in open_slots:
+        answer.answer += f"文件未载明{slot_name(slot)}。"
+    return answer
 
 
 def _with_notice(answer: Answer) -> Answer:
