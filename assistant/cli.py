@@ -341,7 +341,7 @@ def serve(
         assistant.check_llm()
         _ingest_with_bar(assistant)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    err.print(f"serving on http://{host}:{port}/ (API docs: /docs)")
+    err.print(f"serving on http://{host}:{port}/ (API docs: /docs and /redoc)")
     # One process: the index and the models are loaded once and shared by every request.
     uvicorn.run(create_app(assistant), host=host, port=port, log_level="info",
                 timeout_graceful_shutdown=5)
