@@ -22,7 +22,7 @@ from .reading.chunking import chunk_document, window_chunks
 from .reading.injection import flag_clauses
 from .reading.parsing import parse_file
 from .settings import Settings
-from .types import Answer, Clause, Filters, IngestReport, PolicyDocument
+from .types import Answer, Clause, Filters, IngestReport, PolicyDocument, Understood
 
 log = logging.getLogger(__name__)
 
@@ -236,22 +236,26 @@ class Assistant:
         ``history`` is the conversation so far ([{role, content}]); a follow-up question is
         made standalone from it before retrieval.
         """
-        q, standalone, started = self._understood(question, filters, history)
+        q, rewritten, standalone, started = self._understood(question, filters, history)
         chain = build_chain(self.retriever, composer or self.composer, k or self.settings.top_k,
                             filters)
         answer: Answer = chain.invoke(standalone)
-        return self._finish(answer, q, standalone, started)
+        return self._finish(answer, q, rewritten, started)
 
     def ask_stream(self, question: str, k: int | None = None, filters: Filters | None = None,
                    composer: Composer | None = None,
-                   history: list[dict] | None = None) -> Iterator[str | Answer]:
+                   history: list[dict] | None = None) -> Iterator[str | Understood | Answer]:
         """Answer as a stream: text pieces, then the finished :class:`Answer` as the last item.
 
-        With a language model the pieces are its sentences as they pass verification; the
-        extractive answer is cut into sentences. The pieces joined are the final answer text
-        (unless a model fails mid-answer; the final answer is always the one to keep).
+        A follow-up made standalone first yields :class:`Understood` (the question as it is
+        answered), before any text. With a language model the pieces are its sentences as
+        they pass verification; the extractive answer is cut into sentences. The pieces joined
+        are the final answer text (unless a model fails mid-answer; the final answer is always
+        the one to keep).
         """
-        q, standalone, started = self._understood(question, filters, history)
+        q, rewritten, standalone, started = self._understood(question, filters, history)
+        if rewritten != q:
+            yield Understood(rewritten)
         retrieved = self.retriever.retrieve(standalone, k=k or self.settings.top_k, filters=filters)
         chosen = composer or self.composer
         emitted = ""
@@ -267,25 +271,25 @@ class Assistant:
             answer = chosen.compose(standalone, retrieved, filters=filters)
         if answer.answer.startswith(emitted):
             yield from text_pieces(answer.answer[len(emitted):])
-        yield self._finish(answer, q, standalone, started)
+        yield self._finish(answer, q, rewritten, started)
 
     def _understood(self, question: str, filters: Filters | None,
-                    history: list[dict] | None) -> tuple[str, str, float]:
-        """(the question checked, the question as it is answered, when answering started): a
-        follow-up made standalone from ``history``, an English question given its Chinese terms."""
+                    history: list[dict] | None) -> tuple[str, str, str, float]:
+        """(the question checked, the follow-up made standalone from ``history``, the question
+        as it is retrieved and answered (an English one with its Chinese terms too), when
+        answering started)."""
         q = self.check_question(question)
         self.ensure_index()
         self.check_filters(filters)
         started = time.perf_counter()
-        standalone = crosslingual.expand(self.standalone(q, history), self.place_aliases(),
-                                          self.retriever.view.idf)
-        return q, standalone, started
+        rewritten = self.standalone(q, history)
+        standalone = crosslingual.expand(rewritten, self.place_aliases(), self.retriever.view.idf)
+        return q, rewritten, standalone, started
 
-    def _finish(self, answer: Answer, q: str, standalone: str, started: float) -> Answer:
+    def _finish(self, answer: Answer, q: str, rewritten: str, started: float) -> Answer:
         answer.question = q
-        if standalone != q:
-            understood = f"结合上文理解为：{standalone}"
-            answer.notice = f"{understood}；{answer.notice}" if answer.notice else understood
+        if rewritten != q:
+            answer.understood = rewritten
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -20,7 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..service import Assistant, QuestionError
-from ..types import Answer
+from ..types import Answer, Understood
 from .ask import check_request, sse, stream_answer
 from .common import get_assistant
 
@@ -143,6 +143,8 @@ async def chat_completions(body: ChatRequest, assistant: Assistant = Depends(get
                 if isinstance(item, Answer):
                     answer = item
                     continue
+                if isinstance(item, Understood):
+                    continue  # OpenAI's stream has no place for it: the answer's text only
                 streamed += item
                 yield {"data": chunk({"content": item})}
                 await asyncio.sleep(0)
