@@ -379,7 +379,7 @@ def test_the_api_streams_model_answers(tmp_path, openai_server, monkeypatch):
     assert "".join(json.loads(d)["text"] for e, d in events[:-1]) == final["answer"]
 
     r = client.post("/v1/chat/completions", json={
-        "model": "x", "stream": True, "messages": [{"role": "user", "content": QUESTION}]})
+        "model": "policy-assistant", "stream": True, "messages": [{"role": "user", "content": QUESTION}]})
     chunks = [json.loads(line[6:]) for line in r.text.splitlines()
               if line.startswith("data: {")]
     assert chunks[-1]["citations"] and chunks[-1]["answered"]
