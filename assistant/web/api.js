@@ -18,7 +18,7 @@ export class ApiError extends Error {
 }
 
 // The server's reasons are English; the page says what happened, and what to do, in Chinese.
-let fileTypes = "txt、md、pdf 或 docx"; // until the server says which it reads
+let fileTypes = "txt、md、html、pdf 或 docx"; // until the server says which it reads
 
 /** The accepted suffixes (".txt", …) as the page names them (txt、md、pdf 或 docx). */
 export function setFileTypes(suffixes) {
