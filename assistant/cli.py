@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -13,11 +14,56 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+#: The width given to rich when the output is not a terminal: wide enough that no line of a
+#: table or a message is ever wrapped (a file or a pipe has no width to fit).
+UNWRAPPED = 100_000
+
+
+class _FlagsWithoutType:
+    """Help that shows no ``<bool>`` beside a flag: ``--json`` takes no value."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+
+class _Group(_FlagsWithoutType, TyperGroup):
+    pass
+
+
+class _Command(_FlagsWithoutType, TyperCommand):
+    pass
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_Group,
                   help="Ask questions about Chinese policy documents; every answer cites its clause.")
-console = Console()
-err = Console(stderr=True)
+
+
+def command(*args, **kwargs):
+    """``app.command`` with the help of this CLI (flags shown without a type)."""
+    return app.command(*args, cls=_Command, **kwargs)
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console on standard output (or error). On a terminal rich fits what it prints to the
+    terminal's width; in a file or a pipe nothing is wrapped (``COLUMNS``, when set, still
+    gives a width). Made when printing, so that it sees the stream the command writes to."""
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty() or os.environ.get("COLUMNS", "").isdigit():
+        return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, width=UNWRAPPED, highlight=False)
+
+
+def _say(*lines: str) -> None:
+    """Plain lines on standard output, never wrapped: a terminal wraps them at its own width,
+    and a file or a pipe gets each line whole."""
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+    sys.stdout.flush()
 
 
 def _assistant(**overrides):
@@ -29,7 +75,7 @@ def _assistant(**overrides):
 
 def _progress(*extra) -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *extra,
-                    TimeElapsedColumn(), console=err, transient=False)
+                    TimeElapsedColumn(), console=_console(stderr=True), transient=False)
 
 
 def _ingest_with_bar(assistant, paths=None, prune=False):
@@ -75,33 +121,41 @@ def _errors() -> Iterator[None]:
         _fail(str(exc))
 
 
-@app.command()
+@command()
 def ingest(
-    paths: list[Path] = typer.Argument(None, help="Files or folders (default: the corpus folder)."),
+    paths: list[Path] = typer.Argument(None, metavar="PATH",
+                                       help="Files or folders (default: the corpus folder)."),
     prune: bool = typer.Option(False, "--prune", help="Remove clauses of files deleted from these folders."),
 ) -> None:
-    """Index policy documents (txt, md, pdf, docx); unchanged files are skipped.
+    """Index policy documents (txt, md, html, pdf, docx); unchanged files are skipped.
 
-    Exits with code 1 when any file failed (a missing path included).
+    Exits with code 1 when any file failed (a missing path included); each failed file is named in full, with the reason.
     """
     assistant = _assistant()
     with _errors():
         report = _ingest_with_bar(assistant, paths or [assistant.settings.corpus_dir], prune)
     table = Table("file", "status", "clauses", "embedded", "note")
+    # A file name is folded onto more lines rather than cut: the table must say which file.
+    table.columns[0].overflow = "fold"
+    table.columns[4].overflow = "fold"
     for f in report.files:
         style = {"failed": "red", "indexed": "green"}.get(f.status, "")
         table.add_row(f.path, f"[{style}]{f.status}[/{style}]" if style else f.status,
                       str(f.clauses), str(f.embedded), f.error or "")
-    console.print(table)
-    console.print(f"{report.count('indexed')} indexed, {report.count('unchanged')} unchanged, "
-                  f"{report.count('failed')} failed, {report.count('removed')} removed "
-                  f"in {report.seconds:.1f} s; index: {assistant.store.location}")
-    failed = report.count("failed")
-    if failed:
-        _fail(f"{failed} of {len(report.files)} files failed: see the table above", code=1)
+    out = _console()
+    out.print(table)
+    out.print(f"{report.count('indexed')} indexed, {report.count('unchanged')} unchanged, "
+              f"{report.count('failed')} failed, {report.count('removed')} removed "
+              f"in {report.seconds:.1f} s; index: {assistant.store.location}", markup=False)
+    failures = [f for f in report.files if f.status == "failed"]
+    if failures:
+        # One whole line per failed file, whatever the width: easy to read, copy and grep.
+        sys.stderr.write("".join(f"failed: {f.path}: {' '.join((f.error or '').split())}\n"
+                                 for f in failures))
+        _fail(f"{len(failures)} of {len(report.files)} files failed", code=1)
 
 
-@app.command()
+@command()
 def ask(
     question: str = typer.Argument(..., help="The question, e.g. “遂昌重点发展哪些未来产业？”"),
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
@@ -111,6 +165,8 @@ def ask(
     status: str = typer.Option(None, "--status", help="Only documents with this status on the date: "
                                "in_force, expired, not_yet, draft, superseded, unknown (final: issued in final form)."),
     as_of: str = typer.Option(None, "--as-of", help="The date statuses are read on, YYYY-MM-DD (default: today)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="Also say how long answering took (on standard error)."),
 ) -> None:
     """Answer a question from the indexed documents, citing document and section."""
     from .types import Filters
@@ -126,27 +182,32 @@ def ask(
     if as_json:
         sys.stdout.write(json.dumps(answer.public(), ensure_ascii=False, indent=1) + "\n")
         return
-    console.print(answer.answer, markup=False, highlight=False)
-    if answer.citations:
-        console.print()
-        for c in answer.citations:
-            console.print(_source_line(c), markup=False, highlight=False)
-    elif answer.retrieved:
-        console.print("\n可能相关：")
-        for r in answer.retrieved[:3]:
-            console.print(f"- {r.clause.label}", markup=False, highlight=False)
-    err.print(f"[dim]{answer.latency_ms:.0f} ms[/dim]")
+    _say(answer.answer)
+    if answer.citations or answer.retrieved:
+        _say("")
+    _print_sources(answer)
+    _latency(answer, verbose)
 
 
-@app.command()
+def _latency(answer, verbose: bool) -> None:
+    if verbose:
+        sys.stderr.write(f"answered in {answer.latency_ms:.0f} ms\n")
+
+
+@command()
 def chat(
     k: int = typer.Option(None, "--k", min=1, max=50, help="Clauses to retrieve (default: settings top_k)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="Also say how long each answer took (on standard error)."),
 ) -> None:
-    """Ask questions one per line (follow-ups use the conversation); an empty line or EOF ends."""
+    """Ask questions one per line (follow-ups use the conversation); an empty line or EOF ends.
+
+    A follow-up is answered as a standalone question, shown before its answer (结合上文理解为：…).
+    """
     from .index.embeddings import EmbeddingError
     from .index.store import StoreError
     from .service import QuestionError
-    from .types import Answer
+    from .types import Answer, Understood
 
     assistant = _assistant()
     with _errors():
@@ -154,6 +215,7 @@ def chat(
         _ingest_with_bar(assistant)
     history: list[dict] = []
     interactive = sys.stdin.isatty()
+    err = _console(stderr=True)
     while True:
         if interactive:
             err.print("[bold]问：[/bold]", end="")
@@ -166,6 +228,8 @@ def chat(
             for item in assistant.ask_stream(question, k=k, history=history or None):
                 if isinstance(item, Answer):
                     answer = item
+                elif isinstance(item, Understood):
+                    _say(str(item))  # before the answer: what the follow-up was taken to ask
                 else:
                     sys.stdout.write(item)
                     sys.stdout.flush()
@@ -180,8 +244,8 @@ def chat(
         if answer.notice:
             err.print(answer.notice, style="dim", markup=False, highlight=False)
         _print_sources(answer)
-        sys.stdout.write("\n")
-        sys.stdout.flush()
+        _latency(answer, verbose)
+        _say("")
         history += [{"role": "user", "content": question},
                     {"role": "assistant", "content": answer.answer}]
 
@@ -193,20 +257,19 @@ def _source_line(c) -> str:
 
 def _print_sources(answer) -> None:
     if answer.citations:
-        for c in answer.citations:
-            console.print(_source_line(c), markup=False, highlight=False)
+        _say(*(_source_line(c) for c in answer.citations))
     elif answer.retrieved:
-        console.print("可能相关：", markup=False, highlight=False)
-        for r in answer.retrieved[:3]:
-            console.print(f"- {r.clause.label}", markup=False, highlight=False)
+        _say("可能相关：", *(f"- {r.clause.label}" for r in answer.retrieved[:3]))
 
 
-@app.command()
+@command()
 def chunks(
-    file: Path = typer.Argument(..., help="A txt, md, pdf or docx file."),
+    file: Path = typer.Argument(..., help="A txt, md, html, pdf or docx file."),
     as_json: bool = typer.Option(False, "--json", help="Print the document and its clauses as JSON."),
+    text: bool = typer.Option(False, "--text", help="Print each clause's text under its line."),
 ) -> None:
     """Show how a file is cut into clauses, without indexing it."""
+    from .language.text import book_title
     from .reading.parsing import ParseError
     from .reading.standing import public
     from .service import chunk_file
@@ -226,22 +289,29 @@ def chunks(
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1) + "\n")
         return
-    console.print(f"《{meta.title}》 {meta.issuer or ''} {meta.doc_number or ''} {meta.date or ''} "
-                  f"[{meta.status}]", markup=False, highlight=False)
+    details = [meta.region, meta.issuer, meta.doc_number, meta.date, meta.status]
+    _say(book_title(meta.title), "  " + " · ".join(d for d in details if d))
     for c in clauses:
         units = f"  责任单位：{'、'.join(c.responsible_units)}（牵头：{'、'.join(c.lead_units)}）" if c.responsible_units else ""
-        console.print(f"{c.ordinal:3d} {' > '.join(c.section_path)}  ({len(c.text)} 字){units}",
-                      markup=False, highlight=False)
+        _say(f"{c.ordinal:3d} {' > '.join(c.section_path)}  ({len(c.text)} 字){units}")
+        if text:
+            _say(*(f"      {line}" for line in c.text.split("\n")), "")
 
 
-@app.command()
+@command()
 def docs(
     as_json: bool = typer.Option(False, "--json", help="Print the documents as JSON."),
     as_of: str = typer.Option(None, "--as-of", help="The date statuses are read on, YYYY-MM-DD (default: today)."),
+    wide: bool = typer.Option(False, "--wide", help="One table row per document, every column "
+                              "(for a wide terminal or a file)."),
 ) -> None:
-    """List the indexed documents with their status on a date (the doc_id column is what
-    --doc takes)."""
+    """List the indexed documents with their status on a date: the id (what --doc takes),
+    then title and details.
+
+    Each document takes three lines, readable at any width; --wide gives a table instead.
+    """
     from .language.lexicon import STATUS_LABELS
+    from .language.text import book_title
 
     assistant = _assistant()
     with _errors():
@@ -251,23 +321,26 @@ def docs(
     if as_json:
         sys.stdout.write(json.dumps({"documents": documents, "as_of": day}, ensure_ascii=False, indent=1) + "\n")
         return
-    # The ids are never cut: the other columns give way on a narrow terminal.
-    width = max((len(d["doc_id"]) for d in documents), default=6)
+    if not wide:
+        for d in documents:
+            details = [d.get("region"), d.get("issuer"), d.get("doc_number"), d.get("date"),
+                       d["status"], STATUS_LABELS[d["validity"]["status"]], f"{d['clauses']} clauses"]
+            _say(d["doc_id"], f"  {book_title(d['title'])}", "  " + " · ".join(x for x in details if x))
+        return
+    # The ids, numbers and dates are never cut or broken: the title and issuer wrap instead.
     table = Table()
-    table.add_column("doc_id", no_wrap=True, min_width=width)
-    for heading in ("title", "issuer", "number", "date", "status"):
-        table.add_column(heading)
-    # The status on the date in its four characters (现行有效), never cut; --json has its dates.
-    table.add_column(day, no_wrap=True, min_width=4)
-    table.add_column("clauses")
+    # The status on the date in its four characters (现行有效) is never cut; --json has its dates.
+    for heading in ("doc_id", "title", "issuer", "number", "date", "status", day, "region", "clauses"):
+        keep = heading in ("doc_id", "number", "date", "status", day, "clauses")
+        table.add_column(heading, no_wrap=keep, min_width=None if keep else 8)
     for d in documents:
         table.add_row(d["doc_id"], d["title"], d.get("issuer") or "", d.get("doc_number") or "",
                       d.get("date") or "", d["status"], STATUS_LABELS[d["validity"]["status"]],
-                      str(d["clauses"]))
-    console.print(table)
+                      d.get("region") or "", str(d["clauses"]))
+    _console().print(table)
 
 
-@app.command("eval")
+@command("eval")
 def evaluate(
     gold: Path = typer.Argument(Path("evals/gold.jsonl"), help="Gold Q&A file (JSONL)."),
     out: Path = typer.Option(Path("evals/out"), "--out", help="Folder for report.json/.md/.png."),
@@ -324,19 +397,17 @@ def evaluate(
         report["compare"] = {("llm" if llm and n == "full" else n): r["metrics"]["overall"]
                              for n, r in results.items()}
     ev.write_report(report, out)
-    console.print(ev.markdown_report(report), markup=False, highlight=False)
-    console.print(f"report: {out / 'report.json'}, {out / 'report.md'}, {out / 'report.png'}")
+    _say(ev.markdown_report(report), f"report: {out / 'report.json'}, {out / 'report.md'}, {out / 'report.png'}")
     if floors:
         where, measured = ev.floor_metrics(report)
         failures = ev.check_floors(measured, json.loads(floors.read_text()))
         if failures:
-            for f in failures:
-                err.print(f"[red]below floor ({where}):[/red] {f}")
+            sys.stderr.write("".join(f"below floor ({where}): {f}\n" for f in failures))
             raise typer.Exit(1)
-        console.print(f"all metrics ({where}) at or above their floors")
+        _say(f"all metrics ({where}) at or above their floors")
 
 
-@app.command()
+@command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
@@ -359,13 +430,13 @@ def serve(
         assistant.check_llm()
         _ingest_with_bar(assistant)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    err.print(f"serving on http://{host}:{port}/ (API docs: /docs)")
+    sys.stderr.write(f"serving on http://{host}:{port}/ (API docs: /docs and /redoc)\n")
     # One process: the index and the models are loaded once and shared by every request.
     uvicorn.run(create_app(assistant), host=host, port=port, log_level="info",
                 timeout_graceful_shutdown=5)
 
 
-@app.command()
+@command()
 def slack(
     http: bool = typer.Option(False, "--http", help="Receive Slack requests over HTTP at /slack/events instead of Socket Mode."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on in HTTP mode."),

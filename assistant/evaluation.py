@@ -204,6 +204,7 @@ def run_eval(assistant: Assistant, items: list[GoldItem], k: int = 5,
             "latency_ms": round(answer.latency_ms, 2),
             "unsupported_claims": list(answer.unsupported_claims),
             "notice": answer.notice,
+            "understood": answer.understood,
             "scores": scores,
         })
         if progress:

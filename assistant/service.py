@@ -37,6 +37,7 @@ from .types import (
     Filters,
     IngestReport,
     PolicyDocument,
+    Understood,
     today,
 )
 
@@ -275,29 +276,33 @@ class Assistant:
         is the date a status filter and the citations' statuses are read on.
         """
         filters = self._dated(filters, as_of)
-        q, standalone, started = self._understood(question, filters, history)
+        q, rewritten, standalone, started = self._understood(question, filters, history)
         filters, none = self._by_status(filters)
         if none is not None:
-            return self._finish(none(standalone), q, standalone, started, filters.on())
+            return self._finish(none(standalone), q, rewritten, standalone, started, filters.on())
         chain = build_chain(self.retriever, composer or self.composer, k or self.settings.top_k,
                             filters, self.conversation(q, history))
         answer: Answer = chain.invoke(standalone)
-        return self._finish(answer, q, standalone, started, filters.on())
+        return self._finish(answer, q, rewritten, standalone, started, filters.on())
 
     def ask_stream(self, question: str, k: int | None = None, filters: Filters | None = None,
                    composer: Composer | None = None, history: list[dict] | None = None,
-                   as_of: str | None = None) -> Iterator[str | Answer]:
+                   as_of: str | None = None) -> Iterator[str | Understood | Answer]:
         """Answer as a stream: text pieces, then the finished :class:`Answer` as the last item.
 
-        With a language model the pieces are its sentences as they pass verification; the
-        extractive answer is cut into sentences. The pieces joined are the final answer text
-        (unless a model fails mid-answer; the final answer is always the one to keep).
+        A follow-up made standalone first yields :class:`Understood` (the question as it is
+        answered), before any text. With a language model the pieces are its sentences as
+        they pass verification; the extractive answer is cut into sentences. The pieces joined
+        are the final answer text (unless a model fails mid-answer; the final answer is always
+        the one to keep).
         """
         filters = self._dated(filters, as_of)
-        q, standalone, started = self._understood(question, filters, history)
+        q, rewritten, standalone, started = self._understood(question, filters, history)
+        if rewritten != q:
+            yield Understood(rewritten)
         filters, none = self._by_status(filters)
         if none is not None:
-            answer = self._finish(none(standalone), q, standalone, started, filters.on())
+            answer = self._finish(none(standalone), q, rewritten, standalone, started, filters.on())
             yield from text_pieces(answer.answer)
             yield answer
             return
@@ -315,7 +320,7 @@ class Assistant:
                     yield item
         if answer is None:
             answer = chosen.compose(standalone, retrieved, filters=filters, conversation=conversation)
-        finished = self._finish(answer, q, standalone, started, filters.on())
+        finished = self._finish(answer, q, rewritten, standalone, started, filters.on())
         # The rest of the text, with the sentence on a source not in force that finishing adds.
         if finished.answer.startswith(emitted):
             yield from text_pieces(finished.answer[len(emitted):])
@@ -340,26 +345,26 @@ class Assistant:
         return anchors_of(last, near)
 
     def _understood(self, question: str, filters: Filters | None,
-                    history: list[dict] | None) -> tuple[str, str, float]:
-        """(the question checked, the question as it is answered, when answering started): a
-        follow-up made standalone from ``history``, an English question given its Chinese terms."""
+                    history: list[dict] | None) -> tuple[str, str, str, float]:
+        """(the question checked, the follow-up made standalone from ``history``, the question
+        as it is retrieved and answered (an English one with its Chinese terms too), when
+        answering started)."""
         q = self.check_question(question)
         self.ensure_index()
         self.check_filters(filters)
         started = time.perf_counter()
-        standalone = crosslingual.expand(self.standalone(q, history), self.place_aliases(),
-                                          self.retriever.view.idf)
-        return q, standalone, started
+        rewritten = self.standalone(q, history)
+        standalone = crosslingual.expand(rewritten, self.place_aliases(), self.retriever.view.idf)
+        return q, rewritten, standalone, started
 
-    def _finish(self, answer: Answer, q: str, standalone: str, started: float,
+    def _finish(self, answer: Answer, q: str, rewritten: str, standalone: str, started: float,
                 as_of: str | None = None) -> Answer:
         """Every composer's answer, finished alike: the question as asked, how a follow-up was
         understood, and each citation's status on ``as_of`` with a sentence on a quoted
         document that is not in force (:func:`assistant.answering.validity.annotate`)."""
         answer.question = q
-        if standalone != q:
-            understood = f"结合上文理解为：{standalone}"
-            answer.notice = f"{understood}；{answer.notice}" if answer.notice else understood
+        if rewritten != q:
+            answer.understood = rewritten
         validity_answers.annotate(answer, self.retriever.view, as_of or today(), standalone)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer

@@ -267,6 +267,9 @@ class Answer(BaseModel):
     retrieved: list[RetrievedClause] = Field(default_factory=list)
     latency_ms: float = 0.0
     notice: str | None = None
+    #: The question as it was answered when that differs from the one asked: a follow-up
+    #: made standalone from the conversation (front ends show it before the answer).
+    understood: str | None = None
     #: Sentences removed because the clauses they cite do not state what they say.
     unsupported_claims: list[str] = Field(default_factory=list)
 
@@ -280,12 +283,29 @@ class Answer(BaseModel):
             "retrieved": [r.public() for r in self.retrieved],
             "latency_ms": round(self.latency_ms, 2),
         }
+        if self.understood:
+            out["understood"] = self.understood
         if self.notice:
             out["notice"] = self.notice
         if self.unsupported_claims:
             out["unsupported_claims"] = {"count": len(self.unsupported_claims),
                                          "sentences": list(self.unsupported_claims)}
         return out
+
+
+#: How a front end introduces :attr:`Answer.understood`.
+UNDERSTOOD_PREFIX = "结合上文理解为："
+
+
+@dataclass(frozen=True)
+class Understood:
+    """The first item of an answer stream when a follow-up was made standalone: the question
+    as it is answered, so that a front end can say so before the answer's text."""
+
+    question: str
+
+    def __str__(self) -> str:
+        return f"{UNDERSTOOD_PREFIX}{self.question}"
 
 
 class FileReport(BaseModel):

@@ -71,7 +71,7 @@ def rows_of(assistant: Assistant, composer: ExtractiveComposer, items: list[Gold
     history: dict[str, list[dict]] = defaultdict(list)
     for item in items:
         turns = history[item.conversation] if item.conversation else []
-        _, standalone, _ = assistant._understood(item.question, None, turns or None)
+        _, _, standalone, _ = assistant._understood(item.question, None, turns or None)
         conversation = assistant.conversation(item.question, turns or None)
         if item.conversation:
             # The earlier turn answered as the gold says: its evidence is what it quoted.

@@ -353,7 +353,7 @@ def test_openai_follow_up_is_rewritten_by_the_model(tmp_path, openai_server):
     answer = assistant.ask("由哪些单位负责？", history=history)
     assert "遂昌县未来产业" in openai_server.requests[0]["messages"][-1]["content"]
     assert QUESTION in openai_server.requests[1]["messages"][-1]["content"]
-    assert answer.notice.startswith(f"结合上文理解为：{QUESTION}")
+    assert answer.understood == QUESTION
 
 
 def test_the_api_streams_model_answers(tmp_path, openai_server, monkeypatch):
@@ -379,7 +379,7 @@ def test_the_api_streams_model_answers(tmp_path, openai_server, monkeypatch):
     assert "".join(json.loads(d)["text"] for e, d in events[:-1]) == final["answer"]
 
     r = client.post("/v1/chat/completions", json={
-        "model": "x", "stream": True, "messages": [{"role": "user", "content": QUESTION}]})
+        "model": "policy-assistant", "stream": True, "messages": [{"role": "user", "content": QUESTION}]})
     chunks = [json.loads(line[6:]) for line in r.text.splitlines()
               if line.startswith("data: {")]
     assert chunks[-1]["citations"] and chunks[-1]["answered"]

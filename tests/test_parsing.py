@@ -140,7 +140,7 @@ def test_metadata_of_the_bundled_documents(corpus_dir):
             "遂昌县关于培育发展未来产业的实施意见", "遂昌县人民政府办公室", "遂政办发〔2024〕11号", "2024-10-31", "final"),
         "chengdu-2024-future-industries-opinions.txt": (
             "成都市人民政府关于前瞻培育未来产业构筑高质量发展新动能的实施意见", "成都市人民政府",
-            "成府发〔２０２４〕２号", "2024-01-03", "final"),
+            "成府发〔2024〕2号", "2024-01-03", "final"),  # printed 成府发〔２０２４〕２号
         "zhejiang-spark-plan-2026-2030-draft.txt": (
             "浙江省实施“星火计划”培育壮大未来产业行动方案（2026—2030年）", None, None, None, "draft"),
         "zhejiang-future-industries-opinions-draft2.txt": ("关于加快培育未来产业的实施意见", None, None, None, "draft"),
@@ -150,6 +150,28 @@ def test_metadata_of_the_bundled_documents(corpus_dir):
         assert (meta.title, meta.issuer, meta.doc_number, meta.date, meta.status) == (title, issuer, number, date, status), name
     hangzhou = parse_file(corpus_dir / "hangzhou-action-plan-2024-2026-drafting-notes.txt").meta
     assert hangzhou.status == "draft" and hangzhou.issuer == "杭州市经信局" and hangzhou.level == "city"
+    # A draft whose title names no place: it speaks of 我省 and names 浙江 in its text.
+    draft = parse_file(corpus_dir / "zhejiang-future-industries-opinions-draft2.txt").meta
+    assert (draft.region, draft.level) == ("浙江省", "province")
+
+
+def test_a_drafts_place_and_drafter_are_read_from_its_text():
+    meta = extract_meta(["关于加快发展某产业的行动方案", "（征求意见稿）", "起草单位：省经信厅",
+                         "为推动我省某产业发展，制定本方案。", "一、目标", "到2027年，江苏某产业规模达到100亿元。"], "x")
+    assert (meta.status, meta.region, meta.level, meta.issuer) == ("draft", "江苏省", "province", "省经信厅")
+    by = extract_meta(["关于加快发展某产业的行动方案（征求意见稿）", "本方案由市经信局牵头会同市科技局起草。"], "y")
+    assert by.issuer == "市经信局"
+    # A city's page that merely names its province twice is not a provincial document.
+    page = extract_meta(["小学招生细则公布", "广东省教育厅要求……", "广东各地……"], "z")
+    assert page.region == "广东省" and page.level is None
+
+
+def test_a_doc_number_is_shown_with_ascii_digits_and_found_either_way():
+    meta = extract_meta(["某市人民政府关于某事的通知", "某府发〔２０２４〕２号", "一、总则", "内容。"], "x")
+    assert meta.doc_number == "某府发〔2024〕2号"
+    from assistant.language.text import normalize
+
+    assert normalize("某府发〔２０２４〕２号") == normalize(meta.doc_number)  # what search matches
 
 
 def test_level_is_read_from_assigned_units():

@@ -74,6 +74,14 @@ class Asking:
             self.codes.append(server.ask("储能电站建成多少座？", doc_ids=[doc_id], status="final").status_code)
             self.codes.append(server.ask("新能源产业产值达到多少亿元？", level="county").status_code)
 
+    def wait_for_more(self, answers: int, seconds: float = 120) -> None:
+        """Wait until ``answers`` more questions have been answered (from now)."""
+        target = len(self.codes) + answers
+        deadline = time.time() + seconds
+        while len(self.codes) < target:
+            assert self._thread.is_alive() and time.time() < deadline, "the questions stopped"
+            time.sleep(0.05)
+
     def stop(self) -> list[int]:
         self._stop.set()
         self._thread.join(timeout=60)
@@ -119,7 +127,7 @@ def test_an_ingest_beside_a_running_server_is_answered_by_it(tmp_path):
         body = answered_from(server, "第3类新能源产业产值达到多少亿元？", "p3")
         assert "307亿元" in body["answer"]
         assert "氢能基地" in answered_from(server, "第1类氢能基地建在哪？", "p1")["answer"]
-        time.sleep(1.5)  # questions keep coming after the server has seen the new version
+        asking.wait_for_more(4)  # questions keep coming after the server has seen the new version
         codes = asking.stop()
         assert codes and set(codes) == {200}, codes
     finally:

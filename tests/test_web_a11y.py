@@ -4,7 +4,7 @@ with screenshots of each state kept for a look."""
 from __future__ import annotations
 
 import pytest
-from web_support import Watched, ask, axe_violations, chromium, live_server, shot
+from web_support import Watched, ask, axe_violations, chromium, live_server, settled, shot
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +38,7 @@ def test_no_serious_axe_violations(browser, base_url, scheme, size):
     watched = Watched(page, base_url)
     try:
         page.goto(base_url + "/")
-        page.locator(".index-status.ready").wait_for()
+        settled(page)
         assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
         name = f"{size}-{scheme}"
         found: dict[str, list] = {}
@@ -69,7 +69,9 @@ def test_no_serious_axe_violations(browser, base_url, scheme, size):
         if size == "phone":
             page.click("#sidebar-toggle")
             expect(page.locator("#sidebar")).to_be_visible()
-            page.wait_for_timeout(300)  # the drawer slides in
+            # The drawer has slid in: no transition left running, its left edge on screen.
+            page.wait_for_function("""() => { const s = document.getElementById("sidebar");
+                return s.getAnimations().length === 0 && s.getBoundingClientRect().left >= 0; }""")
             shot(page, f"{name}-conversations")
             found["conversations"] = axe_violations(page)
             page.keyboard.press("Escape")
@@ -94,7 +96,7 @@ def test_only_the_finished_answer_is_announced(browser, base_url):
     page = context.new_page()
     try:
         page.goto(base_url + "/")
-        page.locator(".index-status.ready").wait_for()
+        settled(page)
         live = page.evaluate("[...document.querySelectorAll('[aria-live]')].map(e => e.id)")
         assert live == ["announcer"]  # not the message list, which changes with every piece
         ask(page, QUESTION)

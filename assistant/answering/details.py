@@ -19,7 +19,7 @@ from ..language.lexicon import (
     DRAFT_STAGES,
     alternation,
 )
-from ..language.text import normalize
+from ..language.text import book_title, normalize
 from ..reading import metadata
 from ..types import RetrievedClause
 from . import questions as q
@@ -108,8 +108,8 @@ def addressees_answer(view: IndexView, analysis: q.QuestionAnalysis, retrieved: 
     units = metadata.addressees(body[0].text) if body else None
     title = body[0].doc_title if body else docs[0]
     if not units:
-        return None, f"《{title}》中未载明主送机关。"
-    return [f"《{title}》的主送机关为：{units}。[{book.cite(body[0], units)}]"], None
+        return None, f"{book_title(title)}中未载明主送机关。"
+    return [f"{book_title(title)}的主送机关为：{units}。[{book.cite(body[0], units)}]"], None
 
 
 def _states_detail(question: str, sentence: str) -> bool:
@@ -145,7 +145,7 @@ def missing_field(question: str, meta) -> str | None:
 def describe(meta, header: str = "") -> str:
     """One sentence with a document's title, issuer, number, date and status (a draft's stage
     as its ``header`` text states it: 二次征求意见稿)."""
-    title = meta.title if meta.title.startswith("《") else f"《{meta.title}》"
+    title = book_title(meta.title)
     stage = _DRAFT_STAGE.search(header)
     parts = [title]
     if meta.issuer:

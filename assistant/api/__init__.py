@@ -12,7 +12,7 @@ Routes, one router module each:
 - ``openai_compat``: ``POST /v1/chat/completions`` and ``GET /v1/models``.
 - ``health``: ``GET /healthz`` (from memory, never waiting), ``GET /readyz``.
 
-``app`` assembles them (plus the OpenAPI docs at ``/docs`` and the web UI at ``/``) with the
+``app`` assembles them (plus the OpenAPI docs at ``/docs`` and ``/redoc``, served offline, and the web UI at ``/``) with the
 middleware and the error mapping. Two environment variables are read there:
 ``ASSISTANT_API_KEY`` (when set, every ``/api`` and ``/v1`` route needs
 ``Authorization: Bearer <key>``, checked before the body is read) and

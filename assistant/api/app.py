@@ -19,14 +19,15 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_standalone_docs import StandaloneDocs
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..index.embeddings import EmbeddingError
 from ..index.store import StoreError
 from ..service import Assistant, QuestionError, SetupError
-from . import ask, documents, health, library, openai_compat
+from . import ask, documents, examples, health, library, openai_compat
 from .ask import MAX_JSON_BYTES
 from .common import Catalog, is_openai_path, openai_error
 from .documents import UPLOAD_OVERHEAD_BYTES
@@ -43,7 +44,8 @@ WARMUP_QUESTION = "浙江星火计划到2030年要培育多少个未来产业先
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 #: The API's routers, in order; a new one is one more entry.
-ROUTERS = (ask.router, documents.router, library.router, openai_compat.router, health.router)
+ROUTERS = (ask.router, documents.router, examples.router, library.router, openai_compat.router,
+           health.router)
 
 
 def create_app(assistant: Assistant | None = None) -> FastAPI:
@@ -72,8 +74,12 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
         "statement cites the document and section that says it.",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url=None,  # served below from local files: the default page loads from a CDN
+        docs_url="/docs",
+        redoc_url="/redoc",
     )
+    # Swagger UI and ReDoc from the files fastapi-standalone-docs bundles (served under /docs/
+    # and /redoc/): FastAPI's own pages load both from a CDN, blank on an offline machine.
+    StandaloneDocs(app=app)
     app.state.assistant = assistant
     app.state.catalog = Catalog(assistant)
     app.state.uploads = uploads
@@ -103,7 +109,6 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
-    _mount_offline_docs(app)
     if os.environ.get("SLACK_BOT_TOKEN") and os.environ.get("SLACK_SIGNING_SECRET"):
         _mount_slack(app, assistant, limits)
     # Last: the web UI answers every path the API does not.
@@ -177,24 +182,6 @@ def _mount_slack(app: FastAPI, assistant: Assistant, limits: dict[str, int]) -> 
         limits[EVENTS_PATH] = MAX_EVENT_BYTES
     except SlackConfigError as exc:
         log.warning("Slack events are not served: %s", exc)
-
-
-def _mount_offline_docs(app: FastAPI) -> None:
-    """Swagger UI at /docs from the swagger-ui-bundle package, so it works with no network."""
-    from fastapi.openapi.docs import get_swagger_ui_html
-    from swagger_ui_bundle import swagger_ui_path
-
-    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title=f"{app.title} – API",
-            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs-assets/swagger-ui.css",
-            swagger_favicon_url="/docs-assets/favicon-32x32.png",
-        )
 
 
 def _warm_up(assistant: Assistant, uploads: Uploads, jobs: JobQueue) -> None:

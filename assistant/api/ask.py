@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
 from ..service import Assistant
-from ..types import Answer, Filters
+from ..types import Answer, Filters, Understood
 from .common import get_assistant
 
 log = logging.getLogger(__name__)
@@ -76,9 +76,10 @@ def sse(events: AsyncIterator[dict]) -> EventSourceResponse:
 
 async def stream_answer(assistant: Assistant, question: str, k: int | None,
                         filters: Filters | None, history: list[dict] | None,
-                        as_of: str | None = None) -> AsyncIterator[str | Answer]:
-    """Text pieces as the composer produces them (a language model's verified sentences),
-    then the finished answer; each step runs in a worker thread."""
+                        as_of: str | None = None) -> AsyncIterator[str | Understood | Answer]:
+    """The question as understood (a follow-up only), text pieces as the composer produces
+    them (a language model's verified sentences), then the finished answer; each step runs in
+    a worker thread."""
     items = assistant.ask_stream(question, k=k, filters=filters, history=history or None, as_of=as_of)
     async for item in iterate_in_threadpool(items):
         yield item
@@ -107,8 +108,9 @@ def ask_route(body: AskRequest, assistant: Assistant = Depends(get_assistant)) -
 @router.post("/ask/stream", summary="Answer a question as server-sent events")
 async def ask_stream(body: AskRequest, assistant: Assistant = Depends(get_assistant)) -> EventSourceResponse:
     """``delta`` events carry the answer text piece by piece (``{"text": …}``); the last
-    event, ``answer``, carries the whole answer with its citations. A failure after the
-    stream started is an ``error`` event (``{"detail": …}``).
+    event, ``answer``, carries the whole answer with its citations. A follow-up made
+    standalone from the history first gets an ``understood`` event (``{"question": …}``). A
+    failure after the stream started is an ``error`` event (``{"detail": …}``).
     """
     history = body.history_dicts()
     filters = body.filters.to_filters() if body.filters else None
@@ -120,6 +122,9 @@ async def ask_stream(body: AskRequest, assistant: Assistant = Depends(get_assist
             async for item in stream_answer(assistant, body.question, body.k, filters, history, body.as_of):
                 if isinstance(item, Answer):
                     yield {"event": "answer", "data": json.dumps(item.public(), ensure_ascii=False)}
+                elif isinstance(item, Understood):
+                    yield {"event": "understood",
+                           "data": json.dumps({"question": item.question}, ensure_ascii=False)}
                 else:
                     yield {"event": "delta", "data": json.dumps({"text": item}, ensure_ascii=False)}
                 await asyncio.sleep(0)  # let each piece go out on its own

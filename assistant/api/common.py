@@ -30,9 +30,12 @@ def is_openai_path(request: Request) -> bool:
     return request.url.path.startswith("/v1/")
 
 
-def openai_error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
-    """An error in OpenAI's response shape."""
-    return JSONResponse({"error": {"message": message, "type": kind, "code": status}},
+def openai_error(status: int, message: str, kind: str = "invalid_request_error",
+                 code: str | int | None = None, param: str | None = None) -> JSONResponse:
+    """An error in OpenAI's response shape (``code`` is OpenAI's, e.g. ``model_not_found``;
+    the HTTP status when there is none)."""
+    return JSONResponse({"error": {"message": message, "type": kind, "param": param,
+                                   "code": status if code is None else code}},
                         status_code=status)
 
 

@@ -160,6 +160,19 @@ ASKS_ISSUER = re.compile(r"发文机关|哪个单位|哪个部门|(?:印发|发�
 
 # --- places -----------------------------------------------------------------------------------
 
+#: China's provincial-level divisions: the short name texts use (浙江) → the full name (浙江省).
+PROVINCES = {
+    **{name: f"{name}市" for name in ("北京", "天津", "上海", "重庆")},
+    **{name: f"{name}省" for name in (
+        "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西", "山东", "河南",
+        "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾")},
+    "内蒙古": "内蒙古自治区", "广西": "广西壮族自治区", "西藏": "西藏自治区",
+    "宁夏": "宁夏回族自治区", "新疆": "新疆维吾尔自治区",
+    "香港": "香港特别行政区", "澳门": "澳门特别行政区",
+}
+#: How a provincial document speaks of its own province (我省大力发展…, 全省培育…).
+OWN_PROVINCE_WORDS = ("我省", "本省", "全省")
+
 #: Administrative suffixes of place names (成都市, 浙江省, 遂昌县), the longer first.
 PLACE_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "省", "市", "县", "区", "镇", "乡")
 #: Words jieba tags as places that name no particular place, or the whole country (the scope of

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import GENERIC_PLACES, PLACE_SUFFIXES, alternation
+from .lexicon import GENERIC_PLACES, PLACE_SUFFIXES, PROVINCES, alternation
 from .segment import place_names
 
 _SUFFIX = re.compile(alternation(PLACE_SUFFIXES) + "$")
+#: 新疆维吾尔自治区 → 新疆: a province's full name may hold more than a suffix.
+_PROVINCE_STEMS = {full: short for short, full in PROVINCES.items()}
 
 
 def place_stem(place: str) -> str:
-    """A place without its administrative suffix (成都市 → 成都, 浙江省 → 浙江)."""
+    """A place without its administrative suffix (成都市 → 成都, 浙江省 → 浙江, 广西壮族自治区
+    → 广西)."""
+    if place in _PROVINCE_STEMS:
+        return _PROVINCE_STEMS[place]
     stem = _SUFFIX.sub("", place)
     return stem if len(stem) >= 2 else place
 
@@ -41,7 +46,7 @@ def aliases_of(names: set[str]) -> dict[str, str]:
 
     aliases = {}
     for name in names:
-        stem = _SUFFIX.sub("", name)
+        stem = _PROVINCE_STEMS.get(name) or _SUFFIX.sub("", name)
         if len(stem) >= 2:
             aliases["".join(lazy_pinyin(stem)).lower()] = stem
     return aliases

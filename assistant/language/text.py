@@ -72,3 +72,13 @@ def split_sentences(text: str) -> list[str]:
     """Split Chinese text after 。！？； keeping the punctuation and any closing quote."""
     parts = [p for p in _SENT_RE.findall(text) if p.strip()]
     return parts or ([text] if text.strip() else [])
+
+
+def book_title(title: str) -> str:
+    """A title between 《》 as it is printed. A title that already holds 《》 (a plan named in
+    its drafting notes) gets the inner marks as 〈〉, the way nested titles are written, never
+    《《…》…》; one already wrapped whole is left as it is."""
+    t = title.strip()
+    if t.startswith("《") and t.endswith("》") and t.count("《") == 1:
+        t = t[1:-1]
+    return "《" + t.replace("《", "〈").replace("》", "〉") + "》"

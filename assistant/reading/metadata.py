@@ -12,7 +12,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ..language.lexicon import DRAFT_STAGES, DRAFT_WORDS, TITLE_ENDINGS, UNIT_ENDINGS, alternation
+from ..language.lexicon import (
+    DRAFT_STAGES,
+    DRAFT_WORDS,
+    OWN_PROVINCE_WORDS,
+    PROVINCES,
+    TITLE_ENDINGS,
+    UNIT_ENDINGS,
+    alternation,
+)
 from ..language.text import nfkc
 from ..types import DocumentMeta
 from .numbering import match_marker
@@ -35,9 +43,13 @@ _ISSUER_END = re.compile(
     r"(人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|常务委员会|[厅局委院部署办会])$"
 )
 _DRAFT_RE = re.compile(alternation(DRAFT_WORDS))
-_PROVINCES = ["北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
-              "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南",
-              "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门"]
+#: Full-width digits as printed in some 文号 (成府发〔２０２４〕２号) → ASCII, for display.
+_ASCII_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+#: Who drafted a document, where a draft says so (起草单位：省经信厅; 由市经信局牵头起草).
+_DRAFTER_RE = re.compile(
+    r"起草(?:单位|部门)[：:]\s*(?P<unit>[\u4e00-\u9fff]{2,20})"
+    r"|由(?P<by>[\u4e00-\u9fff]{2,20}?)(?:牵头|负责|组织)(?:[\u4e00-\u9fff、]{0,20}?)起草"
+)
 _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
               "八": 8, "九": 9}
 
@@ -113,6 +125,10 @@ def extract_meta(paragraphs: list[str], doc_id: str, source: str = "", file_hash
         title = notice.group(1)
 
     doc_number = hints.get("doc_number") or _doc_number(paragraphs)
+    if doc_number:
+        # Shown as 成府发〔2024〕2号 whatever digits it was printed with; a search for either form
+        # still finds it (matching folds full-width digits).
+        doc_number = doc_number.translate(_ASCII_DIGITS)
     order = _order(paragraphs[:15])
     adoption = _adoption(paragraphs[:15])
     date = _hint_date(hints.get("date"))
@@ -141,6 +157,8 @@ def extract_meta(paragraphs: list[str], doc_id: str, source: str = "", file_hash
             place = place_of(title)
             if place and issuer[0] in "省市县区" and place.endswith(issuer[0]):
                 issuer = place + issuer[1:]
+    if issuer is None:
+        issuer = _drafter(paragraphs[:40])
 
     head_text = "".join(head) + title
     if _DRAFT_RE.search(head_text):
@@ -151,9 +169,13 @@ def extract_meta(paragraphs: list[str], doc_id: str, source: str = "", file_hash
         status = "unknown"
     # A page that names no place in its title or issuer is placed by who publishes it.
     publisher = hints.get("publisher") or _site_name(hints.get("html_title"))
-    region = (place_of(title) or place_of(issuer or "") or place_of(publisher or "")
-              or _main_province(paragraphs))
-    level = _level(region, title, issuer, paragraphs)
+    region = place_of(title) or place_of(issuer or "") or place_of(publisher or "")
+    # Else the province the text is about; it tells the level only when the text speaks as
+    # that province (我省), not when a city's page merely names its province.
+    about = None if region else _main_province(paragraphs)
+    level = _level(region or (about if _speaks_as_province(paragraphs) else None), title, issuer,
+                   paragraphs)
+    region = region or about
     return DocumentMeta(
         doc_id=doc_id,
         title=_strip_title(title),
@@ -317,10 +339,25 @@ def place_of(text: str) -> str | None:
 
 
 def _main_province(paragraphs: list[str]) -> str | None:
+    """The province a document is about, by its full name (浙江省): the one it names most,
+    named twice, or once by a text that speaks of its own province (我省, 全省)."""
     text = "".join(paragraphs)
-    counts = {p: text.count(p) for p in _PROVINCES}
+    counts = {p: text.count(p) for p in PROVINCES}
     best = max(counts, key=counts.get)
-    return best if counts[best] >= 2 else None
+    return PROVINCES[best] if counts[best] >= (1 if _speaks_as_province(paragraphs) else 2) else None
+
+
+def _speaks_as_province(paragraphs: list[str]) -> bool:
+    return any(w in p for p in paragraphs for w in OWN_PROVINCE_WORDS)
+
+
+def _drafter(paragraphs: list[str]) -> str | None:
+    """The unit a draft names as its drafter (起草单位：X, 由X牵头起草), or None."""
+    m = _DRAFTER_RE.search("\n".join(p.strip() for p in paragraphs))
+    if not m:
+        return None
+    unit = m.group("unit") or m.group("by")
+    return unit if _ISSUER_END.search(unit) else None
 
 
 def _level(region: str | None, title: str, issuer: str | None, paragraphs: list[str]) -> str | None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 
 from ..language.lexicon import STATUS_LABELS
+from ..language.text import book_title
 from ..reading.standing import badge, status_on
-from ..types import Answer, Clause, today
+from ..types import UNDERSTOOD_PREFIX, Answer, Clause, today
 
 SHOW_CLAUSE = "show_clause"
 CLAUSE_GONE_TEXT = "这条条款已不在索引中（文件可能已更新），请重新提问。"
@@ -191,6 +192,9 @@ def answer_blocks(answer: Answer) -> list[dict]:
     characters and at most 50 blocks (a very long answer is cut, with a note).
     """
     head: list[dict] = []
+    if answer.understood:
+        said = f"{UNDERSTOOD_PREFIX}{answer.understood}"
+        head.append({"type": "context", "elements": [_mrkdwn(clip(said, MAX_TEXT_CHARS))]})
     if answer.notice:
         head.append({"type": "context", "elements": [_mrkdwn(clip(answer.notice, MAX_TEXT_CHARS))]})
 
@@ -261,7 +265,7 @@ def clause_blocks(clause: Clause | None, limit: int = MAX_MODAL_BLOCKS,
     """Blocks showing a clause in full: document, section path, document status, text."""
     if clause is None:
         return [{"type": "section", "text": _mrkdwn(escape(CLAUSE_GONE_TEXT))}]
-    heading = f"*{clip('《' + clause.doc_title + '》', 1000)}*\n{clip(' › '.join(clause.section_path), 1500)}"
+    heading = f"*{clip(book_title(clause.doc_title), 1000)}*\n{clip(' › '.join(clause.section_path), 1500)}"
     blocks: list[dict] = [{"type": "section", "text": _mrkdwn(heading)}]
     meta = clause.meta
     facts = []

@@ -18,7 +18,7 @@ export class ApiError extends Error {
 }
 
 // The server's reasons are English; the page says what happened, and what to do, in Chinese.
-let fileTypes = "txt、md、pdf 或 docx"; // until the server says which it reads
+let fileTypes = "txt、md、html、pdf 或 docx"; // until the server says which it reads
 
 /** The accepted suffixes (".txt", …) as the page names them (txt、md、pdf 或 docx). */
 export function setFileTypes(suffixes) {
@@ -72,15 +72,16 @@ function authHeaders() {
 /** fetch with the key; resolves only for 2xx, throws an ApiError otherwise. */
 export async function apiFetch(path, options = {}) {
   const headers = Object.assign({}, options.headers || {}, authHeaders());
+  const asked = ++requests;
   let res;
   try {
     res = await fetch(path, Object.assign({}, options, { headers }));
   } catch (err) {
     if (err.name === "AbortError") throw new ApiError("aborted", "已停止");
-    serverDown();
+    serverDown(asked);
     throw new ApiError("network", "无法连接到服务器，请确认服务正在运行。");
   }
-  serverUp();
+  serverUp(asked);
   if (res.ok) return res;
   let detail = res.status + " " + res.statusText;
   try {
@@ -155,7 +156,7 @@ export async function streamAsk(body, onEvent, signal) {
   } catch (err) {
     if (err instanceof ApiError) throw err;
     if (err.name === "AbortError" || (signal && signal.aborted)) throw new ApiError("aborted", "已停止");
-    serverDown();
+    serverDown(++requests);
     throw new ApiError("stream", "连接中断，没有收到完整的回答。");
   }
   if (buffer.trim()) flush(buffer);
@@ -166,6 +167,17 @@ export async function streamAsk(body, onEvent, signal) {
 let serverState = "unknown";
 let pollTimer = null;
 let summary = "";
+// Requests are numbered when sent; the dot follows the latest-sent request that has answered
+// or failed, so a slow reply that left before a failure cannot paint a down server as up.
+let requests = 0;
+let latest = 0;
+
+/** Whether what request number asked learned is newer than what the dot shows. */
+function newest(asked) {
+  if (asked < latest) return false;
+  latest = asked;
+  return true;
+}
 
 function paint() {
   const box = $("index-status");
@@ -197,18 +209,23 @@ function schedule() {
 
 /** Ask /readyz (no key needed) and set the dot from the answer. */
 export async function poll() {
+  const asked = ++requests;
   try {
     const res = await fetch("/readyz", { cache: "no-store" });
-    if (res.ok) setState(serverState === "auth" ? "auth" : "ready");
-    else setState("empty");
+    if (newest(asked)) {
+      if (res.ok) setState(serverState === "auth" ? "auth" : "ready");
+      else setState("empty");
+    }
   } catch (_) {
-    setState("down");
+    if (newest(asked)) setState("down");
   }
   schedule();
 }
 
-function serverDown() { setState("down"); }
-function serverUp() { if (serverState === "down" || serverState === "unknown") setState("ready"); }
+function serverDown(asked) { if (newest(asked)) setState("down"); }
+function serverUp(asked) {
+  if (newest(asked) && (serverState === "down" || serverState === "unknown")) setState("ready");
+}
 
 /** The text shown while the server is up (e.g. how many documents are indexed). */
 export function setSummary(text) { summary = text; if (serverState === "ready") paint(); }

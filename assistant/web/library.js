@@ -4,10 +4,10 @@
 import { apiFetch, getJSON, setFileTypes, setSummary, waitForJob } from "./api.js";
 import { openClause } from "./panel.js";
 import {
-  $, bookTitle, docMetaLine, docPlace, el, levelBadge, rangeText, standingBadges,
+  $, bookTitle, docMetaNode, el, foldDigits, levelBadge, rangeText, standingBadges,
 } from "./util.js";
 
-export const docs = { list: [], byId: new Map(), uploads: new Set(), loaded: false, accept: ".txt,.md,.pdf,.docx" };
+export const docs = { list: [], byId: new Map(), uploads: new Set(), loaded: false, accept: ".txt,.md,.html,.htm,.pdf,.docx" };
 let activeDoc = null;
 const hooks = { changed: () => {}, askDocument: () => {}, confirm: async () => false };
 
@@ -41,8 +41,10 @@ export async function loadDocuments() {
 
 function matches(d, query) {
   if (!query) return true;
-  const hay = [d.title, d.issuer, d.doc_number, d.region, d.file_name, d.date].filter(Boolean).join(" ").toLowerCase();
-  return query.toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
+  // 成府发〔２０２４〕２号 and 成府发〔2024〕2号 are one number: digits are compared folded.
+  const hay = foldDigits([d.title, d.issuer, d.doc_number, d.region, d.file_name, d.date]
+    .filter(Boolean).join(" ").toLowerCase());
+  return foldDigits(query.toLowerCase()).split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
 }
 
 function docBadges(d) {
@@ -69,8 +71,8 @@ export function renderDocList() {
     button.dataset.doc = d.doc_id;
     if (d.doc_id === activeDoc) button.setAttribute("aria-current", "true");
     button.append(rangeText("span", "doc-item-title", d.title));
-    const meta = [docPlace(d), docMetaLine(d)].filter(Boolean).join(" · ");
-    if (meta) button.append(el("span", "doc-item-meta", meta));
+    const meta = docMetaNode("span", "doc-item-meta", d);
+    if (meta.textContent) button.append(meta);
     button.append(docBadges(d));
     button.addEventListener("click", () => openDocument(d.doc_id));
     li.append(button);
@@ -134,7 +136,7 @@ function focusItem(tree, item) {
 }
 
 function activate(item) {
-  if (item.dataset.chunk) openClause(item.dataset.chunk, [], item);
+  if (item.dataset.chunk) openClause(item.dataset.chunk, null, item);
   else if (item.hasAttribute("aria-expanded")) toggle(item);
 }
 
@@ -218,8 +220,8 @@ export async function openDocument(docId) {
   const title = rangeText("h2", "doc-detail-title", doc.title);
   title.tabIndex = -1;
   box.append(title);
-  const meta = [docPlace(doc), docMetaLine(doc)].filter(Boolean).join(" · ");
-  if (meta) box.append(el("p", "doc-detail-meta", meta));
+  const meta = docMetaNode("p", "doc-detail-meta", doc);
+  if (meta.textContent) box.append(meta);
   const badges = docBadges(doc);
   if (doc.file_name) badges.append(el("span", "badge", doc.file_name));
   box.append(badges);

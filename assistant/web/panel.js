@@ -3,7 +3,8 @@
 
 import { getJSON } from "./api.js";
 import {
-  $, bookTitle, docMetaLine, docPlace, el, joinPath, rangeText, renderHighlighted, standingBadges,
+  $, bookTitle, docMetaNode, docPlace, el, joinPath, rangeText, renderHighlighted, renderQuoted,
+  standingBadges, textAfterHeading,
 } from "./util.js";
 
 let openChunk = null;
@@ -29,17 +30,20 @@ function clauseBox(clause, kind, label) {
   const box = el(kind === "current" ? "article" : "button", "ctx " + kind);
   if (kind !== "current") {
     box.type = "button";
-    box.addEventListener("click", () => openClause(clause.chunk_id, [], null));
+    box.addEventListener("click", () => openClause(clause.chunk_id, null, null));
   }
   const head = el("div", "ctx-label");
+  const heading = clause.section_path[clause.section_path.length - 1] || clause.label;
   if (kind === "current") {
     head.append(el("span", "nowrap", label)); // the breadcrumb above already names the section
   } else {
-    head.append(el("span", "ctx-path", clause.section_path[clause.section_path.length - 1] || clause.label));
+    head.append(el("span", "ctx-path", heading));
     head.append(el("span", "nowrap", label));
   }
   box.append(head);
   const text = el("div", "ctx-text");
+  // A neighbour's heading is in its label: its text starts after it.
+  if (kind !== "current") text.textContent = textAfterHeading(clause, heading);
   box.append(text);
   return { box, text };
 }
@@ -54,8 +58,12 @@ function unitList(units) {
   return span;
 }
 
-/** Open a clause with its neighbours; highlights are sentences to mark; from gets focus back. */
-export async function openClause(chunkId, highlights, from) {
+/**
+ * Open a clause with its neighbours; from gets the focus back on close. marks says what to
+ * highlight: a citation's quotes (the spans of the clause its answer quotes), else the answer's
+ * sentences found in the clause, else, for a citation, the whole clause; nothing without marks.
+ */
+export async function openClause(chunkId, marks, from) {
   openChunk = chunkId;
   if (from) opener = from;
   const panel = $("panel");
@@ -72,7 +80,7 @@ export async function openClause(chunkId, highlights, from) {
     body.replaceChildren(el("p", "error-text", "无法载入条款：" + err.message));
     const retry = el("button", "button button-secondary button-small", "重试");
     retry.type = "button";
-    retry.addEventListener("click", () => openClause(chunkId, highlights, null));
+    retry.addEventListener("click", () => openClause(chunkId, marks, null));
     body.append(retry);
     return;
   }
@@ -83,8 +91,8 @@ export async function openClause(chunkId, highlights, from) {
   meta.replaceChildren();
   const place = docPlace(doc);
   if (place) meta.append(el("span", "", place));
-  const metaText = docMetaLine(doc);
-  if (metaText) meta.append(el("span", "", metaText));
+  const details = docMetaNode("span", "", doc, false);
+  if (details.textContent) meta.append(details);
   meta.append(...standingBadges(doc));
 
   const path = $("panel-path");
@@ -92,13 +100,9 @@ export async function openClause(chunkId, highlights, from) {
   for (const part of clause.section_path) path.append(el("li", "", part));
 
   body.replaceChildren();
-  if (previous) {
-    const p = clauseBox(previous, "neighbour", "上一条");
-    p.text.textContent = previous.text;
-    body.append(p.box);
-  }
+  if (previous) body.append(clauseBox(previous, "neighbour", "上一条").box);
   const cur = clauseBox(clause, "current", "引用条款");
-  renderHighlighted(cur.text, clause.text, highlights || []);
+  markClause(cur.text, clause.text, marks);
   if (clause.responsible_units && clause.responsible_units.length) {
     const units = el("div", "units");
     units.append(el("strong", "", "责任单位："), unitList(clause.responsible_units));
@@ -110,17 +114,23 @@ export async function openClause(chunkId, highlights, from) {
     cur.box.append(units);
   }
   body.append(cur.box);
-  if (next) {
-    const n = clauseBox(next, "neighbour", "下一条");
-    n.text.textContent = next.text;
-    body.append(n.box);
-  }
+  if (next) body.append(clauseBox(next, "neighbour", "下一条").box);
   cur.box.scrollIntoView({ block: "nearest" });
   document.querySelectorAll(".tree-item.active").forEach((b) => b.classList.remove("active"));
   document.querySelectorAll('.tree-item[data-chunk="' + CSS.escape(chunkId) + '"]')
     .forEach((b) => b.classList.add("active"));
   // The reader's focus follows what they asked to see (a tree keeps its own focus).
   if (from && !from.closest(".tree")) $("panel-title").focus({ preventScroll: wasHidden });
+}
+
+function markClause(container, text, marks) {
+  const { quotes = [], sentences = [], cited = false } = marks || {};
+  if (renderQuoted(container, text, quotes)) return;
+  container.replaceChildren();
+  if (renderHighlighted(container, text, sentences)) return;
+  container.replaceChildren();
+  if (cited) container.append(el("mark", "", text));
+  else container.textContent = text;
 }
 
 // --- citation previews --------------------------------------------------------------------

@@ -11,23 +11,56 @@ export function el(tag, className, text) {
   return node;
 }
 
+// Kept whole on one line: a year range (2026—2030年) and a document number (成府发〔2024〕2号).
+const UNBROKEN = /\d{2,4}\s*[—–\-~～]\s*\d{2,4}年?|[\u4e00-\u9fff]{0,10}[〔［\[(（]\s*\d{4}\s*[〕］\])）]\s*第?\s*\d{1,4}\s*号/g;
+// The browser's dictionary of Chinese words (ICU), where it has one.
+const WORDS = typeof Intl !== "undefined" && Intl.Segmenter
+  ? new Intl.Segmenter("zh", { granularity: "word" }) : null;
+const OPENING = /[《（(「『“‘〔【［\[〈]$/;
+
 /**
- * An element whose text keeps number ranges ("2026—2030年", "2024-2026") whole on one line,
- * so a title never wraps with the dash starting a line.
+ * Append text that may break only between words: a <wbr> between two words, none inside one
+ * (the element is styled word-break: keep-all). Punctuation stays with the word it belongs to:
+ * a closing mark with the word before it, an opening one with the word after it.
+ */
+function appendWords(node, text) {
+  if (!WORDS) { node.append(document.createTextNode(text)); return; }
+  let run = "";
+  let previous = "";
+  for (const { segment, isWordLike } of WORDS.segment(text)) {
+    if (isWordLike && run && !OPENING.test(previous)) {
+      node.append(document.createTextNode(run), document.createElement("wbr"));
+      run = "";
+    }
+    run += segment;
+    previous = segment;
+  }
+  if (run) node.append(document.createTextNode(run));
+}
+
+/**
+ * An element for a title or a name: it wraps between words, never inside one, and keeps number
+ * ranges ("2026—2030年") and document numbers whole, so no line starts with a dash or splits
+ * 成府发〔2024〕2号.
  */
 export function rangeText(tag, className, text) {
-  const node = el(tag, className);
+  const node = el(tag, ((className || "") + " phrases").trim());
   const s = String(text ?? "");
-  const re = /\d{2,4}\s*[—–\-~～]\s*\d{2,4}年?/g;
   let last = 0;
   let m;
-  while ((m = re.exec(s)) !== null) {
-    if (m.index > last) node.append(document.createTextNode(s.slice(last, m.index)));
+  UNBROKEN.lastIndex = 0;
+  while ((m = UNBROKEN.exec(s)) !== null) {
+    if (m.index > last) appendWords(node, s.slice(last, m.index));
     node.append(el("span", "nowrap", m[0]));
-    last = re.lastIndex;
+    last = UNBROKEN.lastIndex;
   }
-  if (last < s.length) node.append(document.createTextNode(s.slice(last)));
+  if (last < s.length) appendWords(node, s.slice(last));
   return node;
+}
+
+/** Full-width digits as ASCII (２０２４ → 2024), so that a search finds a 文号 either way. */
+export function foldDigits(text) {
+  return String(text ?? "").replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
 }
 
 export const LEVELS = { province: "省级", city: "市级", county: "县级" };
@@ -51,6 +84,21 @@ export function joinPath(parts) {
 /** Issuer, 文号 and date of a document, for one meta line. */
 export function docMetaLine(d) {
   return [d.issuer, d.doc_number, d.date].filter(Boolean).join(" · ");
+}
+
+/**
+ * A document's place, issuer, 文号 and date as one line of text in an element: the 文号 and the
+ * date are never broken across lines.
+ */
+export function docMetaNode(tag, className, d, withPlace = true) {
+  const node = el(tag, className);
+  const parts = [[withPlace ? docPlace(d) : "", false], [d.issuer, false], [d.doc_number, true],
+    [d.date, true]].filter(([text]) => text);
+  parts.forEach(([text, whole], i) => {
+    if (i) node.append(document.createTextNode(" · "));
+    node.append(whole ? el("span", "nowrap", text) : document.createTextNode(text));
+  });
+  return node;
 }
 
 /** Place and level of a document (浙江省 · 省级), the first thing to know about its reach. */
@@ -203,16 +251,42 @@ export function renderHighlighted(container, text, sentences) {
       if (at >= 0) { ranges.push([at, at + probe.length]); break; }
     }
   }
-  ranges.sort((a, b) => a[0] - b[0]);
+  return renderRanges(container, text, ranges);
+}
+
+/**
+ * Text with the spans an answer quotes ({start, end, text} offsets into it) in <mark>. A span
+ * whose text is not at its offsets (the clause changed since) is left out. Returns whether
+ * anything was marked.
+ */
+export function renderQuoted(container, text, quotes) {
+  const ranges = (quotes || [])
+    .filter((q) => q.end > q.start && text.slice(q.start, q.end) === q.text)
+    .map((q) => [q.start, q.end]);
+  return renderRanges(container, text, ranges);
+}
+
+function renderRanges(container, text, ranges) {
+  ranges.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   let pos = 0;
+  let marked = false;
   for (const [start, end] of ranges) {
-    if (start < pos) continue;
-    if (start > pos) container.append(document.createTextNode(text.slice(pos, start)));
-    container.append(el("mark", "", text.slice(start, end)));
+    if (end <= pos) continue; // inside a span already marked
+    const from = Math.max(start, pos);
+    if (from > pos) container.append(document.createTextNode(text.slice(pos, from)));
+    container.append(el("mark", "", text.slice(from, end)));
     pos = end;
+    marked = true;
   }
   if (pos < text.length) container.append(document.createTextNode(text.slice(pos)));
-  return ranges.length > 0;
+  return marked;
+}
+
+/** A clause's text without its heading line when a card already shows that heading. */
+export function textAfterHeading(clause, heading) {
+  const text = String(clause.text || "");
+  if (!heading || !text.startsWith(heading)) return text;
+  return text.slice(heading.length).replace(/^[\s。：:]+/, "");
 }
 
 /** The text of a node, with citation buttons written as [n] (for copying a selection). */
