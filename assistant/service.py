@@ -12,10 +12,12 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .answering import followup
+from .answering import eligibility, followup, measure_table
 from .answering import validity as validity_answers
 from .answering.composer import Composer, ExtractiveComposer, anchors_of, build_chain
+from .answering.eligibility import CompanyProfile
 from .answering.frame import Conversation
+from .answering.measure_table import MeasureFilters
 from .answering.refusal import refusal_answer
 from .index.embeddings import get_embeddings
 from .index.ingest import Ingester, Progress
@@ -389,6 +391,27 @@ class Assistant:
     def place_aliases(self) -> dict[str, str]:
         """pinyin → Chinese names of the places the indexed documents name (per index version)."""
         return self.retriever.view.place_aliases
+
+    def measures(self, filters: MeasureFilters | None = None, as_of: str | None = None) -> dict:
+        """The support measures that pass ``filters``, each with its document's status on
+        ``as_of`` (default today): those of documents in force, not yet in force or of unknown
+        standing in ``measures``, those of expired, replaced or draft documents in
+        ``not_current``. An unknown document id is a :class:`QuestionError`."""
+        day = self.check_as_of(as_of)
+        filters = filters or MeasureFilters()
+        if filters.doc_ids:
+            self.check_filters(Filters(doc_ids=filters.doc_ids))
+        return measure_table.table(self.retriever.view, filters, day)
+
+    def match_measures(self, profile: CompanyProfile, filters: MeasureFilters | None = None,
+                       as_of: str | None = None) -> dict:
+        """The eligibility self-check: the current measures (those of documents in force or of
+        unknown standing) grouped by what ``profile`` decides of their cited conditions."""
+        day = self.check_as_of(as_of)
+        found = self.measures(filters, day)
+        view = self.retriever.view
+        return eligibility.match(found["measures"], profile, day,
+                                 lambda doc_id, place: measure_table.of_place(view, doc_id, place))
 
     def documents(self, as_of: str | None = None) -> list[dict]:
         """The indexed documents with their metadata, clause counts and validity on ``as_of``

@@ -166,7 +166,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
         for line in re.finditer(r"\n", chunk):
             before = chunk[at:line.start()]
             after = chunk[line.end():]
-            label = not re.search(r"[，,；;：:]", before) and len(before.strip()) <= 25
+            label = not re.search(r"[，,；;：:]", before) and (len(before.strip()) <= 40 or _NUMBERED.match(before))
             if label or _NUMBERED.match(after) or not before.strip():
                 out.append((begin + at, begin + line.start()))
                 at = line.end()
@@ -443,8 +443,7 @@ def _beneficiary(piece: str, context: list[_Piece]) -> tuple[str | None, list[st
     for t in reversed(texts):
         who = _bare(t)
         if who and _HEAD_END.search(who) and len(who) <= 60:
-            if _CONDITION.search(who):
-                conditions += _conditions_in(who)
+            conditions += _conditions_in(who)
             return _LEAD.sub("", who) or who, conditions
     subject = _subject_before_kind(piece)
     if subject:
@@ -506,7 +505,7 @@ def _tidy(who: str | None) -> str | None:
 def _conditions_in(who: str) -> list[str]:
     """The conditions a beneficiary phrase states (年度提供…达1000辆 in 对年度提供…达1000辆的
     融资租赁机构)."""
-    if "的" not in who or not _CONDITION.search(who):
+    if "的" not in who or not (_CONDITION.search(who) or money_figures(who.rsplit("的", 1)[0])):
         return []
     return [_strip_head(who)]
 
