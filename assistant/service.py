@@ -12,7 +12,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .answering import eligibility, followup, measure_table
+from .answering import eligibility, followup, measure_answers, measure_table
 from .answering import validity as validity_answers
 from .answering.composer import Composer, ExtractiveComposer, anchors_of, build_chain
 from .answering.eligibility import CompanyProfile
@@ -25,6 +25,7 @@ from .index.retrieval import HybridRetriever
 from .index.store import ClauseStore
 from .language import crosslingual
 from .language.lexicon import STATUS_LABELS
+from .language.places import place_stem, places
 from .language.segment import bm25_tokens
 from .reading.chunking import chunk_document, window_chunks
 from .reading.dates import check_date
@@ -402,6 +403,19 @@ class Assistant:
         if filters.doc_ids:
             self.check_filters(Filters(doc_ids=filters.doc_ids))
         return measure_table.table(self.retriever.view, filters, day)
+
+    def measures_answer(self, text: str, as_of: str | None = None) -> Answer:
+        """The top support measures for a place and topic words (“成都 人工智能”), as a cited
+        list the way a question about them is answered (Slack's ``/policy measures``)."""
+        words = self.check_question(text)
+        self.ensure_index()
+        day = self.check_as_of(as_of)
+        started = time.perf_counter()
+        named = places(words)
+        topic = [w for w in re.split(r"[\s,，、]+", words)
+                 if w and not any(place_stem(w) == p or w == p for p in named)]
+        answer = measure_answers.listing(words, self.retriever.view, named, topic, Filters(as_of=day))
+        return self._finish(answer, words, words, started, day)
 
     def match_measures(self, profile: CompanyProfile, filters: MeasureFilters | None = None,
                        as_of: str | None = None) -> dict:

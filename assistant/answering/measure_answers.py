@@ -25,8 +25,9 @@ _ASKS = re.compile(rf"(?:哪些|什么|哪几[种项类个]?|有何|啥)(?:样�
 #: Asking a single figure: the composer answers it.
 _ONE_VALUE = re.compile(r"多少|几万|几百万|几成|比例是|最高.{0,4}[多几]|上限")
 #: Words of the question that are neither a place nor the topic.
-_FRAME = re.compile(rf"{_ASKS.pattern}|{_SUPPORT}|对于|对|针对|给|面向|企业|公司|单位|有|可以|能|申请|享受|"
-                    r"申报|哪些|什么|政策|措施|方面|的|呢|吗|在|里|[？?。！!，,\s]")
+_FRAME = re.compile(rf"{_ASKS.pattern}|{_SUPPORT}|对于|针对|面向|^对|(?<=[市省县区])对|企业|公司|"
+                    r"(?:都|还)?有(?:哪些|什么|何)|(?:可以|能)(?:申请|享受|申报)|哪些|什么|政策|措施|方面|"
+                    r"的|呢|吗|[？?。！!，,\s]")
 #: The most measures an answer lists.
 LIMIT = 10
 
@@ -43,15 +44,21 @@ def topic_words(question: str, named_places: list[str]) -> list[str]:
     for p in sorted(named_places, key=len, reverse=True):
         rest = re.sub(rf"{re.escape(p)}(?:市|省|县|区)?", " ", rest)
     rest = _FRAME.sub(" ", rest)
-    return [w for w in rest.split() if len(w) >= 2]
+    words = [re.sub(r"^(?:对|给|为)(?=..)", "", w) for w in rest.split()]
+    return [w for w in words if len(w) >= 2]
 
 
 def answer(question: str, view, filters: Filters | None = None) -> Answer:
     """The cited list of the measures ``question`` asks for (in-force documents first; those of
     documents not in force after, marked), or a refusal that says what was looked for."""
-    as_of = (filters or Filters()).on()
     named = places(question)
-    topic = topic_words(question, named)
+    return listing(question, view, named, topic_words(question, named), filters)
+
+
+def listing(question: str, view, named: list[str], topic: list[str], filters: Filters | None = None) -> Answer:
+    """The cited list of the measures of the places ``named`` whose text holds every word of
+    ``topic`` (the largest amounts first), or a refusal saying what was looked for."""
+    as_of = (filters or Filters()).on()
     chosen = select(view, MeasureFilters(doc_ids=(filters.doc_ids if filters else None)))
     if named:
         chosen = [m for m in chosen if any(of_place(view, m.doc_id, p) for p in named)]

@@ -7,6 +7,7 @@ import * as conversations from "./conversations.js";
 import { docs, initLibrary, loadDocuments, setHooks } from "./library.js";
 import { attachPreview, closePanel, hidePreview, initPanel, openClause } from "./panel.js";
 import * as scope from "./scope.js";
+import { initMeasures, showMeasures } from "./measures.js";
 import {
   $, bookTitle, displayText, docPlace, el, joinPath, rangeText, renderMarked, sentencesCiting,
   shortTime, standingBadges, textWithMarkers, withoutMarkers,
@@ -452,7 +453,9 @@ function showView(name) {
   }
   $("view-chat").hidden = name !== "chat";
   $("view-docs").hidden = name !== "docs";
+  $("view-measures").hidden = name !== "measures";
   if (name === "docs" && !docs.loaded) refreshDocuments();
+  if (name === "measures") showMeasures();
 }
 
 async function refreshDocuments() {
@@ -537,6 +540,7 @@ function init() {
   initPanel();
   scope.init();
   initLibrary();
+  initMeasures();
   state.conv = conversations.active();
   conversations.onChange(renderConvList); // another tab asked or renamed
   renderConversation();
