@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from ..language.lexicon import CERTIFICATIONS
 from ..language.places import place_relation
-from ..language.quantities import money_figures, ranges, rate_figures
+from ..language.quantities import Quantity, money_figures, ranges, rate_figures
 from ..language.text import normalize
 
 MET, UNKNOWN, NOT_MET = "met", "unknown", "not_met"
@@ -129,24 +129,19 @@ def _size(text: str, measure: dict, profile: CompanyProfile) -> dict:
 
 def _threshold(text: str, value: float | None, figures: list[float | None], what: str, measure: dict,
                ratio: bool = False) -> dict:
+    """A money or rate threshold of the condition against the profile's value."""
     if value is None:
         return _check(text, UNKNOWN, f"企业未填写{what}", measure)
-    unit = "%" if ratio else "money"
-    tiers = [r for r in ranges(text) if (r.unit == "money") != ratio or ratio]
-    probe = value * 100 if ratio else value
-    if not ratio and tiers:
-        from ..language.quantities import Quantity
-
-        inside = any(r.holds(Quantity(probe, "money")) for r in tiers if r.unit == "money")
-        shown = f"{value / 10_000:g}万元"
+    shown = f"{value * 100:g}%" if ratio else f"{value / 10_000:g}万元"
+    tiers = [r for r in ranges(text) if r.unit == "money"] if not ratio else []
+    if tiers:  # 5000万元（含）至1亿元（不含）
+        inside = any(r.holds(Quantity(value, "money")) for r in tiers)
         return _check(text, MET if inside else NOT_MET, f"企业{what}{shown}", measure)
     limit = next((f for f in figures if f is not None), None)
     if limit is None:
         return _check(text, UNKNOWN, f"无法读出{what}门槛", measure)
-    below = re.search(r"不超过|低于|以下|不足|少于", text)
+    below = re.search(r"不超过|(?<!不)低于|以下|不足|(?<!不)少于|未达到", text)
     ok = value <= limit if below else value >= limit
-    shown = f"{value * 100:g}%" if ratio else f"{value / 10_000:g}万元"
-    del unit
     return _check(text, MET if ok else NOT_MET, f"企业{what}{shown}", measure)
 
 

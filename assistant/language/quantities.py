@@ -136,7 +136,7 @@ def tier_fit(question: str, sentence: str) -> int:
 #: found in the folded text are offsets in the text as written.
 _WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 #: A money figure: 1000万元, 0.4012元/千瓦时, 5 万元 (a PDF's spacing), 一百万元.
-_MONEY = re.compile(
+_MONEY_FIGURE = re.compile(
     r"(?P<n>\d+(?:,\d{3})*(?:\.\d+)?|[一二两三四五六七八九十百千]+)\s*(?P<mag>亿|万|千)?\s*元"
     r"(?:\s*(?:人民币))?(?:\s*/\s*(?P<per>[\u4e00-\u9fff]{1,4}?)(?=[，。；、,;）)（(\s]|$|的|确定|执行))?")
 #: A rate: 30%, 50 ％, 1∶1 (a ratio of shares), 百分之十.
@@ -164,7 +164,7 @@ def money_figures(text: str) -> list[Figure]:
     """The money figures of ``text`` with their offsets and value in yuan."""
     folded = fold_width(text)
     out = []
-    for m in _MONEY.finditer(folded):
+    for m in _MONEY_FIGURE.finditer(folded):
         n = _numeral(m.group("n").replace(",", "")) if re.fullmatch(r"[\d.,]+", m.group("n")) \
             else _cn_amount(m.group("n"))
         if n is None:

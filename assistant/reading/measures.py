@@ -49,6 +49,7 @@ _PER = re.compile(alternation(PER_WORDS))
 _CONDITION = re.compile(alternation(CONDITION_WORDS))
 _NEGATED = re.compile(alternation(GRANT_NEGATIONS) + r"(?:重复)?$")
 _HEAD_END = re.compile(alternation(BENEFICIARY_HEADS) + r"(?:（[^）]*）)?$")
+_COST_END = re.compile(r"(?:费用|支出|投入|金额|利息|费|资金|贷款|成本)$")
 _LEAD = re.compile("^(?:" + alternation(LEAD_VERBS) + ")+")
 #: Sentences end at 。！？; a line break ends one only after such a mark, after a line with no
 #: comma (a heading or a label), or before a numbered line: a PDF's or a page's wrapped lines
@@ -235,7 +236,8 @@ def _part_measures(pieces: list[_Piece], heading: str, head_beneficiary: str | N
             _close(out[-1], piece)  # 每家企业每年最高补助100万元
             continue
         own_subject = bool(context) and _beneficiary("", context)[0] is not None
-        own_subject = own_subject or _subject_before_kind(piece.text) is not None
+        own_subject = own_subject or _subject_before_kind(piece.text) is not None \
+            or re.match(r"\s*(?:并|另|同时)?(?:对于|对|针对)", piece.text) is not None
         again = re.match(r"\s*(?:即|再|另|还|剩余|本次|其余)", _bare_lead(piece.text))
         if out and not own_subject and (not kind[1] or again or kind[0] == out[-1].kind
                                         or not (out[-1].amounts or out[-1].rates)):
@@ -389,7 +391,7 @@ def _rate_basis(before: str) -> str | None:
 def _amount(text: str, f: Figure, draft: _Draft | None = None) -> MeasureAmount:
     before = text[:f.start]
     cap_word = _CAP.search(before[-8:]) or re.match(r"\s*以内", text[f.end:])
-    per = _PER.search(before)
+    per = _PER.search(before) or re.search(r"每[\u4e00-\u9fff]{1,4}?(?=(?:最高|不超过|给予)?\s*$)", before)
     basis = None
     if per:
         basis = re.split(r"最高|不超过|上限|给予|补助|奖励|贴息|激励", before[per.start():])[0].strip() or None
@@ -428,7 +430,7 @@ def _beneficiary(piece: str, context: list[_Piece]) -> tuple[str | None, list[st
     """Whom a measure is for, and the conditions read with it, from its granting piece and
     the pieces before it."""
     conditions: list[str] = []
-    after_give = re.search(r"(?:给予|予以)([^，。；\d最不按一]{2,30}?)(?=最高|不超过|\d|[一二三四五六七八九十]|按|的?一次性|"
+    after_give = re.search(r"(?:给予|予以)([^，。；\d最不按一]{2,30}?)(?=每|单个|最高|不超过|\d|[一二三四五六七八九十]|按|的?一次性|"
                            + alternation(MEASURE_KINDS) + ")", piece)
     if after_give and _HEAD_END.search(after_give.group(1)):
         return after_give.group(1), conditions
@@ -437,7 +439,8 @@ def _beneficiary(piece: str, context: list[_Piece]) -> tuple[str | None, list[st
         m = re.search(r"(?:^|[^针])(?:对于|对|针对)(.+)$", _bare(t))
         if m:
             who = re.split(r"按照|按|给予|予以", m.group(1))[0].strip("，, ")
-            if _HEAD_END.search(who):
+            # 对X is whom a measure is for, unless X is a cost it is counted on (对…产生的费用).
+            if who and not _COST_END.search(who) and len(who) <= 60:
                 conditions += _conditions_in(who)
                 return who, conditions
     for t in reversed(texts):
@@ -511,9 +514,12 @@ def _conditions_in(who: str) -> list[str]:
 
 
 def _strip_head(who: str) -> str:
-    """A beneficiary phrase without its head noun (…的企业 → …)."""
-    m = re.search(r"的(?:" + alternation(BENEFICIARY_HEADS) + r")(?:（[^）]*）)?$", who)
-    return who[:m.start()] if m else who
+    """A beneficiary phrase without its head noun (…的企业 → …, …的科技企业 → …)."""
+    if "的" in who:
+        before, head = who.rsplit("的", 1)
+        if before and len(head) <= 8 and _HEAD_END.search(head):
+            return before
+    return who
 
 
 def _bare_lead(text: str) -> str:
