@@ -175,7 +175,10 @@ GENERIC_PLACES = frozenset({
 #: kind is the phrase ending on one of these. Longer words first where one holds another.
 MEASURE_KINDS = ("奖励", "补贴", "补助", "资助", "贴息", "奖补", "激励", "补偿", "奖金", "经费支持", "资金支持",
                  "经费", "共同支持", "配套支持", "减免", "免征", "加计扣除", "券", "机制电价", "担保", "专项资金",
-                 "资金补助", "支持资金", "运营经费", "开办经费", "后补助", "补贴资金")
+                 "资金补助", "支持资金", "运营经费", "开办经费", "后补助", "补贴资金", "税收优惠", "税费优惠",
+                 "免费入驻")
+#: Reliefs a document grants without a figure (落实…税收优惠政策, 允许…免费入驻): measures too.
+RELIEF_WORDS = ("税收优惠", "税费优惠", "所得税减免", "加计抵减", "免费入驻", "免费使用", "免收", "减半征收", "免征")
 #: Verbs by which a document grants a measure (给予…奖励, 按…予以补贴, 本次拨付…).
 GRANT_VERBS = ("给予", "予以", "奖励", "补助", "资助", "补贴", "拨付", "兑付", "贴息", "奖补", "减免", "免征",
                "发放", "支持金额", "补贴金额", "奖励金额", "资助金额", "补助金额", "补贴额", "补贴限额", "测算比例",
@@ -204,7 +207,7 @@ CERTIFICATIONS = ("高新技术企业", "专精特新", "小巨人", "科技型�
                   "技术先进型服务企业", "企业技术中心", "规上企业", "规模以上")
 #: Verbs that open a phrase naming what a measure is for (引育…重点项目, 支持企业…): the
 #: object after them names the beneficiary.
-LEAD_VERBS = ("引育", "引进", "培育", "建设", "打造", "支持", "鼓励", "推动", "加快", "新建", "组建", "设立", "创建",
+LEAD_VERBS = ("落实", "允许", "引育", "引进", "培育", "建设", "打造", "支持", "鼓励", "推动", "加快", "新建", "组建", "设立", "创建",
               "引导", "围绕", "聚焦", "对于", "针对", "面向")
 #: Words before a grant verb that deny it (不重复给予, 不再给予, 不予): such a phrase is a
 #: condition of the measure, not another measure.

@@ -32,6 +32,7 @@ from ..language.lexicon import (
     MEASURE_KINDS,
     MEASURE_LIMITS,
     PER_WORDS,
+    RELIEF_WORDS,
     alternation,
 )
 from ..language.quantities import Figure, money_figures, rate_figures
@@ -41,6 +42,7 @@ from .measure_fields import issuing_units, period_of
 _KIND = re.compile(alternation(MEASURE_KINDS))
 _VERB = re.compile(alternation(GRANT_VERBS))
 _GIVE = re.compile(r"给予|予以")
+_RELIEF = re.compile(r"(?:落实|享受|允许|给予|予以)[^，。；]{0,24}?" + alternation(RELIEF_WORDS))
 _LIMIT = re.compile(alternation(MEASURE_LIMITS))
 #: What may follow a kind word in its name (补贴额测算比例, 激励金额, 补贴资金).
 _KIND_TAIL = re.compile(r"(?:额|金额|限额|标准|额度|上限|测算比例|比例|资金){1,2}")
@@ -248,7 +250,8 @@ def _part_measures(pieces: list[_Piece], heading: str, head_beneficiary: str | N
             continue
         draft = _Draft(start=(context[0].start if context else piece.start), end=piece.end, kind=kind[0])
         _add_figures(draft, piece, context)
-        if not (draft.amounts or draft.rates) and not (kind[1] and _GIVE.search(piece.text)):
+        if not (draft.amounts or draft.rates) and not (kind[1] and (_GIVE.search(piece.text)
+                                                                    or _RELIEF.search(piece.text))):
             context.append(piece)
             continue
         if out:
@@ -307,6 +310,9 @@ def _grant_kind(piece: str, heading: str) -> tuple[str, bool] | None:
     verb = next((m for m in _VERB.finditer(piece) if not _NEGATED.search(piece[:m.start()])), None)
     if verb is not None and _MECHANISM.search(piece, verb.end()):
         return None
+    relief = _RELIEF.search(piece)
+    if relief and not (money or rates):
+        return (_kind_phrase(piece, 0) or relief.group(0), True)
     give = verb is not None and _GIVE.fullmatch(verb.group()) is not None
     # After 给予 the kind follows (给予一次性奖励); other verbs name it (补贴限额, 奖励).
     kind = _kind_phrase(piece, (verb.end() if give else verb.start()) if verb else 0)
@@ -337,6 +343,8 @@ def _kind_phrase(text: str, after: int) -> str | None:
     if limit:
         end = limit.end()
     begin = m.start()
+    if m.group() in RELIEF_WORDS or m.group().endswith("优惠"):
+        return text[begin:end]  # 税收优惠: what qualifies it before is whom it is for
     per = re.search(r"(?:单机|单套|单个|每台|每套)$", text[:begin])
     if per:
         return text[begin - len(per.group()):end]
@@ -443,12 +451,14 @@ def _beneficiary(piece: str, context: list[_Piece]) -> tuple[str | None, list[st
             if who and not _COST_END.search(who) and len(who) <= 60:
                 conditions += _conditions_in(who)
                 return who, conditions
+    subject = _subject_before_kind(piece)
+    if subject and _LEAD.match(subject):  # 落实创业孵化载体税收优惠政策: the piece names whom
+        return _LEAD.sub("", subject), conditions
     for t in reversed(texts):
         who = _bare(t)
         if who and _HEAD_END.search(who) and len(who) <= 60:
             conditions += _conditions_in(who)
             return _LEAD.sub("", who) or who, conditions
-    subject = _subject_before_kind(piece)
     if subject:
         return subject, conditions
     for t in texts:
@@ -500,6 +510,7 @@ def _tidy(who: str | None) -> str | None:
     if not who:
         return None
     who = re.sub(r"^(?:新建|新增)?(?:一批|一些|若干|各类|一大批)", "", re.sub(r"\s+", "", who))
+    who = re.sub(r"^(?:落实|允许|享受)", "", who)
     who = re.sub(r"(?<=[\u4e00-\u9fff])\d+(?:户|家|个|人|项)$", "", who)
     who = re.sub(r"(?<=..)(?:单机|单套|单个|每台|每套)$", "", who)
     return who or None
