@@ -6,6 +6,7 @@ violation."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from validity_docs import DOCS, TODAY
@@ -89,11 +90,11 @@ def test_exports_download_the_rows(page):
 
     with page.expect_download() as done:
         page.get_by_role("button", name="导出 CSV").click()
-    text = open(done.value.path(), encoding="utf-8-sig").read()
+    text = Path(done.value.path()).read_text(encoding="utf-8-sig")
     assert text.startswith("文件,地区,文件状态") and "某市氢能产业扶持办法" in text
     with page.expect_download() as done:
         page.get_by_role("button", name="导出 XLSX").click()
-    book = load_workbook(io.BytesIO(open(done.value.path(), "rb").read()))
+    book = load_workbook(io.BytesIO(Path(done.value.path()).read_bytes()))
     assert book["扶持措施"].max_row == 3
 
 

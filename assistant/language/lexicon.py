@@ -174,7 +174,7 @@ GENERIC_PLACES = frozenset({
 #: What a measure grants, as the documents name it (奖励, 补贴, 一次性平台开发激励…): a measure's
 #: kind is the phrase ending on one of these. Longer words first where one holds another.
 MEASURE_KINDS = ("奖励", "补贴", "补助", "资助", "贴息", "奖补", "激励", "补偿", "奖金", "经费支持", "资金支持",
-                 "经费", "共同支持", "配套支持", "减免", "免征", "加计扣除", "券", "机制电价", "担保", "专项资金",
+                 "经费", "共同支持", "配套支持", "减免", "免征", "加计扣除", "券", "机制电价", "担保贷款", "贷款额度", "专项资金",
                  "资金补助", "支持资金", "运营经费", "开办经费", "后补助", "补贴资金", "税收优惠", "税费优惠",
                  "免费入驻")
 #: Reliefs a document grants without a figure (落实…税收优惠政策, 允许…免费入驻): measures too.
@@ -190,7 +190,7 @@ MEASURE_LIMITS = ("限额", "金额", "标准", "额度", "上限", "比例", "�
 CAP_WORDS = ("最高", "不超过", "不高于", "最多", "上限", "限额", "封顶", "以内", "可至", "可提高至", "不得超过")
 #: Words that make a figure or phrase a condition of a measure rather than what it grants:
 #: thresholds (达到或超过1亿元/年的企业) and qualifications (首次认定, 新获批).
-CONDITION_WORDS = ("达到", "超过", "不低于", "不少于", "高于", "以上", "首次", "新认定", "认定为", "认定的", "获评",
+CONDITION_WORDS = ("达到", "超过", "不足", "不低于", "不少于", "高于", "以上", "首次", "新认定", "认定为", "认定的", "获评",
                    "获得", "取得", "入选", "列入", "纳入", "连续", "新引进", "新获批", "获批", "成立", "注册",
                    "年销量", "年营收", "营业收入", "销售收入", "年度", "投入", "落户", "新建", "新上牌")
 #: The heads of names of those a measure is granted to (…的企业, 新认定的平台, 购机者).

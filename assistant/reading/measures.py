@@ -68,7 +68,10 @@ _TARGET_RATE = re.compile(r"(?:达到|提升至|提升到|增长|占[^，。；]
 #: The money a rate is a share of: 按(照)…的30%, 不超过总投入30%.
 _RATE_BASIS = re.compile(r"(?:按照|按|不超过|最高不超过|最高|给予)?([^，。；、按]{2,24}?)的?\s*$")
 #: Words of a sentence that is about money, but not a measure: fines, fees, budgets, targets.
-_NOT_A_GRANT = re.compile(r"罚款|处以|没收|收费|缴纳|交纳|违约金|赔偿金|工资|薪酬")
+_NOT_A_GRANT = re.compile(r"罚款|处以|没收|收费|收取|缴纳|交纳|缴费|费率|违约金|赔偿金|工资|薪酬|损坏|征用|征收|希望|请求|表扬|截至|"
+                         r"累计发放|共发放|已发放|全年发放")
+#: A floor a measure's text sets is a requirement (占比不得低于80%), never what it grants.
+_FLOOR = re.compile(r"(?:不低于|不得低于|不少于|不得少于|至少)\s*$")
 #: A grant named as a mechanism being explored (探索…给予应用补贴的方式方法), not granted.
 _MECHANISM = re.compile(r"的(?:方式方法|方式|方法|机制|办法|模式|路径|政策体系)")
 
@@ -206,6 +209,9 @@ def _sentence_measures(text: str, s0: int, s1: int, heading: str,
         if in_part:
             in_part[-1].end = max(in_part[-1].end, s0 + p1)
         made += in_part
+    if sentence.rstrip().endswith(("：", ":")):
+        # …给予支持和发展奖励，具体如下：: a lead-in to the measures listed after it.
+        made = [d for d in made if d.amounts or d.rates]
     for before, after in zip(made, made[1:], strict=False):
         if after.beneficiary is None:
             after.beneficiary = before.beneficiary  # 并每年给予…: the same beneficiary
@@ -228,6 +234,13 @@ def _part_measures(pieces: list[_Piece], heading: str, head_beneficiary: str | N
     for piece in pieces:
         kind = _grant_kind(piece.text, heading)
         if kind is None:
+            tier = re.match(r"\s*[^，。；\d]{1,10}?(?:奖|级|档|类)?\s*(?:为)?\s*\d", piece.text) and len(piece.text) <= 16
+            if out and piece.money and (re.match(r"[^，。；]{0,20}?每[\u4e00-\u9fff]{1,3}", piece.text) or tier) \
+                    and not _CONDITION.search(piece.text):
+                # 其他服务模式运营的每人每次1.5元: another figure of the same standard.
+                out[-1].amounts += [_amount(piece.text, f) for f in piece.money]
+                out[-1].end = piece.end
+                continue
             if out and _closes(piece.text):
                 _close(out if _PER.match(_bare(piece.text)) and len(out) > 1 and not context else out[-1], piece)
             else:
@@ -365,13 +378,20 @@ def _add_figures(draft: _Draft, piece: _Piece, context: list[_Piece]) -> None:
     cut = verb.start() if verb else 0
     for f in piece.money:
         before = piece.text[:f.start]
-        if f.start < cut and _CONDITION.search(before) and not _CAP.search(before[-6:]):
+        threshold = re.search(r"(?:不足|(?<!不)低于|(?<!不)少于|(?<!不)超过|达到|(?<!不)高于|达)\s*$", before) and re.match(r"[^，。；]{0,3}?的", piece.text[f.end:])
+        if (f.start < cut and _CONDITION.search(before) and not _CAP.search(before[-6:])) or threshold:
             draft.conditions.append(_strip_head(_bare(piece.text[:cut])))
             continue
         draft.amounts.append(_amount(piece.text, f, draft))
+    for c in context:
+        if re.match(r"\s*(?:按照|按)", c.text) and not rate_figures(c.text) and not _CONDITION.search(c.text):
+            # 按照每人3000元标准，给予…补贴: the standard stands before the grant.
+            draft.amounts += [_amount(c.text, f, draft) for f in c.money]
     for source in [*[c for c in context if c.rates and re.search(r"按|比例|不超过", c.text)], piece]:
         for f in source.rates:
             before = source.text[:f.start]
+            if _FLOOR.search(before):
+                continue
             if _TARGET_RATE.search(before) and not _LIMIT.search(before) and source is not piece:
                 continue
             if _TARGET_RATE.search(before) and source is piece and not (_LIMIT.search(before) or _VERB.search(before)):
