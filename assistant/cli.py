@@ -1,4 +1,4 @@
-"""The ``assistant`` command line: ingest, ask, chunks, docs, eval, serve."""
+"""The ``assistant`` command line: ingest, ask, chunks, docs, measures, eval, serve."""
 
 from __future__ import annotations
 
@@ -338,6 +338,95 @@ def docs(
                       d.get("date") or "", d["status"], STATUS_LABELS[d["validity"]["status"]],
                       d.get("region") or "", str(d["clauses"]))
     _console().print(table)
+
+
+@command()
+def measures(
+    place: str = typer.Option(None, "--place", help="Only measures of documents of this place, e.g. 成都."),
+    doc: list[str] = typer.Option(None, "--doc", help="Only these document ids (repeatable)."),
+    kind: str = typer.Option(None, "--kind", help="Only measures whose kind holds this word, e.g. 奖励."),
+    q: str = typer.Option(None, "--q", help="Only measures whose text holds these words."),
+    min_yuan: float = typer.Option(None, "--min-yuan", help="Only measures granting at least this many yuan."),
+    as_json: bool = typer.Option(False, "--json", help="Print the measures as JSON."),
+    csv_file: Path = typer.Option(None, "--csv", help="Write the measures to this CSV file."),
+    xlsx_file: Path = typer.Option(None, "--xlsx", help="Write the measures to this XLSX file."),
+    profile: Path = typer.Option(None, "--profile", help="A company profile (JSON): group the measures "
+                                 "as 条件可能满足 / 需核实 / 不适用."),
+    as_of: str = typer.Option(None, "--as-of", help="The date statuses are read on, YYYY-MM-DD (default: today)."),
+) -> None:
+    """List the support measures the indexed documents grant (kind, beneficiary, amounts,
+    conditions, units), each with its clause; measures of documents not in force are listed apart.
+
+    A profile file holds {"place", "industries", "size", "revenue_yuan", "rd_spend_yuan",
+    "rd_ratio", "certifications", "founded"} (every field optional).
+    """
+    from .answering import measure_table as mt
+
+    filters = mt.MeasureFilters(place=place, doc_ids=doc or None, kind=kind, q=q, min_yuan=min_yuan)
+    assistant = _assistant()
+    with _errors():
+        _ingest_with_bar(assistant)
+        if profile is not None:
+            matched = assistant.match_measures(_read_profile(profile), filters, as_of)
+            _print_matched(matched, as_json)
+            return
+        found = assistant.measures(filters, as_of)
+    if csv_file is not None:
+        csv_file.write_text(mt.to_csv(found["measures"] + found["not_current"]), encoding="utf-8")
+        sys.stderr.write(f"{found['count'] + found['not_current_count']} measures written to {csv_file}\n")
+    if xlsx_file is not None:
+        xlsx_file.write_bytes(mt.to_xlsx(found["measures"], found["not_current"]))
+        sys.stderr.write(f"{found['count'] + found['not_current_count']} measures written to {xlsx_file}\n")
+    if as_json:
+        sys.stdout.write(json.dumps(found, ensure_ascii=False, indent=1) + "\n")
+    elif csv_file is None and xlsx_file is None:
+        _print_measures(found["measures"], f"扶持措施（{found['as_of']}，{found['count']}项）")
+        if found["not_current"]:
+            _print_measures(found["not_current"], f"出自已失效、已被替代或征求意见稿文件的措施（{found['not_current_count']}项）")
+
+
+def _read_profile(path: Path):
+    from pydantic import ValidationError
+
+    from .answering.eligibility import CompanyProfile
+
+    try:
+        return CompanyProfile.model_validate_json(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        _fail(f"{path}: {exc.strerror or exc}")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "the file"
+        _fail(f"{path}: {where}: {first['msg']} (a profile is a JSON object such as "
+              '{"place": "成都", "industries": ["人工智能"], "certifications": ["高新技术企业"]})')
+
+
+def _print_measures(rows: list[dict], heading: str) -> None:
+    from .answering.measure_table import NOT_STATED
+
+    table = Table(title=heading, show_lines=True)
+    for column in ("措施", "支持对象", "金额/比例", "条件", "责任单位", "出处"):
+        table.add_column(column)
+    for r in rows:
+        figures = "、".join([a["text"] for a in r["amounts"]] + [x["text"] for x in r["rates"]]) or NOT_STATED
+        table.add_row(r["kind"], r["beneficiary"] or NOT_STATED, figures, "；".join(r["conditions"]) or NOT_STATED,
+                      "、".join(r["units"]) or NOT_STATED, f"{r['label']}【{r['status_label']}】")
+    _console().print(table)
+
+
+def _print_matched(matched: dict, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(matched, ensure_ascii=False, indent=1) + "\n")
+        return
+    marks = {"met": "✓", "unknown": "?", "not_met": "✗"}
+    console = _console()
+    for group in matched["groups"]:
+        console.print(f"\n{group['label']}（{group['count']}项）", style="bold", markup=False, highlight=False)
+        for m in group["measures"]:
+            figures = "、".join([a["text"] for a in m["amounts"]] + [x["text"] for x in m["rates"]])
+            console.print(f"- {m['kind']} {figures}  {m['label']}", markup=False, highlight=False)
+            for c in m["checks"]:
+                console.print(f"    {marks[c['result']]} {c['condition']}：{c['reason']}", markup=False, highlight=False)
 
 
 @command("eval")

@@ -12,10 +12,12 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .answering import followup
+from .answering import eligibility, followup, measure_answers, measure_table
 from .answering import validity as validity_answers
 from .answering.composer import Composer, ExtractiveComposer, anchors_of, build_chain
+from .answering.eligibility import CompanyProfile
 from .answering.frame import Conversation
+from .answering.measure_table import MeasureFilters
 from .answering.refusal import refusal_answer
 from .index.embeddings import get_embeddings
 from .index.ingest import Ingester, Progress
@@ -23,6 +25,7 @@ from .index.retrieval import HybridRetriever
 from .index.store import ClauseStore
 from .language import crosslingual
 from .language.lexicon import STATUS_LABELS
+from .language.places import place_stem, places
 from .language.segment import bm25_tokens
 from .reading.chunking import chunk_document, window_chunks
 from .reading.dates import check_date
@@ -394,6 +397,40 @@ class Assistant:
     def place_aliases(self) -> dict[str, str]:
         """pinyin → Chinese names of the places the indexed documents name (per index version)."""
         return self.retriever.view.place_aliases
+
+    def measures(self, filters: MeasureFilters | None = None, as_of: str | None = None) -> dict:
+        """The support measures that pass ``filters``, each with its document's status on
+        ``as_of`` (default today): those of documents in force, not yet in force or of unknown
+        standing in ``measures``, those of expired, replaced or draft documents in
+        ``not_current``. An unknown document id is a :class:`QuestionError`."""
+        day = self.check_as_of(as_of)
+        filters = filters or MeasureFilters()
+        if filters.doc_ids:
+            self.check_filters(Filters(doc_ids=filters.doc_ids))
+        return measure_table.table(self.retriever.view, filters, day)
+
+    def measures_answer(self, text: str, as_of: str | None = None) -> Answer:
+        """The top support measures for a place and topic words (“成都 人工智能”), as a cited
+        list the way a question about them is answered (Slack's ``/policy measures``)."""
+        words = self.check_question(text)
+        self.ensure_index()
+        day = self.check_as_of(as_of)
+        started = time.perf_counter()
+        named = places(words)
+        topic = [w for w in re.split(r"[\s,，、]+", words)
+                 if w and not any(place_stem(w) == p or w == p for p in named)]
+        answer = measure_answers.listing(words, self.retriever.view, named, topic, Filters(as_of=day))
+        return self._finish(answer, words, words, started, day)
+
+    def match_measures(self, profile: CompanyProfile, filters: MeasureFilters | None = None,
+                       as_of: str | None = None) -> dict:
+        """The eligibility self-check: the current measures (those of documents in force or of
+        unknown standing) grouped by what ``profile`` decides of their cited conditions."""
+        day = self.check_as_of(as_of)
+        found = self.measures(filters, day)
+        view = self.retriever.view
+        return eligibility.match(found["measures"], profile, day,
+                                 lambda doc_id, place: measure_table.of_place(view, doc_id, place))
 
     def documents(self, as_of: str | None = None) -> list[dict]:
         """The indexed documents with their metadata, clause counts and validity on ``as_of``

@@ -203,6 +203,69 @@ class Clause(BaseModel):
         return f"{self.doc_title} {headings} {self.text}" if title else f"{headings} {self.text}"
 
 
+class MeasureAmount(BaseModel):
+    """A money figure a measure grants: as written, in yuan where the unit is clear, whether it
+    is a ceiling (最高, 不超过, 上限), and what it is counted on or per (按研发成本的30%, 每台)."""
+
+    text: str
+    yuan: float | None = None
+    cap: bool = False
+    basis: str | None = None
+
+
+class MeasureRate(BaseModel):
+    """A rate a measure grants (30% → 0.3), as written, with what it is a share of."""
+
+    text: str
+    value: float | None = None
+    basis: str | None = None
+
+
+class MeasurePeriod(BaseModel):
+    """When a measure runs or must be applied for, as written, and its last day when stated."""
+
+    text: str
+    until: str | None = None
+
+
+class Span(BaseModel):
+    """A span of a clause's text: ``text == clause.text[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
+class Measure(BaseModel):
+    """A support measure a clause grants (奖励, 补贴, 贴息…), every field read from its text.
+
+    A field the text does not give is empty (None or []): never guessed. ``span`` is the
+    sentence the measure comes from, in its clause's text.
+    """
+
+    id: str
+    doc_id: str
+    chunk_id: str
+    section_path: list[str]
+    label: str
+    kind: str
+    beneficiary: str | None = None
+    conditions: list[str] = Field(default_factory=list)
+    amounts: list[MeasureAmount] = Field(default_factory=list)
+    rates: list[MeasureRate] = Field(default_factory=list)
+    #: The responsible units, lead first: from the clause's responsibility note, else the
+    #: document's issuing departments (``units_from`` says which; empty when neither).
+    units: list[str] = Field(default_factory=list)
+    units_from: str | None = None
+    period: MeasurePeriod | None = None
+    span: Span
+
+    def top_yuan(self) -> float | None:
+        """The largest amount in yuan (None when no amount is in yuan)."""
+        values = [a.yuan for a in self.amounts if a.yuan is not None]
+        return max(values) if values else None
+
+
 class Quote(BaseModel):
     """A span of a clause's text that an answer quotes: ``text == clause.text[start:end]``."""
 

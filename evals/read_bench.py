@@ -2,7 +2,8 @@
 
 Run: python evals/read_bench.py [FOLDER …] (default ../shared/field-docs and corpus/). Prints,
 per file type and in all, documents, characters of cleaned text, clauses, and characters per
-second (the median of ``--repeat`` passes; the first pass also warms the imports).
+second (the median of ``--repeat`` passes; the first pass also warms the imports). With
+``--measures`` each document's support measures are read too, as the index view reads them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from assistant.reading.chunking import chunk_document
+from assistant.reading.measures import document_measures
 from assistant.reading.parsing import SUPPORTED_SUFFIXES, parse_file
 
 
@@ -32,6 +34,8 @@ def main() -> None:
     parser.add_argument("folders", nargs="*", type=Path,
                         default=[Path("../shared/field-docs"), Path("corpus")])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--measures", action="store_true",
+                        help="also read each document's support measures (as the index view does)")
     args = parser.parse_args()
     files = [p for p in _files(args.folders) if p.name != "README.md"]
     per_type: dict[str, dict] = defaultdict(lambda: {"docs": 0, "chars": 0, "clauses": 0, "s": []})
@@ -42,6 +46,8 @@ def main() -> None:
             t = time.perf_counter()
             doc = parse_file(path)
             clauses = chunk_document(doc)
+            if args.measures:
+                document_measures(clauses)
             seconds[kind] += time.perf_counter() - t
             if n == 1:
                 per_type[kind]["docs"] += 1

@@ -9,5 +9,7 @@ and until when it applies (and gives every answer's citations their status); ``c
 side, ``mentions`` lists the documents that speak of a topic; ``composer`` is the offline
 composer that joins them, ``llm`` the language-model composer, ``verify`` checks a model's
 sentences against the clauses they cite; ``citations`` numbers the sources and ``refusal``
-words the answer when there is none.
+words the answer when there is none. ``measure_table`` lists the support measures read at ingest
+(filtered, with their documents' status, as CSV or XLSX), ``eligibility`` groups them for a
+company profile, ``measure_answers`` answers questions asking for them as a set.
 """

@@ -24,7 +24,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from ..index.retrieval import HybridRetriever
 from ..language.text import normalize
 from ..types import Answer, Clause, Filters, RetrievedClause
-from . import details, validity
+from . import details, measure_answers, validity
 from . import questions as q
 from .candidates import CHILDREN, UNITS, Candidate, candidates, further
 from .citations import CitationBook
@@ -124,6 +124,8 @@ class ExtractiveComposer:
         parts = self.parts(question, filters)
         if len(parts) >= 2:
             return self._each(question, parts, retrieved, filters)
+        if measure_answers.asks_measures(question):
+            return measure_answers.answer(question, self.retriever.view, filters)
         frame = self.frame(question, filters, conversation=conversation)
         analysis = frame.analysis
         if frame.operation == WHICH_DOCS:

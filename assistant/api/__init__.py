@@ -9,6 +9,8 @@ Routes, one router module each:
   ``GET /api/jobs/{id}`` and ``GET /api/jobs`` (the jobs' state, progress and result).
 - ``library``: ``GET /api/uploads``, ``DELETE /api/documents/{doc_id}``,
   ``POST /api/documents/{doc_id}/replace`` (a job too).
+- ``measures``: ``GET /api/measures`` (the support measures, filtered, as JSON, CSV or XLSX)
+  and ``POST /api/measures/match`` (the eligibility self-check of a company profile).
 - ``openai_compat``: ``POST /v1/chat/completions`` and ``GET /v1/models``.
 - ``health``: ``GET /healthz`` (from memory, never waiting), ``GET /readyz``.
 

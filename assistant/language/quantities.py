@@ -128,3 +128,76 @@ def tier_fit(question: str, sentence: str) -> int:
         if same:
             fit = -1
     return fit
+
+
+# --- money and rates as written in a sentence, with their offsets -------------------------------
+
+#: Full-width digits, letters and signs folded to ASCII one character for one, so that offsets
+#: found in the folded text are offsets in the text as written.
+_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+#: A money figure: 1000万元, 0.4012元/千瓦时, 5 万元 (a PDF's spacing), 一百万元.
+_MONEY_FIGURE = re.compile(
+    r"(?P<n>\d+(?:,\d{3})*(?:\.\d+)?|[一二两三四五六七八九十百千]+)\s*(?P<mag>亿|万|千)?\s*元"
+    r"(?:\s*(?:人民币))?(?:\s*/\s*(?P<per>[\u4e00-\u9fff]{1,4}?)(?=[，。；、,;）)（(\s]|$|的|确定|执行))?")
+#: A rate: 30%, 50 ％, 1∶1 (a ratio of shares), 百分之十.
+_RATE = re.compile(r"(?P<v>\d+(?:\.\d+)?)\s*[%％]|(?P<a>\d+)\s*[∶:]\s*(?P<b>\d+)(?=\s*(?:的)?比例)")
+
+
+def fold_width(text: str) -> str:
+    """``text`` with full-width ASCII folded, of the same length (offsets stay valid)."""
+    return text.translate(_WIDTH)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A money figure or a rate as written, where it stands, and its value (yuan, or a share)."""
+
+    start: int
+    end: int
+    text: str
+    value: float | None
+    #: The unit a money figure is per when written after a slash (年 in 300万元/年).
+    per: str = ""
+
+
+def money_figures(text: str) -> list[Figure]:
+    """The money figures of ``text`` with their offsets and value in yuan."""
+    folded = fold_width(text)
+    out = []
+    for m in _MONEY_FIGURE.finditer(folded):
+        n = _numeral(m.group("n").replace(",", "")) if re.fullmatch(r"[\d.,]+", m.group("n")) \
+            else _cn_amount(m.group("n"))
+        if n is None:
+            continue
+        scale = {"亿": 100_000_000, "万": 10_000, "千": 1000}.get(m.group("mag") or "", 1)
+        out.append(Figure(m.start(), m.end(), text[m.start():m.end()], round(n * scale, 4),
+                          m.group("per") or ""))
+    return out
+
+
+def rate_figures(text: str) -> list[Figure]:
+    """The rates of ``text`` (30% → 0.3; a ratio 1∶1 → the first share, 0.5) with offsets."""
+    folded = fold_width(text)
+    out = []
+    for m in _RATE.finditer(folded):
+        if m.group("v") is not None:
+            value = float(m.group("v")) / 100
+        else:
+            a, b = float(m.group("a")), float(m.group("b"))
+            value = a / (a + b) if a + b else None
+        out.append(Figure(m.start(), m.end(), text[m.start():m.end()], value))
+    return out
+
+
+def _cn_amount(text: str) -> float | None:
+    """A Chinese numeral with 百 and 千 (三百, 一千五百)."""
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN:
+            current = _CN[ch]
+        elif ch in "十百千":
+            total += (current or 1) * {"十": 10, "百": 100, "千": 1000}[ch]
+            current = 0
+        else:
+            return None
+    return float(total + current) if total + current else None

@@ -7,5 +7,6 @@ PDF glyphs in ``glyphs``, saved web pages in ``webpages``, Markdown in ``markdow
 applies (``validity``: issued, in force from and until, drafts, what it repeals); cuts the text into one
 clause per numbered unit (``chunking`` over the markers of ``numbering``) with the units a note
 makes responsible (``responsibility``), flagging lines that address an AI system
-(``injection``). Gives :class:`~assistant.types.Clause` objects; knows nothing of the index.
+(``injection``); reads the support measures each clause grants (``measures``, with
+``measure_fields``). Gives :class:`~assistant.types.Clause` objects; knows nothing of the index.
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -30,6 +31,8 @@ from .blocks import (
 log = logging.getLogger(__name__)
 
 SLASH_COMMAND = "/policy"
+#: ``/policy measures 成都 人工智能`` (or 扶持措施 …) lists the top support measures.
+MEASURES_COMMAND = re.compile(r"\s*(?:measures|扶持措施)(?:\s+|$)", re.I)
 SEARCHING_TEXT = "正在查找…"
 ERROR_TEXT = "抱歉，处理这个问题时出错了，请稍后再试。"
 HELP_TEXT = ("请在 @我 后面写下关于政策文件的问题，或使用 /policy 问题，"
@@ -208,9 +211,14 @@ class PolicyBot:
     def on_command(self, command: dict, respond: Callable[..., object]) -> None:
         """Answer a ``/policy`` question through the command's response URL."""
         question, filters, as_of = self.scoped(question_text(command.get("text", "")))
+        listing = MEASURES_COMMAND.match(question)
         try:
             try:
-                answer = self.assistant.ask(question, filters=filters, as_of=as_of)
+                if listing:
+                    # /policy measures 成都 人工智能: the top measures of a place and topic.
+                    answer = self.assistant.measures_answer(question[listing.end():] or "扶持措施", as_of)
+                else:
+                    answer = self.assistant.ask(question, filters=filters, as_of=as_of)
             except QuestionError as exc:  # an unknown status or a date that is not one
                 respond(text=escape(str(exc)), response_type="ephemeral", replace_original=False)
                 return

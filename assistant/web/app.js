@@ -8,6 +8,7 @@ import { loadExamples } from "./examples.js";
 import { docs, initLibrary, loadDocuments, setHooks } from "./library.js";
 import { closePanel, initPanel } from "./panel.js";
 import * as scope from "./scope.js";
+import { initMeasures, showMeasures } from "./measures.js";
 import {
   addTurnView, failView, finishView, iconButton, showTyping, showUnderstood, shownAnswer,
 } from "./turns.js";
@@ -254,7 +255,9 @@ function showView(name) {
   }
   $("view-chat").hidden = name !== "chat";
   $("view-docs").hidden = name !== "docs";
+  $("view-measures").hidden = name !== "measures";
   if (name === "docs" && !docs.loaded) refreshDocuments();
+  if (name === "measures") showMeasures();
 }
 
 async function refreshDocuments() {
@@ -338,6 +341,7 @@ function init() {
   initPanel();
   scope.init();
   initLibrary();
+  initMeasures();
   state.conv = conversations.active();
   conversations.onChange(renderConvList); // another tab asked or renamed
   renderConversation();
