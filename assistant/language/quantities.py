@@ -104,11 +104,13 @@ def ranges(sentence: str) -> list[Range]:
             out.append(Range(low.value, high.value, low.unit))
     for m in re.finditer(rf"{_AT_LEAST}\s*{_Q}|{_Q}\s*(?:\(含\))?\s*{_AT_LEAST}", text):
         q = _quantity(_QUANTITY.search(m.group(0)))
-        if q and not any(r.low <= q.value <= r.high and r.unit == q.unit for r in out):
+        # A bound already read as a tier's lower end is that tier; one equal to a tier's upper
+        # end opens the next tier (5000万元至1亿元……1亿元以上).
+        if q and not any(r.low <= q.value < r.high and r.unit == q.unit for r in out):
             out.append(Range(q.value, math.inf, q.unit))
     for m in re.finditer(rf"{_BELOW}\s*{_Q}|{_Q}\s*{_BELOW}", text):
         q = _quantity(_QUANTITY.search(m.group(0)))
-        if q and not any(r.low <= q.value <= r.high and r.unit == q.unit for r in out):
+        if q and not any(r.low < q.value <= r.high and r.unit == q.unit for r in out):
             out.append(Range(0.0, q.value, q.unit))
     return out
 

@@ -1,0 +1,191 @@
+"""The answer engine's parts on their own: the question frame, quantities and tiers, candidates,
+the eligibility of a candidate for a slot, the asked value, the fitted scorer and its file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import retrieved_clause
+
+from assistant.answering import questions as q
+from assistant.answering.candidates import LEAD_IN, SENTENCE, TITLE, UNITS, candidates
+from assistant.answering.features import NAMES, eligible
+from assistant.answering.frame import CONDITION, Slot, plain, slots_of
+from assistant.answering.render import refusal_text, slot_name, value_of
+from assistant.answering.scorer import WEIGHTS_FILE, Scorer
+from assistant.index.indexview import IndexView
+from assistant.language.quantities import (
+    asked_quantities,
+    money_figures,
+    ranges,
+    rate_figures,
+    tier_fit,
+)
+from assistant.types import REFUSAL_PREFIX
+
+
+def _kinds(question: str) -> list[tuple[str, str | None]]:
+    return [(s.kind, s.attribute) for s in slots_of(question)]
+
+
+# --- the frame ---------------------------------------------------------------------------------
+
+
+def test_colloquial_words_are_read_as_documents_write_them():
+    assert plain("申请条件是啥") == "申请条件是什么"
+    assert plain("补多少？") == "补贴多少？"
+
+
+def test_each_thing_asked_is_a_slot_of_its_type():
+    assert _kinds("补多少？期限几年？") == [(q.AMOUNT, "补贴"), (q.DURATION, None)]
+    assert [s.kind for s in slots_of("啥时候开始、啥时候到期")] == [q.DATE, q.DATE]
+    assert [s.kind for s in slots_of("牵头单位和配合单位分别是谁？")] == [q.WHO, q.WHO]
+
+
+def test_things_asked_of_each_get_a_slot_each_with_what_it_is_asked_of():
+    slots = slots_of("开办费和运营费各给多少")
+    assert [s.attribute for s in slots] == ["开办费", "运营费"]
+    assert all(s.kind in q.NUMBER_TYPES for s in slots)
+
+
+def test_a_question_of_conditions_and_a_plain_number_question():
+    assert [s.kind for s in slots_of("申请条件是啥")] == [CONDITION]
+    assert _kinds("2030年要培育多少个未来产业先导区？") == [(q.COUNT, "先导区")]
+
+
+# --- quantities and tiers -----------------------------------------------------------------------
+
+
+TIERS = "营业收入5000万元（含）至1亿元（不含）的，奖励50万元；1亿元以上的，奖励100万元；不足5000万元的，奖励10万元"
+
+
+def test_quantities_the_asker_states_are_read_in_yuan_and_years_are_not_quantities():
+    assert [(x.value, x.unit) for x in asked_quantities("我们公司2025年营收8000万元，能拿多少奖励？")] == \
+        [(80_000_000.0, "money")]
+
+
+def test_tiers_meet_without_a_gap():
+    assert [(r.low, r.high) for r in ranges(TIERS)] == [
+        (50_000_000.0, 100_000_000.0), (100_000_000.0, float("inf")), (0.0, 50_000_000.0)]
+
+
+@pytest.mark.parametrize(("question", "fit"), [
+    ("年营收8000万元能奖多少", 1),
+    ("年营收2亿元能奖多少", 1),
+    ("年营收1亿元能奖多少", 1),
+    ("年营收3000万元能奖多少", 1),
+    ("能奖多少", 0),
+])
+def test_a_stated_quantity_falls_in_one_tier(question, fit):
+    assert tier_fit(question, TIERS) == fit
+
+
+def test_a_quantity_no_tier_holds_does_not_fit():
+    assert tier_fit("年营收2亿元能奖多少", "营业收入5000万元（含）至1亿元（不含）的，奖励50万元") == -1
+
+
+def test_money_and_rates_keep_their_offsets_in_the_text_as_written():
+    text = "给予最高１０００万元补助，电价0.4012元/千瓦时，另奖三百万元"
+    figures = money_figures(text)
+    assert [(f.value, f.per) for f in figures] == [(10_000_000.0, ""), (0.4012, "千瓦时"), (3_000_000.0, "")]
+    assert all(text[f.start:f.end] == f.text for f in figures)
+    assert [f.value for f in rate_figures("按30%给予补贴，配套资金按1∶1的比例")] == [0.3, 0.5]
+
+
+# --- candidates, eligibility and the asked value -------------------------------------------------
+
+
+def _pool(*texts: str, path=("三、支持措施",)):
+    pool = [retrieved_clause(i + 1, "某市促进产业发展若干措施", [*path, f"（{i + 1}）"], t)
+            for i, t in enumerate(texts)]
+    return pool, IndexView.build([r.clause for r in pool])
+
+
+def test_candidates_are_each_sentence_and_a_lead_in_with_its_items():
+    pool, view = _pool("对首次认定的高新技术企业，给予一次性奖励30万元。奖励资金由市财政承担。",
+                       "申报企业应具备以下条件：（一）在本市注册；（二）上年度营业收入不低于2000万元。")
+    found = candidates(pool, view)
+    kinds = [c.kind for c in found]
+    # The title is a candidate only where a header clause states it; these have none.
+    assert TITLE not in kinds
+    sentences = [c.text for c in found if c.kind == SENTENCE]
+    assert "对首次认定的高新技术企业，给予一次性奖励30万元。" in sentences
+    lead = next(c for c in found if c.kind == LEAD_IN)
+    assert lead.items == 2 and lead.quotes[0] == "申报企业应具备以下条件："
+    # Every quote is an exact span of its clause: a citation shows where it stands.
+    assert all(part in c.clause.text for c in found if c.kind != TITLE for part in c.quotes)
+
+
+def test_a_clause_with_a_responsibility_note_gives_a_units_candidate_that_answers_who():
+    pool, view = _pool("加快创新成果转化应用。")
+    clause = pool[0].clause
+    clause.responsible_units = ["县科技局", "县经信局"]
+    clause.lead_units = ["县科技局"]
+    units = [c for c in candidates(pool, IndexView.build([clause])) if c.kind == UNITS]
+    assert len(units) == 1
+    who = Slot(q.WHO, "由哪些单位负责")
+    assert value_of(who, units[0]) == "牵头单位是县科技局，责任单位为县科技局、县经信局"
+    assert eligible(who, units[0], lambda w: True)
+
+
+def test_a_number_slot_needs_its_value_stated_and_the_thing_it_is_asked_of_named():
+    pool, view = _pool("对首次认定的高新技术企业，给予一次性奖励30万元。", "支持企业开展研发活动。")
+    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+    amount = Slot(q.AMOUNT, "奖励多少钱", "奖励")
+    assert value_of(amount, found["对首次认定的高新技术企业，给予一次性奖励30万元。"]) == "30万元"
+    assert eligible(amount, found["对首次认定的高新技术企业，给予一次性奖励30万元。"], lambda w: True)
+    assert not eligible(amount, found["支持企业开展研发活动。"], lambda w: True)
+    # 租金 is used by the index and not named by the sentence: it cannot answer a rent question.
+    rent = Slot(q.AMOUNT, "租金补多少", "租金")
+    assert not eligible(rent, found["对首次认定的高新技术企业，给予一次性奖励30万元。"], lambda w: True)
+
+
+def test_a_sentence_of_other_years_does_not_answer_a_question_of_one_year():
+    pool, view = _pool("到2028年，培育未来产业先导区5个。")
+    cand = next(c for c in candidates(pool, view) if c.kind == SENTENCE)
+    count = Slot(q.COUNT, "2025年培育多少个先导区", "先导区")
+    assert eligible(count, cand, lambda w: True, years=("2028",))
+    assert not eligible(count, cand, lambda w: True, years=("2025",))
+
+
+def test_a_refusal_says_what_was_not_found_and_where():
+    assert slot_name(Slot(q.DURATION, "补贴期限多久", "补贴")) == "补贴期限"
+    text = refusal_text("《某市促进产业发展若干措施》", None, "《某市促进产业发展若干措施》三、支持措施", "补贴期限")
+    assert text.startswith(REFUSAL_PREFIX) and "关于补贴期限的规定" in text and "最接近的条款是" in text
+    assert "杭州市的相关文件" in refusal_text(None, "杭州市", None)
+
+
+# --- the fitted scorer ----------------------------------------------------------------------------
+
+
+def test_the_shipped_scorer_matches_the_features_and_gives_probabilities_and_thresholds():
+    scorer = Scorer.load()
+    assert len(scorer.weights) == len(NAMES) == len(scorer.mean) == len(scorer.scale)
+    assert 0 < scorer.threshold("lookup") < 1 and 0 < scorer.slot_threshold < 1
+    assert scorer.fitted, "the file says what it was fitted on"
+    p = scorer.probability(scorer.mean)
+    assert 0 < p < 1
+    # Moving one standardised feature along its weight raises the probability.
+    i = max(range(len(NAMES)), key=lambda j: abs(scorer.weights[j]))
+    x = list(scorer.mean)
+    x[i] += scorer.scale[i] * (1 if scorer.weights[i] > 0 else -1)
+    assert scorer.probability(x) > p
+
+
+def test_a_scorer_fitted_on_other_features_is_refused(tmp_path):
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    data["features"] = data["features"][:-1]
+    path = tmp_path / "scorer.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="fit_scorer"):
+        Scorer.load(path)
+
+
+def test_a_saved_scorer_loads_as_it_was(tmp_path):
+    scorer = Scorer([0.5] * len(NAMES), [0.0] * len(NAMES), [1.0] * len(NAMES), {"default": 0.3, "list": 0.2},
+                    0.1, {"on": "test"})
+    scorer.save(tmp_path / "s.json")
+    again = Scorer.load(tmp_path / "s.json")
+    assert again == scorer
+    assert again.threshold("list") == 0.2 and again.threshold("compare") == 0.3
