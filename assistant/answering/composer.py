@@ -29,7 +29,7 @@ from . import questions as q
 from .candidates import CHILDREN, UNITS, Candidate, candidates, further
 from .citations import CitationBook
 from .comparison import Comparer
-from .features import called, eligible, relative, vector
+from .features import called, eligible, relative, vector, year_phrases
 from .frame import (
     COMPARE,
     DETAIL,
@@ -297,13 +297,14 @@ class ExtractiveComposer:
         own = {t: w for t, w in self.weights.terms(conversation.own).items() if t in topic} or topic
         top_bm25 = max((c.bm25 for c in cands), default=0.0)
         listed = q.listed_count(frame.question)
+        phrases = year_phrases(frame.reading)
         out = []
         for slot in frame.slots:
             slot_terms = {t: w for t, w in self.weights.terms(slot.phrase).items()
                           if q.is_topic_term(t)}
             # A candidate that cannot answer the slot (no value of its type, another thing's
             # number) is not scored for it.
-            able = [c for c in cands if eligible(slot, c, self.weights.used, frame.years)]
+            able = [c for c in cands if eligible(slot, c, self.weights.used, frame.years, phrases)]
             # A list the question counts and names (六大领域) is one called so, where one is.
             able = [c for c in able if called(frame, c, listed)] or able
             vectors = [vector(frame, slot, cand, topic, slot_terms, self.weights.coverage, anchors,

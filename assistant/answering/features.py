@@ -106,7 +106,7 @@ def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
     put("basis_mismatch", value_slot and not q.same_basis(frame.reading, text))
     put("year_missing", bool(frame.years) and not all(y in normalize(context) for y in frame.years))
     # A year with what it qualifies (2024年春节): the candidate speaks of that one.
-    put("year_phrase", any(p in normalize(text) for p in _year_phrases(frame.reading)))
+    put("year_phrase", any(p in normalize(text) for p in year_phrases(frame.reading)))
     put("numbers_held", _numbers_held(frame.reading, text))
     put("length", math.log1p(len(text)) / 6)
     put("named_doc", bool(frame.doc_ids) and cand.clause.doc_id in frame.doc_ids)
@@ -177,12 +177,13 @@ def _beside_date(text: str, words) -> bool:
     return False
 
 
-def _year_phrases(question: str) -> list[str]:
+def year_phrases(question: str) -> list[str]:
     """Each year of the question with the two characters after it (2024年春节 → 2024年春节)."""
     return [normalize(m.group(0)) for m in re.finditer(r"(?:19|20)\d{2}\s*年[\u4e00-\u9fff]{2}", question)]
 
 
-def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ...] = ()) -> bool:
+def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ...] = (),
+             year_phrases: list[str] | tuple[str, ...] = ()) -> bool:
     """Whether ``cand`` can answer ``slot`` at all: a number or date slot needs a value of its
     type stated in the candidate, a who slot a unit (a responsibility note or a unit that does
     something), and a slot asked of a thing the documents name (担保费率, 租金) a candidate that
@@ -197,6 +198,13 @@ def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ..
         stated = set(re.findall(r"(?:19|20)\d{2}(?=\s*年)", cand.text))
         if stated and not stated & set(years):
             return False
+        # So does one that states the asked event of another year only (2023年春节 for
+        # 2024年春节), whatever other years it names.
+        text = normalize(cand.text)
+        for phrase in year_phrases:
+            event = phrase[phrase.index("年") + 1:]
+            if phrase not in text and re.search(rf"(?:19|20)\d{{2}}年{re.escape(event)}", text):
+                return False
     # Whether X is done is stated only by a sentence that names X: a word no document uses
     # leaves nothing that says yes or no.
     if slot.attribute and (used(slot.attribute) or slot.kind == q.YESNO):

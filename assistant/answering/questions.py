@@ -147,7 +147,8 @@ def enumerated(sentence: str) -> list[list[str]]:
 _VALUE_PATTERNS: dict[str, re.Pattern] = {
     AMOUNT: re.compile(rf"{_NUM}\s*{_MONEY_UNIT}|{_NUM}\s*(?:万|亿)(?=以上|以下|左右|内|/|每)"),
     RATE: re.compile(rf"{_NUM}\s*[%％‰]|百分之{_NUM}|{_NUM}成(?![为本立员果功])|{_NUM}\s*倍|千分之{_NUM}"),
-    COUNT: re.compile(rf"{_NUM}\s*(?:余|多)?(?:{_CLASSIFIER}|{_MEASURE})"),
+    # A count may be in ten thousands (3.34万人, 1.2亿千瓦时).
+    COUNT: re.compile(rf"{_NUM}\s*(?:余|多)?(?:万|亿)?(?:余|多)?(?:{_CLASSIFIER}|{_MEASURE})"),
     DURATION: re.compile(rf"{_NUM}\s*(?:个)?(?:年|个月|月|周|日|天|小时|工作日|自然日)(?:内|以上|以下|以内|起|后|期|为限)?|"
                          rf"(?:每年|每月|每季度|长期|永久|一次性)"),
     DATE: re.compile(rf"(?:19|20)[0-9]{{2}}\s*年|{_NUM}\s*月\s*{_NUM}\s*日|{_NUM}月(?:底|末|前|份)|年底|年末|年初|上半年|下半年|"

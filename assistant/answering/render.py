@@ -97,10 +97,10 @@ def _nearest(slot: Slot, text: str, found: list[re.Match]) -> re.Match:
     """Of the values stated, the one whose surroundings speak of what the slot asks: its
     attribute or the words of its phrase (a start date beside 起施行, an end beside 有效期至)."""
     phrase = normalize(slot.phrase)
-    # The characters of what is asked: the thing a number is asked of, else the phrase's own
-    # words (公示几天 → 公示).
+    # The characters of what is asked: the thing a number is asked of and the phrase's own
+    # words (公示几天 → 公示; 享受生活补贴的有多少人 → 生活补贴 beside 3.34万人).
     words = [w for w in re.split(r"多少|几|什么|哪|何|吗|呢|是|的|要|能|可以|最多|最高", phrase) if w]
-    wanted = set(normalize(slot.attribute or "")) or set("".join(words))
+    wanted = set(normalize(slot.attribute or "")) | set("".join(words))
     start = any(w in phrase for w in DATE_START_WORDS)
     end = any(w in phrase for w in DATE_END_WORDS)
 
@@ -109,11 +109,12 @@ def _nearest(slot: Slot, text: str, found: list[re.Match]) -> re.Match:
         after = normalize(text[m.end():m.end() + _WINDOW])
         # The asked thing is named just before its value (响应电量1522.41万千瓦时): the
         # nearer before, the better; after it counts for less.
+        # Every character of the asked thing counts, the nearer the more (有效响应用户37户
+        # over 响应用户106户 for 有效响应的用户).
         s = 0.0
         if wanted:
-            near = [i for i, ch in enumerate(reversed(before)) if ch in wanted]
-            later = [i for i, ch in enumerate(after) if ch in wanted]
-            s = 1 / (1 + near[0]) if near else (0.1 / (1 + later[0]) if later else 0.0)
+            s = sum(1 / (1 + i) for i, ch in enumerate(reversed(before)) if ch in wanted)
+            s += sum(0.1 / (1 + i) for i, ch in enumerate(after) if ch in wanted)
         if start and any(w in after for w in DATE_START_WORDS):
             s += 1
         if end and any(w in before for w in DATE_END_WORDS):

@@ -166,8 +166,20 @@ class Scoper:
         if titled:
             doc_ids = [d for d in titled if d in staged] or titled
             subject = "《" + self._title_of(doc_ids[0]) + "》"
-            # Places that do not issue these documents must be mentioned in their clauses.
-            mention = [p for p in names if not set(own[p]) & set(titled)]
+            # Places that do not issue these documents must be mentioned in their clauses; a
+            # place with documents of its own that these never mention is another side of the
+            # question (上海G60…和重庆…): its documents join the scope.
+            mention = []
+            for p in names:
+                if set(own[p]) & set(titled):
+                    continue
+                if own[p] and not self._mentioning(p, [], doc_ids, analysis.filters) and not any(
+                        normalize(p) in normalize(c.headed_text()) for d in doc_ids
+                        for c in self.retriever.view.by_doc.get(d, [])):
+                    doc_ids = sorted(set(doc_ids) | set(own[p]))
+                    titled = doc_ids
+                else:
+                    mention.append(p)
         elif with_docs:
             doc_ids = sorted({d for p in with_docs for d in own[p]})
             doc_ids = [d for d in doc_ids if d in staged] or doc_ids

@@ -242,6 +242,10 @@ def clean_text(raw: str) -> list[str]:
             join = True
         elif len(line) >= 20 and is_cjk(line[-1]) and not (is_heading[i] and "。" not in line):
             join = True  # a long line that stops mid-phrase was wrapped
+        elif inline and is_cjk(line[-1]) and is_cjk(nxt[0]) and not is_heading[i] and re.search(r"[，,。；;]", current):
+            # In text broken around inline pieces a sentence under way (参与 / 响应用户106户)
+            # goes on across short lines; a title or a salutation has no comma yet.
+            join = True
         else:
             join = line[-1] in _CONTINUES
         if not join:

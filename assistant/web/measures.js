@@ -39,7 +39,7 @@ function openButton(m) {
   const b = el("button", "button button-secondary button-small", "查看原文");
   b.type = "button";
   b.setAttribute("aria-label", "查看原文：" + m.label);
-  b.addEventListener("click", () => openClause(m.chunk_id, [m.span.text], b));
+  b.addEventListener("click", () => openClause(m.chunk_id, { quotes: [m.span], sentences: [m.span.text] }, b));
   return b;
 }
 
@@ -150,6 +150,7 @@ async function selfCheck(ev) {
     })).json();
   } catch (err) {
     out.replaceChildren(el("p", "error-text", "自查失败：" + err.message));
+    $("announcer").textContent = "自查失败：" + err.message;
     return;
   }
   out.replaceChildren();
@@ -173,6 +174,8 @@ async function selfCheck(ev) {
     section.append(list);
     out.append(section);
   }
+  // One short sentence for a screen reader (the page's one live region), not the whole list.
+  $("announcer").textContent = "自查完成：" + data.groups.map((g) => g.label + g.count + "项").join("，");
 }
 
 /** Show the view (the table is loaded the first time). */
