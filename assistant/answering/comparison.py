@@ -276,8 +276,17 @@ class Comparer:
             return None
         if analysis.common and answered == len(sides):
             parts.insert(0, shared_items(analysis.question, said, book, list(self.known_keys(analysis))))
+        # The clauses the sides were answered from, taken in turns (each side's best first),
+        # are what the answer drew on; the question's own retrieval follows.
+        drawn: dict[str, RetrievedClause] = {}
+        for rank in range(max(len(s) for s in said)):
+            for side_pool in said:
+                if rank < len(side_pool):
+                    drawn.setdefault(side_pool[rank].clause.chunk_id, side_pool[rank])
+        for r in retrieved:
+            drawn.setdefault(r.clause.chunk_id, r)
         return Answer(question=analysis.question, answer="\n".join(parts), answered=True,
-                      citations=book.citations, retrieved=retrieved)
+                      citations=book.citations, retrieved=list(drawn.values()))
 
     def _side_pieces(self, side_an: q.QuestionAnalysis, scope: Scope, units: dict[str, float],
                      keys: dict[str, float], book: CitationBook) -> list[str] | None:

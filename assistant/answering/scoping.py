@@ -33,6 +33,10 @@ _CALLED = re.compile(r"(?P<name>[\u4e00-\u9fffa-z0-9+]{2,16}?)(?:的)?" + altern
 _STAGE = re.compile(r"(?:第?[一二三四五六七八九十两0-9]+次)?" + alternation(DRAFT_STAGES))
 
 
+#: A name set aside: 不是/而非/除了 and what follows, to the end of its phrase.
+_NOT_THIS = re.compile(r"(?:不是|而非|并非|除了|不包括)(?P<name>[^，,。；;？?（）()]{2,20})")
+
+
 @dataclass
 class Scope:
     """The outcome of scoping: the clauses to answer from, or why there are none."""
@@ -87,6 +91,19 @@ class Scoper:
                 docs.update(ids)
         docs.update(self.docs_numbered(analysis.question))
         docs.update(self.docs_called(analysis.question))
+        # A kind of document right after a place names that place's document of the kind
+        # (浙江实施意见稿 → 浙江's 实施意见).
+        for word in place_names(analysis.question):
+            at = analysis.question.find(word)
+            kind = DOC_KIND.match(analysis.question[at + len(word):].lstrip("的")) if at >= 0 else None
+            if kind:
+                docs.update(self.docs_of_kind(place_stem(word), kind.group("kind")))
+        # A document named only to set it aside (实施意见稿（不是星火计划）) is not asked about.
+        for m in _NOT_THIS.finditer(analysis.question):
+            aside = m.group("name")
+            named_aside = {d for name, ids in self.short_names().items() if name in normalize(aside) for d in ids}
+            named_aside.update(self.docs_called(aside))
+            docs -= named_aside
         return sorted(docs)
 
     def docs_called(self, question: str) -> list[str]:
