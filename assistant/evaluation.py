@@ -205,6 +205,7 @@ def run_eval(assistant: Assistant, items: list[GoldItem], k: int = 5,
             "unsupported_claims": list(answer.unsupported_claims),
             "notice": answer.notice,
             "understood": answer.understood,
+            "confidence": answer.confidence,
             "scores": scores,
         })
         if progress:

@@ -335,6 +335,10 @@ class Answer(BaseModel):
     understood: str | None = None
     #: Sentences removed because the clauses they cite do not state what they say.
     unsupported_claims: list[str] = Field(default_factory=list)
+    #: The fitted scorer's probability that the best quoted piece answers the question, when
+    #: the scorer decided whether to answer (None for answers read from a document's header,
+    #: its validity, comparisons and lists of documents).
+    confidence: float | None = None
 
     def public(self) -> dict:
         """The JSON shape of ``assistant ask --json`` and the HTTP API."""
@@ -348,6 +352,8 @@ class Answer(BaseModel):
         }
         if self.understood:
             out["understood"] = self.understood
+        if self.confidence is not None:
+            out["confidence"] = round(self.confidence, 3)
         if self.notice:
             out["notice"] = self.notice
         if self.unsupported_claims:

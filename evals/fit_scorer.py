@@ -1,15 +1,17 @@
 """Fit the answer scorer on development questions written by others, and choose its refusals.
 
-    python evals/fit_scorer.py [--out assistant/answering/scorer.json]
+    python evals/fit_scorer.py [--out assistant/answering/scorer.json] [--rows ROWS.json]
 
 For every development question (``../shared/dev-world`` questions and conversations, and the
 dev split of ``evals/gold.jsonl``) the question is read as the assistant reads it (follow-ups
 made standalone from the earlier turns), retrieved, scoped and cut into candidates; each
 (slot, candidate) gets its feature vector and a label: positive when the candidate states an
 expected fact of the slot's type and its clause holds the gold evidence. A logistic regression
-(scikit-learn) is fitted on the standardised features; then, for each operation, the refusal
-threshold is the probability that maximises the share of questions handled right on these
-questions (an answerable one answered by a positive candidate, an unanswerable one refused).
+(scikit-learn) is fitted on the standardised features, its regularisation chosen by 5-fold
+cross-validation over questions; then, for each operation, the refusal threshold is the middle
+of the probabilities that handle most of these questions right (an answerable one answered by a
+positive candidate, an unanswerable one refused), each question scored out of fold — by the
+model fitted without its fold, as a question the assistant has never seen would be.
 The test split of the gold, the field gold and the held-out set are never read.
 """
 
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -110,74 +111,169 @@ def collect(scorer: Scorer) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
+    parser.add_argument("--rows", type=Path, default=None,
+                        help="Keep the collected feature rows in this file and read them from it "
+                             "when it exists (refitting without reading the questions again).")
+    parser.add_argument("--no-answers", action="store_true",
+                        help="Keep the thresholds chosen on candidates (do not answer the questions).")
     args = parser.parse_args()
+    if args.rows is not None and args.rows.exists():
+        data = json.loads(args.rows.read_text(encoding="utf-8"))
+    else:
+        n = len(NAMES)
+        data = collect(Scorer([0.0] * n, [0.0] * n, [1.0] * n))
+        if args.rows is not None:
+            args.rows.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    scorer = fit(data)
+    if not args.no_answers:
+        # The refusals are chosen on the answers themselves (see choose_by_answers).
+        thresholds, report = choose_by_answers(scorer)
+        scorer.thresholds = thresholds
+        on_candidates = scorer.fitted["thresholds"]
+        scorer.fitted["thresholds"] = {
+            "slot": on_candidates.pop("slot"), "ranking": on_candidates.pop("ranking"),
+            "on_candidates (not used)": on_candidates, **report}
+    scorer.save(args.out)
+    print(json.dumps(scorer.fitted, ensure_ascii=False, indent=1))
+    for name, w in sorted(zip(NAMES, scorer.weights, strict=True), key=lambda t: -abs(t[1])):
+        print(f"{name:20s} {w:+.3f}")
+
+
+def fit(data: list) -> Scorer:
+    """The scorer fitted on ``data`` (see :func:`rows_of`): the regularisation by 5-fold
+    cross-validated log loss over questions, the weights on all of them, and the thresholds on
+    out-of-fold probabilities — each question scored by a model that did not see it, as the
+    assistant will score questions it has never seen."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    n = len(NAMES)
-    blank = Scorer([0.0] * n, [0.0] * n, [1.0] * n)
-    data = collect(blank)
     X = np.array([x for _, _, _, rows in data for _, _, x in rows])
     y = np.array([lab for _, _, _, rows in data for _, lab, _ in rows])
     groups = np.array([k for k, (_, _, _, rows) in enumerate(data) for _ in rows])
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
     Z = (X - mean) / scale
-    best_c, best_ll = C_GRID[0], float("inf")
     folds = groups % 5
+    best_c, best_ll, best_oof = C_GRID[0], float("inf"), None
     for c in C_GRID:
-        losses = []
+        oof = np.zeros(len(y))
         for f in range(5):
             model = LogisticRegression(C=c, max_iter=2000).fit(Z[folds != f], y[folds != f])
-            p = np.clip(model.predict_proba(Z[folds == f])[:, 1], 1e-6, 1 - 1e-6)
-            yf = y[folds == f]
-            losses.append(float(-np.mean(yf * np.log(p) + (1 - yf) * np.log(1 - p))))
-        if statistics.fmean(losses) < best_ll:
-            best_c, best_ll = c, statistics.fmean(losses)
+            oof[folds == f] = model.predict_proba(Z[folds == f])[:, 1]
+        p = np.clip(oof, 1e-6, 1 - 1e-6)
+        loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+        if loss < best_ll:
+            best_c, best_ll, best_oof = c, loss, oof
     model = LogisticRegression(C=best_c, max_iter=2000).fit(Z, y)
     weights = [float(model.intercept_[0])] + [float(w) for w in model.coef_[0][1:]]
     # The bias feature is constant (standardised to 0): the intercept takes its weight.
     scorer = Scorer(weights, [0.0] + list(map(float, mean[1:])), [1.0] + list(map(float, scale[1:])))
-    thresholds, report = choose_thresholds(scorer, data)
-    report["ranking"] = ranking_report(scorer, data)
+    scored = _scored(data, list(map(float, best_oof)))
+    thresholds, report = choose_thresholds(scored)
+    scorer.slot_threshold, report["slot"] = slot_threshold(scored)
+    report["ranking"] = ranking_report(scored)
     scorer.thresholds = thresholds
     scorer.fitted = {"questions": len(data), "candidates": int(len(y)), "positives": int(y.sum()),
                      "C": best_c, "cv_log_loss": round(best_ll, 4), "thresholds": report}
-    scorer.save(args.out)
-    print(json.dumps(scorer.fitted, ensure_ascii=False, indent=1))
-    for name, w in sorted(zip(NAMES, weights, strict=True), key=lambda t: -abs(t[1])):
-        print(f"{name:20s} {w:+.3f}")
+    return scorer
 
 
-def ranking_report(scorer: Scorer, data) -> dict:
-    """How well the scorer ranks and separates: of the answerable questions with a positive
-    candidate, the share whose best candidate is positive; and the area under the ROC curve
-    of the best probability, answerable (with a positive) against unanswerable."""
+def choose_by_answers(scorer: Scorer) -> tuple[dict[str, float], dict]:
+    """Per operation, the refusal threshold that makes the most development answers right, as
+    the evaluation scores them (an answerable question answered with all its facts, an
+    unanswerable one refused): every question is answered once with no threshold, its answer
+    scored and the scorer's confidence kept; at a threshold t an answer below t becomes a
+    refusal. The middle of the best range is taken."""
+    from assistant.evaluation import run_eval
+
+    open_scorer = Scorer(scorer.weights, scorer.mean, scorer.scale, {"default": 0.0},
+                          scorer.slot_threshold, scorer.fitted)
+    outcomes = []  # (operation or None, confidence, right when answered, answerable)
+    for gold, docs, index in SETS:
+        items = [i for i in load_gold(gold) if i.split != "test"]
+        settings = Settings(index_dir=ROOT / index, corpus_dir=docs or ROOT / "corpus", llm_provider="none")
+        assistant = Assistant(settings)
+        assistant.ingest(doc_paths(items, docs) if docs else None)
+        composer = ExtractiveComposer(assistant.retriever, scorer=open_scorer)
+        assistant._composer = composer
+        records = run_eval(assistant, items)["records"]
+        for item, rec in zip(items, records, strict=True):
+            answerable = item.answerable and bool(item.expected)
+            right = rec["scores"].get("right")
+            if right is None:
+                continue
+            conf = rec.get("confidence")
+            op = composer.frame(rec.get("understood") or item.question).operation if conf is not None else None
+            # Answered at no threshold: right as scored; refused at any threshold: right
+            # exactly when unanswerable.
+            outcomes.append((op, conf if rec["answered"] else None, float(right), answerable))
+        print(f"{gold.name}: answered", file=sys.stderr)
+    grid = [i / 100 for i in range(5, 96)]
+    thresholds, report = {}, {}
+    ops = sorted({o[0] for o in outcomes if o[0] is not None})
+    for op in ops + ["default"]:
+        qs = [o for o in outcomes if o[0] is not None and (op == "default" or o[0] == op)]
+
+        def right(t: float, qs=qs) -> float:
+            return sum(r if c is not None and c >= t else float(not ans) for _, c, r, ans in qs) / max(1, len(qs))
+
+        t = _plateau_middle(grid, right)
+        thresholds[op] = t
+        report[f"answers_{op}"] = {"n": len(qs), "threshold": t, "right": round(right(t), 3),
+                                   "right_at_0.05": round(right(0.05), 3)}
+    fixed = [o for o in outcomes if o[0] is None]
+    report["answers_other"] = {"n": len(fixed), "right": round(sum(r for *_, r, _ in fixed) / max(1, len(fixed)), 3)}
+    return thresholds, report
+
+
+def _scored(data: list, probs: list[float]) -> list:
+    """``data`` with each row's features replaced by its (out-of-fold) probability:
+    (operation, answerable, [(slot index, label, probability)]) per question."""
+    out, at = [], 0
+    for _, op, answerable, rows in data:
+        out.append((op, answerable, [(i, lab, probs[at + j]) for j, (i, lab, _) in enumerate(rows)]))
+        at += len(rows)
+    return out
+
+
+def _plateau_middle(grid: list[float], right) -> float:
+    """The middle of the thresholds that handle most questions right: a threshold at the edge
+    of the best range is one question away from a worse one."""
+    scores = [right(t) for t in grid]
+    best = max(scores)
+    top = [t for t, sc in zip(grid, scores, strict=True) if sc == best]
+    return top[len(top) // 2]
+
+
+def ranking_report(scored: list) -> dict:
+    """How well the scorer ranks and separates (out of fold): of the answerable questions with
+    a positive candidate, the share whose best candidate is positive; and the area under the
+    ROC curve of the best probability, answerable (with a positive) against unanswerable."""
     tops, pos_p, neg_p, reachable = [], [], [], 0
-    for _, _, answerable, rows in data:
-        scored = sorted(((scorer.probability(x), lab) for _, lab, x in rows), reverse=True)
-        if not scored:
+    for _, answerable, rows in scored:
+        ranked = sorted(((p, lab) for _, lab, p in rows), reverse=True)
+        if not ranked:
             continue
-        if answerable and any(lab for _, lab in scored):
+        if answerable and any(lab for _, lab in ranked):
             reachable += 1
-            tops.append(scored[0][1])
-            pos_p.append(scored[0][0])
+            tops.append(ranked[0][1])
+            pos_p.append(ranked[0][0])
         elif not answerable:
-            neg_p.append(scored[0][0])
+            neg_p.append(ranked[0][0])
     pairs = [(a > b) + 0.5 * (a == b) for a in pos_p for b in neg_p]
     return {"answerable_with_positive": reachable, "top1_positive": round(sum(tops) / max(1, len(tops)), 3),
             "answerability_auc": round(sum(pairs) / max(1, len(pairs)), 3)}
 
 
-def slot_threshold(scorer: Scorer, data) -> dict:
+def slot_threshold(scored: list) -> tuple[float, dict]:
     """The probability at which a question's further slots (beyond its best one) are answered:
-    the one that gets most of them right (answered by a positive candidate, or left open when
-    their best candidate is not one), on the answerable questions that ask several things."""
+    the middle of those that get most of them right (answered by a positive candidate, or left
+    open when their best candidate is not one), on the answerable questions that ask several
+    things."""
     further = []
-    for _, _, answerable, rows in data:
+    for _, answerable, rows in scored:
         by_slot: dict[int, tuple[float, int]] = {}
-        for i, lab, x in rows:
-            p = scorer.probability(x)
+        for i, lab, p in rows:
             if i not in by_slot or p > by_slot[i][0]:
                 by_slot[i] = (p, lab)
         if answerable and len(by_slot) >= 2:
@@ -187,21 +283,18 @@ def slot_threshold(scorer: Scorer, data) -> dict:
     def right(t: float) -> float:
         return sum((p >= t and lab) or (p < t and not lab) for p, lab in further) / max(1, len(further))
 
-    t = max(grid, key=lambda t: (right(t), -t))
-    scorer.slot_threshold = t
-    return {"n": len(further), "threshold": t, "right": round(right(t), 3)}
+    t = _plateau_middle(grid, right)
+    return t, {"n": len(further), "threshold": t, "right": round(right(t), 3)}
 
 
-def choose_thresholds(scorer: Scorer, data) -> tuple[dict[str, float], dict]:
+def choose_thresholds(scored: list) -> tuple[dict[str, float], dict]:
     """Per operation (and overall as ``default``), the refusal threshold that handles most
-    questions right; ties go to the lower threshold (an answer over a refusal)."""
+    questions right (the middle of the range that does)."""
     best_by_q = []
-    for _, op, answerable, rows in data:
-        probs = [(scorer.probability(x), lab) for _, lab, x in rows]
-        top = max(probs, default=(0.0, 0))
+    for op, answerable, rows in scored:
+        top = max(((p, lab) for _, lab, p in rows), default=(0.0, 0))
         best_by_q.append((op, answerable, top[0], top[1]))
     thresholds, report = {}, {}
-    report["slot"] = slot_threshold(scorer, data)
     for op in sorted({b[0] for b in best_by_q}) + ["default"]:
         qs = [b for b in best_by_q if op == "default" or b[0] == op]
         grid = [i / 100 for i in range(5, 96)]
@@ -210,7 +303,7 @@ def choose_thresholds(scorer: Scorer, data) -> tuple[dict[str, float], dict]:
             ok = [(ans and p >= t and lab) or (not ans and p < t) for _, ans, p, lab in qs]
             return sum(ok) / len(ok)
 
-        t = max(grid, key=lambda t: (right(t), -t))
+        t = _plateau_middle(grid, right)
         thresholds[op] = t
         answerable = [b for b in qs if b[1]]
         unanswerable = [b for b in qs if not b[1]]

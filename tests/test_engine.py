@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import retrieved_clause
+from helpers import composer_over, retrieved_clause
 
 from assistant.answering import questions as q
 from assistant.answering.candidates import LEAD_IN, SENTENCE, TITLE, UNITS, candidates
@@ -189,3 +189,13 @@ def test_a_saved_scorer_loads_as_it_was(tmp_path):
     again = Scorer.load(tmp_path / "s.json")
     assert again == scorer
     assert again.threshold("list") == 0.2 and again.threshold("compare") == 0.3
+
+
+def test_an_answer_carries_the_scorers_confidence_and_the_api_shows_it():
+    composer = composer_over(retrieved_clause(1, "某市促进产业发展若干措施", ["三、支持措施", "（一）"],
+                                              "对首次认定的高新技术企业，给予一次性奖励30万元。"))
+    question = "首次认定的高新技术企业奖励多少钱？"
+    answer = composer.compose(question, composer.retriever.retrieve(question))
+    assert answer.answered and "30万元" in answer.answer
+    assert answer.confidence is not None and 0 < answer.confidence <= 1
+    assert answer.public()["confidence"] == round(answer.confidence, 3)

@@ -144,8 +144,10 @@ class ExtractiveComposer:
         if pieces is None:
             nearest = scope.retrieved[0].clause.label if scope.retrieved else None
             reason = missing or refusal_text(scope.subject, None, nearest, self.missing_words(frame, scope))
-            return self.refusal(question, scope.retrieved or retrieved, reason)
-        return Answer(question=question, answer="".join(pieces), answered=True,
+            refused = self.refusal(question, scope.retrieved or retrieved, reason)
+            refused.confidence = frame.confidence
+            return refused
+        return Answer(question=question, answer="".join(pieces), answered=True, confidence=frame.confidence,
                       citations=book.citations, retrieved=scope.retrieved or retrieved)
 
     def parts(self, question: str, filters: Filters | None = None) -> list[tuple[str, str]]:
@@ -217,7 +219,8 @@ class ExtractiveComposer:
         picks = self.picks(frame, scope.retrieved, retrieved)
         threshold = self.refusal_threshold if self.refusal_threshold is not None \
             else self.scorer.threshold(frame.operation)
-        if not picks or max(p.p for p in picks) < threshold:
+        frame.confidence = max((p.p for p in picks), default=0.0)
+        if not picks or frame.confidence < threshold:
             return None, None
         return self._pieces(picks, threshold, book), None
 

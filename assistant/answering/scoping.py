@@ -182,7 +182,7 @@ class Scoper:
         staged = self.docs_at_stage(analysis.question)
         if titled:
             doc_ids = [d for d in titled if d in staged] or titled
-            subject = "《" + self._title_of(doc_ids[0]) + "》"
+            subject = "《" + self.title_of(doc_ids[0]) + "》"
             # Places that do not issue these documents must be mentioned in their clauses; a
             # place with documents of its own that these never mention is another side of the
             # question (上海G60…和重庆…): its documents join the scope.
@@ -205,7 +205,7 @@ class Scoper:
         elif staged and not names:
             # Named by their stage alone, the drafts are scoped as if named by title.
             doc_ids = titled = staged
-            subject = "《" + self._title_of(staged[0]) + "》" if len(staged) == 1 else None
+            subject = "《" + self.title_of(staged[0]) + "》" if len(staged) == 1 else None
             mention = []
         else:
             mention = list(names)
@@ -265,8 +265,8 @@ class Scoper:
         """How an answer names a document: the short name its title quotes, else 《title》."""
         for name, ids in self.short_names().items():
             if doc_id in ids and len(ids) == 1:
-                return f"《{self._title_of(doc_id)}》" if len(name) < 2 else f"“{name}”"
-        return f"《{self._title_of(doc_id)}》"
+                return f"《{self.title_of(doc_id)}》" if len(name) < 2 else f"“{name}”"
+        return f"《{self.title_of(doc_id)}》"
 
     def _again(self, analysis: QuestionAnalysis, k: int, doc_ids: list[str]) -> list[RetrievedClause]:
         """Retrieve again within ``doc_ids`` and within the limits the asker set."""
@@ -289,7 +289,8 @@ class Scoper:
             return True
         return any(normalize(p) in normalize(" ".join(clause.section_path)) for p in names)
 
-    def _title_of(self, doc_id: str) -> str:
+    def title_of(self, doc_id: str) -> str:
+        """The title of ``doc_id`` as written (its id when the index does not know it)."""
         known = self._identities().get(doc_id)
         return known[2] if known else doc_id
 
