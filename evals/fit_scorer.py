@@ -92,9 +92,9 @@ def rows_of(assistant: Assistant, composer: ExtractiveComposer, items: list[Gold
     return out
 
 
-def collect(scorer: Scorer) -> list:
-    """The rows of every development question (see :func:`rows_of`)."""
-    data = []
+def development(scorer: Scorer):
+    """For each development set: (gold file, its dev items, an assistant over its documents
+    answering with ``scorer``, that assistant's composer)."""
     for gold, docs, index in SETS:
         items = [i for i in load_gold(gold) if i.split != "test"]
         settings = Settings(index_dir=ROOT / index, corpus_dir=docs or ROOT / "corpus", llm_provider="none")
@@ -102,6 +102,13 @@ def collect(scorer: Scorer) -> list:
         assistant.ingest(doc_paths(items, docs) if docs else None)
         composer = ExtractiveComposer(assistant.retriever, scorer=scorer)
         assistant._composer = composer
+        yield gold, items, assistant, composer
+
+
+def collect(scorer: Scorer) -> list:
+    """The rows of every development question (see :func:`rows_of`)."""
+    data = []
+    for gold, items, assistant, composer in development(scorer):
         got = rows_of(assistant, composer, items)
         print(f"{gold.name}: {len(got)} questions", file=sys.stderr)
         data += got
@@ -189,13 +196,7 @@ def choose_by_answers(scorer: Scorer) -> tuple[dict[str, float], dict]:
     open_scorer = Scorer(scorer.weights, scorer.mean, scorer.scale, {"default": 0.0},
                           scorer.slot_threshold, scorer.fitted)
     outcomes = []  # (operation or None, confidence, right when answered, answerable)
-    for gold, docs, index in SETS:
-        items = [i for i in load_gold(gold) if i.split != "test"]
-        settings = Settings(index_dir=ROOT / index, corpus_dir=docs or ROOT / "corpus", llm_provider="none")
-        assistant = Assistant(settings)
-        assistant.ingest(doc_paths(items, docs) if docs else None)
-        composer = ExtractiveComposer(assistant.retriever, scorer=open_scorer)
-        assistant._composer = composer
+    for gold, items, assistant, composer in development(open_scorer):
         records = run_eval(assistant, items)["records"]
         for item, rec in zip(items, records, strict=True):
             answerable = item.answerable and bool(item.expected)

@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .text import nfkc
+from .text import cn_to_int, nfkc
 
 _CN = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _MAGNITUDE = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
@@ -55,16 +55,8 @@ def _numeral(text: str) -> float | None:
         return float(text)
     if len(text) == 2 and text[0] in _CN and text[1] in _CN and text[0] != "十":
         return (_CN[text[0]] + _CN[text[1]]) / 2  # 六七 → 6.5
-    total, current = 0, 0
-    for ch in text:
-        if ch in _CN:
-            current = _CN[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        else:
-            return None
-    return float(total + current)
+    n = cn_to_int(text)
+    return None if n is None else float(n)
 
 
 def _quantity(m: re.Match, unit_hint: str = "") -> Quantity | None:
@@ -192,14 +184,6 @@ def rate_figures(text: str) -> list[Figure]:
 
 
 def _cn_amount(text: str) -> float | None:
-    """A Chinese numeral with 百 and 千 (三百, 一千五百)."""
-    total, current = 0, 0
-    for ch in text:
-        if ch in _CN:
-            current = _CN[ch]
-        elif ch in "十百千":
-            total += (current or 1) * {"十": 10, "百": 100, "千": 1000}[ch]
-            current = 0
-        else:
-            return None
-    return float(total + current) if total + current else None
+    """A Chinese numeral with 百 and 千 (三百, 一千五百); None for zero."""
+    n = cn_to_int(text)
+    return float(n) if n else None

@@ -41,8 +41,12 @@ def is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+
+
 def cn_to_int(s: str) -> int | None:
-    """Value of a Chinese numeral up to the hundreds (``十二`` → 12, ``二十`` → 20)."""
+    """Value of a Chinese numeral up to the thousands (``十二`` → 12, ``二十`` → 20,
+    ``一千五百`` → 1500)."""
     if not s:
         return None
     if s.isdigit():
@@ -51,11 +55,8 @@ def cn_to_int(s: str) -> int | None:
     for ch in s:
         if ch in _CN_DIGIT:
             current = _CN_DIGIT[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
+        elif ch in _CN_UNIT:
+            total += (current or 1) * _CN_UNIT[ch]
             current = 0
         else:
             return None
