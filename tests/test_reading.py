@@ -283,3 +283,14 @@ def test_a_page_without_a_place_in_its_title_is_placed_by_its_publisher(tmp_path
                     "</div></body></html>", encoding="utf-8")
     meta = parse_file(page).meta
     assert (meta.title, meta.region, meta.level) == ("创业担保贷款常见问题", "示范市", "city")
+
+
+def test_a_piece_of_a_compilation_is_titled_without_its_running_number_and_dated_by_it():
+    meta = extract_meta(["7.测试市人民政府办公厅关于印发测试市促进量子产业发展若干措施的通知（2023年5月6日）",
+                         "各区人民政府：", "现将《测试市促进量子产业发展若干措施》印发给你们，请认真贯彻执行。"], "d")
+    assert meta.title == "测试市人民政府办公厅关于印发测试市促进量子产业发展若干措施的通知"
+    assert meta.issuer == "测试市人民政府办公厅"
+    assert meta.date == "2023-05-06"
+    # A numbered heading is no compilation piece: it is not a title.
+    plain = extract_meta(["测试县关于促进量子计算产业发展的若干措施", "1.加大资金支持"], "e")
+    assert plain.title == "测试县关于促进量子计算产业发展的若干措施"

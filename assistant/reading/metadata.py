@@ -94,6 +94,24 @@ def _hint_date(value: str | None) -> str | None:
     return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}" if m else None
 
 
+#: A document printed as a piece of a compilation: the compilation's running number before
+#: its title and the piece's date after it (7.××市人民政府办公厅关于印发……的通知（2023年5月6日）).
+_COMPILATION_PIECE = re.compile(r"^\d{1,3}\s*[.．、]\s*(?P<title>.+?)\s*"
+                                r"(?:[（(](?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)[)）])?$")
+
+
+def _piece_of_compilation(paragraphs: list[str], hints: dict[str, str]) -> list[str]:
+    """``paragraphs`` with a compilation piece's title line read as its title alone; the
+    date it carries becomes the date hint (unless the file states one)."""
+    for i, p in enumerate(paragraphs[:3]):
+        m = _COMPILATION_PIECE.match(p.strip())
+        if m and is_title(m.group("title")):
+            if m.group("date"):
+                hints.setdefault("date", m.group("date"))
+            return paragraphs[:i] + [m.group("title")] + paragraphs[i + 1:]
+    return paragraphs
+
+
 def is_title(p: str) -> bool:
     """A line that reads as a document title (ends in 意见, 方案, 条例, …), not a heading."""
     return (bool(TITLE_END.search(p)) and len(p) <= 120 and not re.search(r"[。；｜]", p)
@@ -107,7 +125,8 @@ def extract_meta(paragraphs: list[str], doc_id: str, source: str = "", file_hash
     ``hints`` are details the file states outside its text (a portal's info table, a Markdown
     title or front matter); they win over what is read from the text.
     """
-    hints = hints or {}
+    hints = dict(hints or {})
+    paragraphs = _piece_of_compilation(paragraphs, hints)
     head = paragraphs[:12]
     # The title as the file states it, else the text's own title line, else what the page
     # calls itself (a news or guide page often has no title line in its text).
