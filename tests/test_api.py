@@ -100,8 +100,10 @@ def test_ask_returns_the_public_answer_shape(shared):
     r = client.post("/api/ask", json={"question": QUESTION})
     assert r.status_code == 200
     body = r.json()
-    assert PUBLIC_KEYS <= set(body) <= PUBLIC_KEYS | {"notice"}
+    assert PUBLIC_KEYS <= set(body) <= PUBLIC_KEYS | {"notice", "confidence"}
     assert set(body) == set(assistant.ask(QUESTION).public())
+    # The scorer decided this answer: its confidence is a probability.
+    assert 0 < body["confidence"] <= 1
     assert body["answered"] is True and body["question"] == QUESTION
     assert "县科技局" in body["answer"] and "[1]" in body["answer"]
     assert body["citations"] and all(set(c) == CITATION_KEYS for c in body["citations"])

@@ -13,7 +13,15 @@ import re
 from dataclasses import dataclass, field
 
 from ..index.retrieval import HybridRetriever
-from ..language.lexicon import DOC_KINDS, DOC_LEVELS, DOC_NOUNS, DRAFT_STAGES, alternation
+from ..language.lexicon import (
+    AND_WORDS,
+    DOC_KINDS,
+    DOC_LEVELS,
+    DOC_NOUNS,
+    DRAFT_STAGES,
+    WITH_WORDS,
+    alternation,
+)
 from ..language.places import place_stem
 from ..language.segment import place_names
 from ..language.text import normalize
@@ -33,6 +41,8 @@ _CALLED = re.compile(r"(?P<name>[\u4e00-\u9fffa-z0-9+]{2,16}?)(?:的)?" + altern
 _STAGE = re.compile(r"(?:第?[一二三四五六七八九十两0-9]+次)?" + alternation(DRAFT_STAGES))
 
 
+#: Where one joined name ends and the next begins.
+_JOINED = re.compile(alternation((*AND_WORDS, *WITH_WORDS)) + r"|[、，,；;？?。]")
 #: A name set aside: 不是/而非/除了 and what follows, to the end of its phrase.
 _NOT_THIS = re.compile(r"(?:不是|而非|并非|除了|不包括)(?P<name>[^，,。；;？?（）()]{2,20})")
 
@@ -190,7 +200,8 @@ class Scoper:
             for p in names:
                 if set(own[p]) & set(titled):
                     continue
-                if own[p] and not self._mentioning(p, [], doc_ids, analysis.filters) and not any(
+                if own[p] and not self._qualifies(p, titled, analysis.question) \
+                        and not self._mentioning(p, [], doc_ids, analysis.filters) and not any(
                         normalize(p) in normalize(c.headed_text()) for d in doc_ids
                         for c in self.retriever.view.by_doc.get(d, [])):
                     doc_ids = sorted(set(doc_ids) | set(own[p]))
@@ -232,6 +243,19 @@ class Scoper:
         if names and not pool:
             return Scope(retrieved=[], subject=subject, missing=subject, doc_ids=doc_ids)
         return Scope(retrieved=pool, subject=subject if (names or titled) else None, doc_ids=doc_ids)
+
+    def _qualifies(self, place: str, titled: list[str], question: str) -> bool:
+        """Whether ``place`` stands right before the name of one of the ``titled`` documents
+        (成都星火计划, 成都的G60措施): it asks that document about the place, not another side."""
+        at = question.find(place)
+        if at < 0:
+            return False
+        # Up to the next joining word: what follows 和 is another name (安徽AI+万物和上海…方案).
+        rest = _JOINED.split(question[at + len(place):].lstrip("市省县区的"))[0][:16]
+        text = normalize(rest)
+        if any(text.startswith(name) and set(ids) & set(titled) for name, ids in self.short_names().items()):
+            return True
+        return bool(set(self.docs_called(rest)) & set(titled))
 
     def _mentioning(self, place: str, pool: list[RetrievedClause], doc_ids: list[str],
                     filters: Filters | None) -> list[RetrievedClause]:
