@@ -201,9 +201,7 @@ class Scoper:
                 if set(own[p]) & set(titled):
                     continue
                 if own[p] and not self._qualifies(p, titled, analysis.question) \
-                        and not self._mentioning(p, [], doc_ids, analysis.filters) and not any(
-                        normalize(p) in normalize(c.headed_text()) for d in doc_ids
-                        for c in self.retriever.view.by_doc.get(d, [])):
+                        and not self._names(doc_ids, p):
                     doc_ids = sorted(set(doc_ids) | set(own[p]))
                     titled = doc_ids
                 else:
@@ -243,6 +241,11 @@ class Scoper:
         if names and not pool:
             return Scope(retrieved=[], subject=subject, missing=subject, doc_ids=doc_ids)
         return Scope(retrieved=pool, subject=subject if (names or titled) else None, doc_ids=doc_ids)
+
+    def _names(self, doc_ids: list[str], place: str) -> bool:
+        """Whether a clause of ``doc_ids`` names ``place`` in its text or its headings."""
+        stem = normalize(place)
+        return any(stem in normalize(c.headed_text()) for d in doc_ids for c in self.retriever.view.by_doc.get(d, []))
 
     def _qualifies(self, place: str, titled: list[str], question: str) -> bool:
         """Whether ``place`` stands right before the name of one of the ``titled`` documents
