@@ -10,17 +10,16 @@ from pathlib import Path
 
 import pytest
 from validity_docs import DOCS, TODAY
-from web_support import Watched, axe_violations, chromium, live_server, shot
+from web_support import Watched, axe_violations, chromium, dated_server, shot
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASSISTANT_TODAY", TODAY)
-        with live_server(tmp_path_factory.mktemp("web-measures"), documents=DOCS) as url:
-            yield url
+    # Statuses follow the date: the server reads them on a fixed day.
+    with dated_server(tmp_path_factory.mktemp("web-measures"), DOCS, TODAY) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from validity_docs import DOCS, TODAY
-from web_support import Watched, ask, axe_violations, chromium, live_server, shot
+from web_support import Watched, ask, axe_violations, chromium, dated_server, shot
 
 pytestmark = pytest.mark.integration
 
@@ -17,10 +17,8 @@ CURRENT_QUESTION = "某市科技企业研发补贴最高多少？"
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
     # Statuses follow the date: the server reads them on a fixed day.
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASSISTANT_TODAY", TODAY)
-        with live_server(tmp_path_factory.mktemp("web-validity"), documents=DOCS) as url:
-            yield url
+    with dated_server(tmp_path_factory.mktemp("web-validity"), DOCS, TODAY) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -97,6 +97,16 @@ def live_server(root: Path, api_key: str | None = None, prepare: Callable | None
 
 
 @contextmanager
+def dated_server(root: Path, documents: dict[str, str], today: str) -> Iterator[str]:
+    """:func:`live_server` over ``documents`` whose statuses are read on ``today`` (ASSISTANT_TODAY),
+    so that in force, expired and not yet are fixed whatever the date of the run."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASSISTANT_TODAY", today)
+        with live_server(root, documents=documents) as url:
+            yield url
+
+
+@contextmanager
 def chromium() -> Iterator:
     """Debian's Chromium, driven by Playwright."""
     from playwright.sync_api import sync_playwright
