@@ -35,7 +35,7 @@ from ..language.lexicon import (
 )
 from ..language.places import place_words, places
 from ..language.segment import jieba_loaded
-from ..language.text import normalize, normalize_question
+from ..language.text import cn_to_int, normalize, normalize_question
 from ..types import Filters
 from .whichdocs import documents_topic
 
@@ -101,9 +101,6 @@ def answer_type(question: str) -> str:
     return OTHER
 
 
-_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-
-
 _LIST_COUNT = re.compile(r"(?<![0-9零一二两三四五六七八九十])([0-9]{1,2}|[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])"
                          r"(?:大|个|项|类|种|方面|条|家|件)")
 
@@ -124,13 +121,7 @@ def listed_count(question: str) -> int | None:
     m = _LIST_COUNT.search(normalize_question(question))
     if not m:
         return None
-    text = m.group(1)
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0)
-    return _CN_DIGITS[text]
+    return cn_to_int(m.group(1))
 
 
 def enumerated(sentence: str) -> list[list[str]]:

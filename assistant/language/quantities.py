@@ -12,9 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from .text import cn_to_int, nfkc
+from .text import CN_DIGITS, cn_to_int, nfkc
 
-_CN = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _MAGNITUDE = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 #: Units that measure money; any other unit word (辆, 人, 台, 家…) is a count of that thing.
 _MONEY = ("元", "块")
@@ -53,8 +52,8 @@ class Range:
 def _numeral(text: str) -> float | None:
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return float(text)
-    if len(text) == 2 and text[0] in _CN and text[1] in _CN and text[0] != "十":
-        return (_CN[text[0]] + _CN[text[1]]) / 2  # 六七 → 6.5
+    if len(text) == 2 and text[0] in CN_DIGITS and text[1] in CN_DIGITS and text[0] != "十":
+        return (CN_DIGITS[text[0]] + CN_DIGITS[text[1]]) / 2  # 六七 → 6.5
     n = cn_to_int(text)
     return None if n is None else float(n)
 

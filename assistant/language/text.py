@@ -7,7 +7,8 @@ import re
 import unicodedata
 
 CN_NUM = "一二三四五六七八九十百零〇两"
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+#: The values of the Chinese digits.
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
              "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -53,8 +54,8 @@ def cn_to_int(s: str) -> int | None:
         return int(nfkc(s))
     total, current = 0, 0
     for ch in s:
-        if ch in _CN_DIGIT:
-            current = _CN_DIGIT[ch]
+        if ch in CN_DIGITS:
+            current = CN_DIGITS[ch]
         elif ch in _CN_UNIT:
             total += (current or 1) * _CN_UNIT[ch]
             current = 0

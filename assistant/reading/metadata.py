@@ -21,7 +21,7 @@ from ..language.lexicon import (
     UNIT_ENDINGS,
     alternation,
 )
-from ..language.text import nfkc
+from ..language.text import CN_DIGITS, cn_to_int, nfkc
 from ..types import DocumentMeta
 from .numbering import match_marker
 
@@ -50,29 +50,18 @@ _DRAFTER_RE = re.compile(
     r"起草(?:单位|部门)[：:]\s*(?P<unit>[\u4e00-\u9fff]{2,20})"
     r"|由(?P<by>[\u4e00-\u9fff]{2,20}?)(?:牵头|负责|组织)(?:[\u4e00-\u9fff、]{0,20}?)起草"
 )
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
 
 
 def iso_date(m: re.Match[str]) -> str:
     """A matched ``YYYY年M月D日`` (Arabic or Chinese numerals) as ``YYYY-MM-DD``."""
     y, mo, d = m.groups()
-    if y[0] in _CN_DIGITS:
-        year = int("".join(str(_CN_DIGITS[c]) for c in y))
-        return f"{year:04d}-{_cn_small(mo):02d}-{_cn_small(d):02d}"
+    if y[0] in CN_DIGITS:
+        # A year is written digit by digit (二〇二四); a month and a day as numbers (十二).
+        year = int("".join(str(CN_DIGITS[c]) for c in y))
+        return f"{year:04d}-{cn_to_int(mo):02d}-{cn_to_int(d):02d}"
     return f"{int(nfkc(y)):04d}-{int(nfkc(mo)):02d}-{int(nfkc(d)):02d}"
 
 
-def _cn_small(s: str) -> int:
-    if s == "十":
-        return 10
-    if s.startswith("十"):
-        return 10 + _CN_DIGITS[s[1]]
-    if s.endswith("十"):
-        return _CN_DIGITS[s[0]] * 10
-    if "十" in s:
-        return _CN_DIGITS[s[0]] * 10 + _CN_DIGITS[s[2]]
-    return _CN_DIGITS[s]
 
 
 def find_date(text: str, full: bool = False) -> str | None:
