@@ -72,6 +72,18 @@ def test_a_ceiling_sentence_closes_the_measures_before_it():
         assert m.units == ["市经济信息委", "市财政局"] and m.units_from == "note"
 
 
+def test_units_a_granting_sentence_names_outrank_the_note_and_the_issuers():
+    text = "对纳入机制的电量，由电网企业按照机制电价开展差价结算，给予每千瓦时0.4元补贴。（责任单位：省发展改革委）"
+    (m,) = clause_measures(_clause(text, ["省发展改革委"]), ["四川省能源局"])
+    assert m.units == ["电网企业"] and m.units_from == "sentence"
+    text = "对困难老年人给予每月200元补贴，由市、区民政部门按照规定发放。"
+    (m,) = clause_measures(_clause(text), ["市民政局"])
+    assert m.units == ["市、区民政部门"] and m.units_from == "sentence"
+    # 由企业负责: who applies, not who carries the measure out.
+    (m,) = clause_measures(_clause("对新建项目给予50万元奖励，申报材料由企业负责提交。"), ["市科技局"])
+    assert m.units == ["市科技局"] and m.units_from == "issuer"
+
+
 def test_a_field_the_text_does_not_give_is_empty():
     (m,) = clause_measures(_clause("对认定为省级以上的创新中心和中试平台给予资金支持。"))
     assert m.kind == "资金支持" and m.beneficiary == "认定为省级以上的创新中心和中试平台"

@@ -26,6 +26,7 @@ from ..language.lexicon import (
     BENEFICIARY_HEADS,
     CAP_WORDS,
     CONDITION_WORDS,
+    GENERIC_AGENTS,
     GRANT_NEGATIONS,
     GRANT_VERBS,
     LEAD_VERBS,
@@ -33,6 +34,7 @@ from ..language.lexicon import (
     MEASURE_LIMITS,
     PER_WORDS,
     RELIEF_WORDS,
+    UNIT_ENDINGS,
     alternation,
 )
 from ..language.quantities import Figure, money_figures, rate_figures
@@ -73,6 +75,9 @@ _NOT_A_GRANT = re.compile(r"罚款|处以|没收|收费|收取|缴纳|交纳|缴
 #: A floor a measure's text sets is a requirement (占比不得低于80%), never what it grants.
 _FLOOR = re.compile(r"(?:不低于|不得低于|不少于|不得少于|至少)\s*$")
 #: A grant named as a mechanism being explored (探索…给予应用补贴的方式方法), not granted.
+#: 由X按照/负责/拨付…: the units a sentence names as carrying out what it grants.
+_AGENT = re.compile(r"由([^，。；由]{2,30}?)(?:按照|按|负责|拨付|兑付|发放|给予|予以|开展|统一|在)")
+_UNIT_END = re.compile(alternation(UNIT_ENDINGS) + r"$")
 _MECHANISM = re.compile(r"的(?:方式方法|方式|方法|机制|办法|模式|路径|政策体系)")
 
 
@@ -142,10 +147,12 @@ def clause_measures(clause: Clause, issuers: list[str] | None = None) -> list[Me
         last = _sentence_measures(text, s0, s1, heading, previous, own_heading)
         drafts += last
         previous = (s0, s1)
-    units, units_from = _units(clause, issuers or [])
+    clause_units = _units(clause, issuers or [])
     measures = []
     for i, d in enumerate(drafts):
         start = d.from_before if d.from_before is not None else d.start
+        agents = _agents(text[start:d.end])
+        units, units_from = (agents, "sentence") if agents else clause_units
         span_text = text[start:d.end]
         stripped = span_text.rstrip("。；;，, \n")
         end = start + len(stripped)
@@ -573,6 +580,27 @@ def _units(clause: Clause, issuers: list[str]) -> tuple[list[str], str | None]:
     if issuers:
         return list(issuers), "issuer"
     return [], None
+
+
+def _agents(sentence: str) -> list[str]:
+    """The units a granting sentence itself names as carrying it out (由电网企业按照…开展差价结算,
+    由市、区民政部门按照…发放), which outrank a note or the issuers; none for a generic subject
+    (由企业负责)."""
+    m = _AGENT.search(sentence)
+    if m is None:
+        return []
+    names: list[str] = []
+    held = ""
+    for name in re.split(r"([、，,]|和(?=[\u4e00-\u9fff]{2}))", m.group(1)):
+        if not name or name in "、，,和":
+            held += name if held else ""
+            continue
+        held += name
+        if _UNIT_END.search(held):
+            # 市、区民政部门: places before a shared body stay one name with it.
+            names.append(held)
+            held = ""
+    return [n for n in names if _UNIT_END.search(n) and n not in GENERIC_AGENTS]
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 
 from ..language.lexicon import (
+    BODY_ENDINGS,
     DRAFT_STAGES,
     DRAFT_WORDS,
     OWN_PROVINCE_WORDS,
@@ -43,6 +44,8 @@ _ISSUER_END = re.compile(
     r"(人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|常务委员会|[厅局委院部署办会])$"
 )
 _DRAFT_RE = re.compile(alternation(DRAFT_WORDS))
+#: One or more bodies' names (四川省发展和改革委员会 四川省能源局), as a portal's 发布机构 gives them.
+_BODY_NAME = re.compile(r"(?:[\u4e00-\u9fff（）()]{2,30}?" + alternation(BODY_ENDINGS) + r"[\s、，,]*)+")
 #: Full-width digits as printed in some 文号 (成府发〔２０２４〕２号) → ASCII, for display.
 _ASCII_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 #: Who drafted a document, where a draft says so (起草单位：省经信厅; 由市经信局牵头起草).
@@ -167,6 +170,10 @@ def extract_meta(paragraphs: list[str], doc_id: str, source: str = "", file_hash
                 issuer = place + issuer[1:]
     if issuer is None:
         issuer = _drafter(paragraphs[:40])
+    if issuer is None and _BODY_NAME.fullmatch(hints.get("publisher") or ""):
+        # A portal's info table names who publishes the page; with no issuer in the text
+        # itself (no signature, no adoption line), that publishing agency is the issuer.
+        issuer = hints["publisher"]
 
     head_text = "".join(head) + title
     if _DRAFT_RE.search(head_text):
