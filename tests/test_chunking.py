@@ -165,3 +165,14 @@ def test_window_baseline_covers_the_text(corpus_dir):
     windows = window_chunks(doc, 750, 150)
     assert all(len(w.text) <= 750 for w in windows)
     assert windows[0].text[600:750] == windows[1].text[:150]
+
+
+def test_an_annex_numbered_and_titled_without_a_colon_is_a_heading_and_a_sentence_is_not():
+    from assistant.reading.numbering import match_annex
+
+    marker = match_annex("附件1天津市2023年春节期间电力需求响应补贴资金汇总表")
+    assert marker is not None and marker.marker == "附件1" and marker.rest.endswith("汇总表")
+    assert match_annex("附件2：重点任务分工表").marker == "附件2"
+    # A sentence that begins with 附件1 names the annex; it is not its heading.
+    assert match_annex("附件1所列企业按规定申请拨付资金") is None
+    assert match_annex("附件：1.汇总表") is None

@@ -204,3 +204,37 @@ def test_a_portal_info_table_saved_as_text_gives_the_details_and_the_body_starts
     assert doc.meta.title == "四川省实施方案"
     assert doc.meta.doc_number == "川发改价格〔2025〕480号" and doc.meta.date == "2025-09-29"
     assert doc.paragraphs[0].startswith("关于印发") and "政府信息公开" not in doc.text
+    # No signature in the text: the agency the table names as publishing the page issued it.
+    assert doc.meta.issuer == "四川省发展和改革委员会"
+
+
+def test_a_table_saved_as_text_one_cell_a_line_becomes_rows_that_carry_the_header(tmp_path):
+    from assistant.reading.parsing import parse_file
+
+    cells = ["附件1", "天津市2023年春节期间补贴资金汇总表", "序号", "用户名称", "申报响应能力（千瓦时）",
+             "补贴总额（万元）", "2024", "年拨付资金（万元）", "备注",
+             "1", "中国石油化工股份有限公司天津分公司", "180000", "40.51", "13.35",
+             "2", "中石化", "(", "天津", ")", "石油化工有限公司", "12000", "3.03", "1",
+             "3", "国网（天津）综合能源服务有限公司", "500000", "175.02", "负荷集成商",
+             "合计", "218.56", "14.35"]
+    page = tmp_path / "notice.txt"
+    page.write_text("\n".join(["关于下达资金计划的通知", "各有关单位：", "现将资金计划下达给你们。", *cells]),
+                    encoding="utf-8")
+    doc = parse_file(page)
+    rows = [p for i, p in enumerate(doc.paragraphs) if doc.kind(i) == "row"]
+    assert rows[0] == ("序号：1｜用户名称：中国石油化工股份有限公司天津分公司｜申报响应能力：180000千瓦时｜"
+                       "补贴总额：40.51万元｜2024年拨付资金：13.35万元")
+    # A name broken around its brackets is one cell; a note after fewer figures is the note's.
+    assert "用户名称：中石化(天津)石油化工有限公司" in rows[1] and rows[1].endswith("2024年拨付资金：1万元")
+    assert rows[2].endswith("补贴总额：175.02万元｜备注：负荷集成商")
+    # The total's figures sit under the last columns of figures.
+    assert rows[3] == "序号：合计｜补贴总额：218.56万元｜2024年拨付资金：14.35万元"
+    assert doc.paragraphs[3:5] == ["附件1", "天津市2023年春节期间补贴资金汇总表"]
+
+
+def test_lines_that_only_look_like_a_table_stay_text():
+    from assistant.reading.tables import line_tables
+
+    lines = ["序号", "名称", "1", "2", "3"]  # no text cell after the running numbers
+    assert line_tables(lines) == []
+    assert line_tables(["序号", "事项", "1", "办理营业执照"]) == []  # one row is not a table

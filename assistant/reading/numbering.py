@@ -49,11 +49,14 @@ _MARKERS: list[tuple[str, int, re.Pattern[str]]] = [
 ]
 # An annex heading stands alone: 附件, 附件2, 附件2：重点任务分工表 (a short title, no sentence).
 _ANNEX = re.compile(r"^附\s*件\s*([0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})?\s*(?:[：:]\s*([^。；：:]{1,40}))?$")
+#: 附件1天津市…补贴资金汇总表: a numbered annex whose title follows without a colon, told from a
+#: sentence that starts with 附件1 by the title's ending (a table, list or catalogue).
+_ANNEX_TITLED = re.compile(r"^附\s*件\s*([0-9０-９]{1,2})\s*([^。；，,：:]{2,40}(?:表|清单|目录|名单|名录|明细))$")
 
 
 def match_annex(line: str) -> Marker | None:
     """An annex heading (``附件``, ``附件2``, ``附件2：重点任务分工表``), or None."""
-    m = _ANNEX.match(line.strip())
+    m = _ANNEX.match(line.strip()) or _ANNEX_TITLED.match(line.strip())
     if not m or (m.group(2) and not m.group(1)):
         return None  # "附件：X" is the notice's list of its annexes, not an annex
     number = cn_to_int(m.group(1)) if m.group(1) else 1

@@ -26,7 +26,7 @@ from .glyphs import repair_pdf_text
 from .markdown import META, read_markdown
 from .metadata import DATE_RE, DOC_NUMBER_RE, STATUS_RE, TITLE_END, extract_meta
 from .numbering import Numbering, match_marker
-from .tables import PARAGRAPH, render_table
+from .tables import PARAGRAPH, line_tables, render_table
 from .validity import read_validity
 from .webpages import INFO_LABELS, read_html
 
@@ -213,13 +213,39 @@ def _unbalanced(line: str) -> bool:
     return depth > 0
 
 
-def clean_text(raw: str) -> list[str]:
-    """Repair extraction artifacts and return the text as paragraphs."""
+def text_blocks(raw: str) -> tuple[list[str], list[str]]:
+    """A text's paragraphs and their kinds: tables saved one cell a line (a web page's table
+    copied as text) become a header row and one row a line, as a web page's table does; the
+    text around them is cleaned as any text is. No table: the kinds are left empty."""
+    lines = [ln.strip() for ln in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [ln for ln in lines if ln]
+    tables = line_tables(lines)
+    if not tables:
+        return clean_text(raw), []
+    # Whether lines were broken around inline pieces is a property of the whole text.
+    inline = _broken_inline(lines)
+    paragraphs: list[str] = []
+    kinds: list[str] = []
+    at = 0
+    for start, end, grid in [*tables, (len(lines), len(lines), None)]:
+        text = clean_text("\n".join(lines[at:start]), inline) if start > at else []
+        paragraphs += text
+        kinds += [PARAGRAPH] * len(text)
+        for block, kind in render_table(grid, header_rows=1) if grid else []:
+            paragraphs.append(block)
+            kinds.append(kind)
+        at = end
+    return paragraphs, kinds
+
+
+def clean_text(raw: str, inline: bool | None = None) -> list[str]:
+    """Repair extraction artifacts and return the text as paragraphs (``inline``: whether its
+    lines were broken around inline pieces, when known from a larger text)."""
     raw = _MARKUP.sub("", raw).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     raw = _SPLIT_DATE.sub(lambda m: re.sub(r"\s+", "", m.group(0)), raw)
     stripped = [ln.replace("\t", " ").replace("\u3000", " ").strip() for ln in raw.split("\n")]
     stripped = [ln for ln in stripped if ln]
-    inline = _broken_inline(stripped)
+    inline = _broken_inline(stripped) if inline is None else inline
     # In text broken around inline pieces, a bare number is a figure of the sentence (文号 136,
     # 9 月), not a page number.
     lines = [ln for ln in stripped if inline or not _PAGE_NUMBER.match(ln)]
@@ -430,13 +456,13 @@ def parse_file(path: Path) -> PolicyDocument:
     source = read_source(path, data)
     hints = dict(source.hints)
     if source.text is not None:
-        paragraphs, kinds = clean_text(source.text), []
+        paragraphs, kinds = text_blocks(source.text)
         # A portal page saved as text keeps its info table as label and value lines, after the
         # site's navigation: the table states the details, the body starts after it.
         table, end = text_info_table(paragraphs)
         if table:
             hints = {**table, **hints}
-            paragraphs = paragraphs[end:]
+            paragraphs, kinds = paragraphs[end:], kinds[end:]
     else:
         paragraphs, kinds = clean_blocks(source.blocks)
     if not paragraphs:
