@@ -24,10 +24,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from assistant.answering.composer import ExtractiveComposer
-from assistant.answering.features import NAMES
+from assistant.answering.features import ANSWERABILITY, NAMES
 from assistant.answering.frame import COMPARE, WHICH_DOCS
 from assistant.answering.scorer import WEIGHTS_FILE, Scorer
-from assistant.evaluation import GoldItem, doc_paths, load_gold
+from assistant.evaluation import GoldItem, doc_paths, holds, load_gold
 from assistant.language.text import normalize
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -52,7 +52,7 @@ def label(item: GoldItem, slot, cand) -> int:
         return 0
     text = normalize(cand.text)
     clause = normalize(cand.clause.text)
-    if item.evidence and not any(normalize(e) in clause for e in item.evidence):
+    if item.evidence and not any(holds(e, clause) for e in item.evidence):
         return 0
     from assistant.answering import questions as q
 
@@ -92,7 +92,22 @@ def rows_of(assistant: Assistant, composer: ExtractiveComposer, items: list[Gold
     return out
 
 
-def development(scorer: Scorer):
+class RecordingComposer(ExtractiveComposer):
+    """The extractive composer, keeping each question's operation and answerability features
+    (by the question it was asked as) for fitting the answerability model."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.signals: dict[str, tuple[str, list[float]]] = {}
+
+    def _answer(self, frame, scope, book, retrieved=None):
+        out = super()._answer(frame, scope, book, retrieved)
+        if frame.signals is not None:
+            self.signals[frame.question] = (frame.operation, frame.signals)
+        return out
+
+
+def development(scorer: Scorer, composer_class=ExtractiveComposer):
     """For each development set: (gold file, its dev items, an assistant over its documents
     answering with ``scorer``, that assistant's composer)."""
     for gold, docs, index in SETS:
@@ -100,7 +115,7 @@ def development(scorer: Scorer):
         settings = Settings(index_dir=ROOT / index, corpus_dir=docs or ROOT / "corpus", llm_provider="none")
         assistant = Assistant(settings)
         assistant.ingest(doc_paths(items, docs) if docs else None)
-        composer = ExtractiveComposer(assistant.retriever, scorer=scorer)
+        composer = composer_class(assistant.retriever, scorer=scorer)
         assistant._composer = composer
         yield gold, items, assistant, composer
 
@@ -123,6 +138,9 @@ def main() -> None:
                              "when it exists (refitting without reading the questions again).")
     parser.add_argument("--no-answers", action="store_true",
                         help="Keep the thresholds chosen on candidates (do not answer the questions).")
+    parser.add_argument("--answers", type=Path, default=None,
+                        help="Keep the development answers' outcomes in this file and read them from "
+                             "it when it exists (refitting the answerability model alone).")
     args = parser.parse_args()
     if args.rows is not None and args.rows.exists():
         data = json.loads(args.rows.read_text(encoding="utf-8"))
@@ -134,7 +152,7 @@ def main() -> None:
     scorer = fit(data)
     if not args.no_answers:
         # The refusals are chosen on the answers themselves (see choose_by_answers).
-        thresholds, report = choose_by_answers(scorer)
+        thresholds, report, scorer.answerability = choose_by_answers(scorer, args.answers)
         scorer.thresholds = thresholds
         on_candidates = scorer.fitted["thresholds"]
         scorer.fitted["thresholds"] = {
@@ -185,46 +203,116 @@ def fit(data: list) -> Scorer:
     return scorer
 
 
-def choose_by_answers(scorer: Scorer) -> tuple[dict[str, float], dict]:
-    """Per operation, the refusal threshold that makes the most development answers right, as
-    the evaluation scores them (an answerable question answered with all its facts, an
-    unanswerable one refused): every question is answered once with no threshold, its answer
-    scored and the scorer's confidence kept; at a threshold t an answer below t becomes a
-    refusal. The middle of the best range is taken."""
+def choose_by_answers(scorer: Scorer, answers: Path | None = None) -> tuple[dict[str, float], dict, dict]:
+    """The answerability model and, per operation, the refusal threshold that makes the most
+    development answers right as the evaluation scores them (an answerable question answered
+    with all its facts, an unanswerable one refused).
+
+    Every question is answered once with no threshold and its answer scored; its answerability
+    features are kept. A logistic regression over those features learns whether the answer is
+    right (its regularisation by 5-fold cross-validated log loss); each question's probability
+    is then taken out of fold, and at a threshold t an answer below t becomes a refusal. The
+    middle of the best range is taken. ``answers`` keeps the answered outcomes (read from it
+    when it exists)."""
+    if answers is not None and answers.exists():
+        outcomes, fixed = json.loads(answers.read_text(encoding="utf-8"))
+    else:
+        outcomes, fixed = answer_all(scorer)
+        if answers is not None:
+            answers.write_text(json.dumps([outcomes, fixed]), encoding="utf-8")
+    return fit_answerability(outcomes, fixed)
+
+
+def answer_all(scorer: Scorer) -> tuple[list, list]:
+    """Every development question answered with ``scorer`` at no threshold: (operation,
+    answerability features or None when refused anyway, right, answerable) per question the
+    scorer decides, and whether each other question (a comparison, a header detail) is right."""
     from assistant.evaluation import run_eval
 
     open_scorer = Scorer(scorer.weights, scorer.mean, scorer.scale, {"default": 0.0},
-                          scorer.slot_threshold, scorer.fitted)
-    outcomes = []  # (operation or None, confidence, right when answered, answerable)
-    for gold, items, assistant, composer in development(open_scorer):
+                         scorer.slot_threshold, scorer.fitted)
+    outcomes = []  # (operation, features, right when answered, answerable, question id)
+    fixed = []
+    for gold, items, assistant, composer in development(open_scorer, RecordingComposer):
         records = run_eval(assistant, items)["records"]
         for item, rec in zip(items, records, strict=True):
             answerable = item.answerable and bool(item.expected)
             right = rec["scores"].get("right")
             if right is None:
                 continue
-            conf = rec.get("confidence")
-            op = composer.frame(rec.get("understood") or item.question).operation if conf is not None else None
-            # Answered at no threshold: right as scored; refused at any threshold: right
-            # exactly when unanswerable.
-            outcomes.append((op, conf if rec["answered"] else None, float(right), answerable))
+            kept = composer.signals.get(rec.get("understood") or item.question)
+            if rec.get("confidence") is None or kept is None:
+                fixed.append(float(right))
+                continue
+            op, features = kept
+            # Refused even at no threshold (no candidate at all): right exactly when unanswerable.
+            outcomes.append((op, features if rec["answered"] else None, float(right), answerable, item.id))
         print(f"{gold.name}: answered", file=sys.stderr)
+    return outcomes, fixed
+
+
+def fit_answerability(outcomes: list, fixed: list) -> tuple[dict[str, float], dict, dict]:
+    """The answerability model fitted on the answered ``outcomes`` and the refusal thresholds
+    chosen on its out-of-fold probabilities (see :func:`choose_by_answers`)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    decided = [o for o in outcomes if o[1] is not None]
+    X = np.array([o[1] for o in decided])
+    y = np.array([o[2] for o in decided])
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+    Z = (X - mean) / scale
+    folds = np.arange(len(y)) % 5
+    tried = []  # (C, mean out-of-fold log loss, its standard error, out-of-fold probabilities)
+    for c in C_GRID:
+        pred = np.zeros(len(y))
+        for f in range(5):
+            model = LogisticRegression(C=c, max_iter=5000).fit(Z[folds != f], y[folds != f])
+            pred[folds == f] = model.predict_proba(Z[folds == f])[:, 1]
+        p = np.clip(pred, 1e-6, 1 - 1e-6)
+        losses = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+        tried.append((c, float(losses.mean()), float(losses.std() / np.sqrt(len(y))), pred))
+    # A few hundred questions: the strongest regularisation within one standard error of the
+    # best loss (the one-standard-error rule) rather than the best, which fits these questions'
+    # quirks as much as what generalises.
+    least = min(tried, key=lambda t: t[1])
+    best_c, best_ll, _, oof = next(t for t in tried if t[1] <= least[1] + least[2])
+    model = LogisticRegression(C=best_c, max_iter=5000).fit(Z, y)
+    weights = [float(model.intercept_[0])] + [float(w) for w in model.coef_[0][1:]]
+    model_data = {"features": ANSWERABILITY, "weights": weights,
+                  "mean": [0.0] + list(map(float, mean[1:])), "scale": [1.0] + list(map(float, scale[1:]))}
+    confidence = iter(map(float, oof))
+    scored = [(op, next(confidence) if f is not None else None, r, ans) for op, f, r, ans, *_ in outcomes]
     grid = [i / 100 for i in range(5, 96)]
-    thresholds, report = {}, {}
-    ops = sorted({o[0] for o in outcomes if o[0] is not None})
+    thresholds, report = {}, {"answerability": {"questions": len(decided), "right_when_answered": round(float(y.mean()), 3),
+                                                 "C": best_c, "cv_log_loss": round(best_ll, 4),
+                                                 "auc": round(_auc(oof, y), 3)}}
+    ops = sorted({o[0] for o in scored})
     for op in ops + ["default"]:
-        qs = [o for o in outcomes if o[0] is not None and (op == "default" or o[0] == op)]
+        qs = [o for o in scored if op == "default" or o[0] == op]
 
         def right(t: float, qs=qs) -> float:
             return sum(r if c is not None and c >= t else float(not ans) for _, c, r, ans in qs) / max(1, len(qs))
 
         t = _plateau_middle(grid, right)
         thresholds[op] = t
-        report[f"answers_{op}"] = {"n": len(qs), "threshold": t, "right": round(right(t), 3),
-                                   "right_at_0.05": round(right(0.05), 3)}
-    fixed = [o for o in outcomes if o[0] is None]
-    report["answers_other"] = {"n": len(fixed), "right": round(sum(r for *_, r, _ in fixed) / max(1, len(fixed)), 3)}
-    return thresholds, report
+        unans = [o for o in qs if not o[3]]
+        ans = [o for o in qs if o[3]]
+        report[f"answers_{op}"] = {
+            "n": len(qs), "threshold": t, "right": round(right(t), 3), "right_at_0.05": round(right(0.05), 3),
+            "answerable_answered": round(sum(c is not None and c >= t for _, c, _, _ in ans) / max(1, len(ans)), 3),
+            "unanswerable_refused": round(sum(c is None or c < t for _, c, _, _ in unans) / max(1, len(unans)), 3)}
+    report["answers_other"] = {"n": len(fixed), "right": round(sum(fixed) / max(1, len(fixed)), 3)}
+    return thresholds, report, model_data
+
+
+def _auc(scores, labels) -> float:
+    """The area under the ROC curve of ``scores`` for the 0/1 ``labels``."""
+    pos = [s for s, lab in zip(scores, labels, strict=True) if lab]
+    neg = [s for s, lab in zip(scores, labels, strict=True) if not lab]
+    pairs = [(a > b) + 0.5 * (a == b) for a in pos for b in neg]
+    return sum(pairs) / max(1, len(pairs))
 
 
 def _scored(data: list, probs: list[float]) -> list:

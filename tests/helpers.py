@@ -49,14 +49,26 @@ class FixedRetriever:
 #: are calibrated on whole documents retrieved with real scores (evals/fit_scorer.py, measured
 #: by the evaluations); a fixture of two clauses without retrieval scores tests what the
 #: composer can and cannot answer (scope, eligibility, which candidate wins), not calibration.
+#: So the threshold applies to the best candidate's probability, not to the answerability
+#: model's, which weighs whole questions over whole documents.
 FIXTURE_THRESHOLD = 0.02
+
+
+def fixture_composer(retriever):
+    """The extractive composer over a fixture's retriever, refusing below
+    :data:`FIXTURE_THRESHOLD` of the shipped candidate scorer."""
+    from dataclasses import replace
+
+    from assistant.answering.composer import ExtractiveComposer
+    from assistant.answering.scorer import Scorer
+
+    return ExtractiveComposer(retriever, refusal_threshold=FIXTURE_THRESHOLD,
+                              scorer=replace(Scorer.load(), answerability={}))
 
 
 def composer_over(*retrieved: RetrievedClause):
     """The extractive composer over exactly these clauses, as retrieval returns them."""
-    from assistant.answering.composer import ExtractiveComposer
-
-    return ExtractiveComposer(FixedRetriever(list(retrieved)), refusal_threshold=FIXTURE_THRESHOLD)
+    return fixture_composer(FixedRetriever(list(retrieved)))
 
 
 def assert_text_kept_once(doc: PolicyDocument, clauses: list[Clause], name: str = "") -> None:

@@ -10,7 +10,7 @@ from helpers import composer_over, retrieved_clause
 
 from assistant.answering import questions as q
 from assistant.answering.candidates import LEAD_IN, SENTENCE, TITLE, UNITS, candidates
-from assistant.answering.features import NAMES, eligible
+from assistant.answering.features import ANSWERABILITY, NAMES, eligible, governing_year
 from assistant.answering.frame import CONDITION, Slot, plain, slots_of
 from assistant.answering.render import refusal_text, slot_name, value_of
 from assistant.answering.scorer import WEIGHTS_FILE, Scorer
@@ -156,6 +156,24 @@ def test_a_refusal_says_what_was_not_found_and_where():
     assert "杭州市的相关文件" in refusal_text(None, "杭州市", None)
 
 
+def test_a_value_stated_per_other_units_does_not_answer_a_question_per_one_unit():
+    pool, view = _pool("长者饭堂运营补贴标准为每人每次3元。")
+    cand = next(c for c in candidates(pool, view) if c.kind == SENTENCE)
+    amount = Slot(q.AMOUNT, "补贴多少", "补贴")
+    asked_per_year = "每家长者饭堂每年的运营补贴上限是多少？"
+    assert not eligible(amount, cand, lambda w: True, question=asked_per_year)
+    assert eligible(amount, cand, lambda w: True, question="每人每次补贴多少？")
+    assert eligible(amount, cand, lambda w: True, question="长者饭堂运营补贴多少？")
+
+
+def test_a_year_stated_before_in_the_clause_is_the_candidates_year():
+    pool, view = _pool("到2027年，建成先导区35个；培育领军企业20家。到2030年，培育领军企业50家。")
+    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+    assert governing_year(found["到2030年，培育领军企业50家。"]) == "2030"
+    later = next(c for t, c in found.items() if t.startswith("培育领军企业20家"))
+    assert governing_year(later) == "2027"
+
+
 # --- the fitted scorer ----------------------------------------------------------------------------
 
 
@@ -171,6 +189,28 @@ def test_the_shipped_scorer_matches_the_features_and_gives_probabilities_and_thr
     x = list(scorer.mean)
     x[i] += scorer.scale[i] * (1 if scorer.weights[i] > 0 else -1)
     assert scorer.probability(x) > p
+
+
+def test_the_shipped_answerability_model_turns_a_surer_best_candidate_into_a_surer_answer():
+    scorer = Scorer.load()
+    model = scorer.answerability
+    assert model["features"] == ANSWERABILITY
+    assert len(model["weights"]) == len(ANSWERABILITY) == len(model["mean"]) == len(model["scale"])
+    middle = list(model["mean"])
+    surer = list(middle)
+    surer[ANSWERABILITY.index("top_logit")] += 2 * model["scale"][ANSWERABILITY.index("top_logit")]
+    assert 0 < scorer.answerable(middle, 0.5) < scorer.answerable(surer, 0.5) < 1
+    # Without the model, the best candidate's probability stands for the answer's.
+    assert Scorer(scorer.weights, scorer.mean, scorer.scale).answerable(middle, 0.37) == 0.37
+
+
+def test_a_scorer_fitted_on_other_answerability_features_is_refused(tmp_path):
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    data["answerability"]["features"] = data["answerability"]["features"][:-1]
+    path = tmp_path / "scorer.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="answerability"):
+        Scorer.load(path)
 
 
 def test_a_scorer_fitted_on_other_features_is_refused(tmp_path):

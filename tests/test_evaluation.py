@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.evaluation import aggregate, budget_texts, check_floors, load_gold, score_item
+from assistant.evaluation import aggregate, budget_texts, check_floors, holds, load_gold, score_item
 from assistant.language.text import normalize
 from assistant.types import Answer, Citation, Clause, RetrievedClause
 
@@ -65,6 +65,17 @@ def test_a_silent_side_counts_only_when_its_line_says_so():
     scores = [score_item(item, Answer(question="q", answer=a, answered=True), k=5)["all_facts"]
               for a in (said, borrowed, mixed_up)]
     assert scores == [1.0, 0.0, 0.0]
+
+
+def test_evidence_quoting_a_table_rows_cells_is_held_by_the_row_with_its_labels():
+    row = normalize("序号：29｜用户名称：天津滨海国际机场有限公司｜申报响应能力：12000千瓦时｜补贴总额：1.59万元")
+    assert holds("天津滨海国际机场有限公司 12000 1.59", row)
+    assert holds("补贴总额：1.59万元", row)
+    # Cells out of order, or far apart, are not that row.
+    assert not holds("12000 天津滨海国际机场有限公司", row)
+    far = normalize("天津滨海国际机场有限公司" + "其他内容" * 40 + "12000")
+    assert not holds("天津滨海国际机场有限公司 12000", far)
+    assert not holds("天津滨海国际机场", normalize("天津港"))
 
 
 def test_budget_truncates_the_last_text():

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import FIXTURE_THRESHOLD, FixedRetriever, retrieved_clause
-
-from assistant.answering.composer import ExtractiveComposer
+from helpers import FixedRetriever, fixture_composer, retrieved_clause
 
 TITLE = "平阳县关于培育未来产业的实施意见"
 
@@ -26,6 +24,6 @@ FUND = _clause(3, ["四、生态营造", "（四）天使基金"], "瞄准未来
 def test_a_counted_list_named_like_the_question_comes_first_even_unretrieved():
     retriever = FixedRetriever([MODEL, FUND, VISION])
     retrieved = [MODEL, FUND]  # the vision clause is not among the retrieved
-    ans = ExtractiveComposer(retriever, refusal_threshold=FIXTURE_THRESHOLD).compose("平阳的未来产业六大领域分别是哪些？", retrieved)
+    ans = fixture_composer(retriever).compose("平阳的未来产业六大领域分别是哪些？", retrieved)
     assert ans.answered and "前沿生物" in ans.answer and "专家委员会" not in ans.answer
     assert [c.chunk_id for c in ans.citations] == ["c2"]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from helpers import FIXTURE_THRESHOLD, FixedRetriever, retrieved_clause
+from helpers import FixedRetriever, fixture_composer, retrieved_clause
 
 from assistant.answering import questions as q
-from assistant.answering.composer import ExtractiveComposer
 
 TITLE = "浙江省关于加快培育未来产业的实施意见"
 
@@ -22,7 +21,7 @@ REGION = _clause(3, ["二、区域布局", "2.宁波"], "2.宁波。重点发展
 
 
 def _composer():
-    return ExtractiveComposer(FixedRetriever([GOALS, PRODUCTS, REGION]), refusal_threshold=FIXTURE_THRESHOLD)
+    return fixture_composer(FixedRetriever([GOALS, PRODUCTS, REGION]))
 
 
 def test_a_number_in_a_clause_ranked_low_is_found_in_the_rest_of_the_document():

@@ -29,7 +29,7 @@ from . import questions as q
 from .candidates import CHILDREN, UNITS, Candidate, candidates, further
 from .citations import CitationBook
 from .comparison import Comparer
-from .features import called, eligible, relative, vector, year_phrases
+from .features import answerability, called, eligible, relative, vector, year_phrases
 from .frame import (
     COMPARE,
     DETAIL,
@@ -216,10 +216,12 @@ class ExtractiveComposer:
             stated = self._detail(frame, scope, book)
             if stated is not None:
                 return stated
-        picks = self.picks(frame, scope.retrieved, retrieved)
+        scored = self.scored(frame, scope.retrieved, retrieved)
+        picks = _picks(scored)
         threshold = self.refusal_threshold if self.refusal_threshold is not None \
             else self.scorer.threshold(frame.operation)
-        frame.confidence = max((p.p for p in picks), default=0.0)
+        frame.signals = answerability(frame, scored, self.scorer.slot_threshold)
+        frame.confidence = self.scorer.answerable(frame.signals, max((p.p for p in picks), default=0.0))
         if not picks or frame.confidence < threshold:
             return None, None
         return self._pieces(picks, threshold, book), None
@@ -307,7 +309,7 @@ class ExtractiveComposer:
                           if q.is_topic_term(t)}
             # A candidate that cannot answer the slot (no value of its type, another thing's
             # number) is not scored for it.
-            able = [c for c in cands if eligible(slot, c, self.weights.used, frame.years, phrases)]
+            able = [c for c in cands if eligible(slot, c, self.weights.used, frame.years, phrases, frame.reading)]
             # A list the question counts and names (六大领域) is one called so, where one is.
             able = [c for c in able if called(frame, c, listed)] or able
             vectors = [vector(frame, slot, cand, topic, slot_terms, self.weights.coverage, anchors,
@@ -321,8 +323,7 @@ class ExtractiveComposer:
     def picks(self, frame: Frame, pool: list[RetrievedClause],
               retrieved: list[RetrievedClause] | None = None) -> list[Pick]:
         """Each slot's best candidate."""
-        return [Pick(slot, rows[0][1], rows[0][0]) if rows else Pick(slot, None, 0.0)
-                for slot, rows in self.scored(frame, pool, retrieved)]
+        return _picks(self.scored(frame, pool, retrieved))
 
     def _pieces(self, picks: list[Pick], threshold: float, book: CitationBook) -> list[str]:
         """The answer's sentences: per candidate chosen, the values it states for its slots,
@@ -371,6 +372,11 @@ class ExtractiveComposer:
     def refusal(self, question: str, retrieved: list[RetrievedClause], reason: str | None = None) -> Answer:
         """The answer when the documents do not hold one: say so, name the nearest clause."""
         return refusal_answer(question, retrieved, reason)
+
+
+def _picks(scored: list) -> list[Pick]:
+    """Each scored slot's best candidate."""
+    return [Pick(slot, rows[0][1], rows[0][0]) if rows else Pick(slot, None, 0.0) for slot, rows in scored]
 
 
 def renumbered(text: str, numbers: dict[int, int]) -> str:

@@ -104,7 +104,11 @@ def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
     put("heading_measure", cand.kind == SENTENCE and normalize(text) in
         {normalize(h) for h in cand.clause.section_path} and states_measure(text))
     put("basis_mismatch", value_slot and not q.same_basis(frame.reading, text))
-    put("year_missing", bool(frame.years) and not all(y in normalize(context) for y in frame.years))
+    # A year stated earlier in the clause governs the sentences after it until another is
+    # stated (到2027年，…；培育…35个): that year is the candidate's too.
+    governing = governing_year(cand)
+    put("year_missing", bool(frame.years) and not all(y in normalize(context) or y == governing
+                                                      for y in frame.years))
     # A year with what it qualifies (2024年春节): the candidate speaks of that one.
     put("year_phrase", any(p in normalize(text) for p in year_phrases(frame.reading)))
     put("numbers_held", _numbers_held(frame.reading, text))
@@ -154,6 +158,52 @@ def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
     return x
 
 
+#: The features of a question as a whole once its candidates are scored, which the second,
+#: answerability model weighs: how sure and how clear the best candidate is, what the best
+#: candidate lacks, whether the topic lies outside the scope, and what kind of question it is.
+ANSWERABILITY = [
+    "bias", "top_logit", "margin", "slots", "slots_open", "candidates", "follow_up",
+    "op_lookup", "op_list", "op_detail",
+    "best_core_missing_max", "best_attribute_absent", "best_attribute_context", "best_topic_missing",
+    "best_core_context", "best_bigrams_context", "best_year_missing", "best_tier_miss",
+    "best_basis_mismatch", "best_slot_words", "best_dense", "best_bm25", "best_rank",
+    "best_typed", "best_own_text", "best_anchor",
+    "outside_better", "absent_in_scope", "unknown_words",
+]
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def answerability(frame: Frame, scored: list[tuple[Slot, list]], slot_threshold: float) -> list[float]:
+    """The answerability features of ``frame`` from its scored slots (each slot with its
+    (probability, candidate, features) rows, best first)."""
+    x = dict.fromkeys(ANSWERABILITY, 0.0)
+    x["bias"] = 1.0
+    tops = [(rows[0], rows[1][0] if len(rows) > 1 else None) for _, rows in scored if rows]
+    x["slots"] = len(scored)
+    x["follow_up"] = float(bool(frame.conversation and frame.conversation.anchors))
+    if f"op_{frame.operation}" in x:
+        x[f"op_{frame.operation}"] = 1.0
+    if not tops:
+        x["top_logit"] = _logit(0.0)
+        return list(x.values())
+    (p, _, features), second = max(tops, key=lambda t: t[0][0])
+    x["top_logit"] = _logit(p)
+    # How far the best stands above the next candidate of its slot (a clear winner or a tie).
+    x["margin"] = min(_logit(p) - _logit(second), 6.0) if second is not None else 6.0
+    x["slots_open"] = sum(r[0] < slot_threshold for r, _ in tops) / len(scored)
+    x["candidates"] = math.log1p(max(len(rows) for _, rows in scored))
+    for name in ANSWERABILITY:
+        if name.startswith("best_"):
+            x[name] = features[_INDEX[name[5:]]]
+        elif name in ("outside_better", "absent_in_scope", "unknown_words"):
+            x[name] = features[_INDEX[name]]
+    return list(x.values())
+
+
 def relative(rows: list[list[float]]) -> None:
     """Fill the relative features of one question's candidates for one slot, in place."""
     for name, base in RELATIVE.items():
@@ -177,13 +227,24 @@ def _beside_date(text: str, words) -> bool:
     return False
 
 
+def governing_year(cand: Candidate) -> str | None:
+    """The year ``cand`` speaks of: the first it states itself, else the last stated in its
+    clause before it (None when neither states one)."""
+    own = re.search(r"(?:19|20)\d{2}(?=\s*年)", normalize(cand.text))
+    if own:
+        return own.group(0)
+    at = cand.clause.text.find(cand.text[:12]) if cand.text else -1
+    years = re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize(cand.clause.text[:at])) if at > 0 else []
+    return years[-1] if years else None
+
+
 def year_phrases(question: str) -> list[str]:
     """Each year of the question with the two characters after it (2024年春节 → 2024年春节)."""
     return [normalize(m.group(0)) for m in re.finditer(r"(?:19|20)\d{2}\s*年[\u4e00-\u9fff]{2}", question)]
 
 
 def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ...] = (),
-             year_phrases: list[str] | tuple[str, ...] = ()) -> bool:
+             year_phrases: list[str] | tuple[str, ...] = (), question: str = "") -> bool:
     """Whether ``cand`` can answer ``slot`` at all: a number or date slot needs a value of its
     type stated in the candidate, a who slot a unit (a responsibility note or a unit that does
     something), and a slot asked of a thing the documents name (担保费率, 租金) a candidate that
@@ -193,14 +254,19 @@ def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ..
         return False
     if slot.kind == q.WHO and cand.kind != UNITS and not q.states_type(cand.text, q.WHO):
         return False
+    if slot.kind in q.NUMBER_TYPES and not q.same_basis(question, cand.text):
+        # A value asked per one unit (每家每年) is not stated by values per other units only
+        # (每人每次): that is another measure's figure.
+        return False
     if years and cand.kind != TITLE:
-        # A sentence that states other years than the asked one (2028 for 2025) speaks of them.
-        stated = set(re.findall(r"(?:19|20)\d{2}(?=\s*年)", cand.text))
+        # A sentence that states other years than the asked one (2028 for 2025) speaks of them;
+        # its headings count as its own words (a table's row under 附件1 2023年春节期间…汇总表).
+        text = normalize(" ".join([*cand.clause.section_path, cand.text]))
+        stated = set(re.findall(r"(?:19|20)\d{2}(?=\s*年)", text))
         if stated and not stated & set(years):
             return False
         # So does one that states the asked event of another year only (2023年春节 for
         # 2024年春节), whatever other years it names.
-        text = normalize(cand.text)
         for phrase in year_phrases:
             event = phrase[phrase.index("年") + 1:]
             if phrase not in text and re.search(rf"(?:19|20)\d{{2}}年{re.escape(event)}", text):

@@ -66,8 +66,10 @@ class Frame:
     doc_ids: list[str] = field(default_factory=list)
     #: Set for a follow-up asked in a conversation.
     conversation: Conversation | None = None
-    #: The scorer's probability for the best candidate, once the scorer has decided.
+    #: The probability that the answer is right, once the scorer has decided.
     confidence: float | None = None
+    #: The question's answerability features (:data:`~assistant.answering.features.ANSWERABILITY`).
+    signals: list[float] | None = None
 
     @property
     def places(self) -> list[str]:

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .features import NAMES
+from .features import ANSWERABILITY, NAMES
 
 #: Where the fitted weights are kept.
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
@@ -32,6 +32,10 @@ class Scorer:
     slot_threshold: float = 0.5
     #: What the weights were fitted on and how the thresholds were chosen (shown by the report).
     fitted: dict = field(default_factory=dict)
+    #: The answerability model (weights, mean, scale over :data:`ANSWERABILITY`): the
+    #: probability that the answer built from the best candidates is right, which the refusal
+    #: thresholds are set on. Empty: the best candidate's probability stands for it.
+    answerability: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | str = WEIGHTS_FILE) -> Scorer:
@@ -39,19 +43,31 @@ class Scorer:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data["features"] != NAMES:
             raise ValueError(f"{path} was fitted on other features; run evals/fit_scorer.py again")
+        answerability = data.get("answerability", {})
+        if answerability and answerability.get("features") != ANSWERABILITY:
+            raise ValueError(f"{path} was fitted on other answerability features; run evals/fit_scorer.py again")
         return cls(data["weights"], data["mean"], data["scale"], data.get("thresholds", {}),
-                   data.get("slot_threshold", 0.5), data.get("fitted", {}))
+                   data.get("slot_threshold", 0.5), data.get("fitted", {}), answerability)
 
     def save(self, path: Path | str = WEIGHTS_FILE) -> None:
         """Write the scorer as JSON (the file the package ships)."""
         data = {"features": NAMES, "weights": self.weights, "mean": self.mean, "scale": self.scale,
                 "thresholds": self.thresholds, "slot_threshold": self.slot_threshold,
-                "fitted": self.fitted}
+                "fitted": self.fitted, "answerability": self.answerability}
         Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
     def probability(self, x: list[float]) -> float:
         """P(the candidate answers the slot) for feature vector ``x``."""
         z = sum(w * (v - m) / s for w, v, m, s in zip(self.weights, x, self.mean, self.scale, strict=True))
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def answerable(self, signals: list[float], best: float) -> float:
+        """P(the answer built from the best candidates is right), from the question's
+        answerability features; ``best`` (the best candidate's probability) without that model."""
+        a = self.answerability
+        if not a:
+            return best
+        z = sum(w * (v - m) / s for w, v, m, s in zip(a["weights"], signals, a["mean"], a["scale"], strict=True))
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
     def threshold(self, operation: str) -> float:
