@@ -156,6 +156,19 @@ def test_a_refusal_says_what_was_not_found_and_where():
     assert "杭州市的相关文件" in refusal_text(None, "杭州市", None)
 
 
+def test_how_to_apply_is_answered_only_by_a_sentence_that_says_how():
+    assert [s.kind for s in slots_of("要交哪些材料，网上在哪报？")] == [q.PROCEDURE, q.PROCEDURE]
+    assert _kinds("重庆商用车研发激励怎么申报？") == [(q.PROCEDURE, None)]
+    assert [s.kind for s in slots_of("哪些企业可以申请？")] == [q.LIST]
+    pool, view = _pool("对首次认定的高新技术企业，给予一次性奖励30万元。",
+                       "申请人须提交申请表、营业执照复印件，通过市科技局网上系统申报。")
+    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+    how = Slot(q.PROCEDURE, "要交哪些材料")
+    assert not eligible(how, found["对首次认定的高新技术企业，给予一次性奖励30万元。"], lambda w: True)
+    assert eligible(how, found["申请人须提交申请表、营业执照复印件，通过市科技局网上系统申报。"], lambda w: True)
+    assert slot_name(how) == "申报材料和办理方式"
+
+
 def test_a_value_stated_per_other_units_does_not_answer_a_question_per_one_unit():
     pool, view = _pool("长者饭堂运营补贴标准为每人每次3元。")
     cand = next(c for c in candidates(pool, view) if c.kind == SENTENCE)

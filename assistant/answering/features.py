@@ -82,7 +82,7 @@ def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
     who_stated = who and cand.kind != UNITS and q.states_type(text, q.WHO)
     put("who_stated", who_stated)
     put("who_unstated", who and cand.kind != UNITS and not who_stated)
-    put("other_slot", slot.kind in (q.OTHER, q.YESNO, q.DEFINITION))
+    put("other_slot", slot.kind in (q.OTHER, q.YESNO, q.DEFINITION, q.PROCEDURE))
     put("topic_text", coverage(topic, text))
     put("topic_context", coverage(topic, context))
     put("topic_clause", coverage(topic, cand.clause.embed_text()))
@@ -253,6 +253,10 @@ def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ..
     if slot.kind in q.VALUE_TYPES and slot.kind != q.WHO and value_of(slot, cand) is None:
         return False
     if slot.kind == q.WHO and cand.kind != UNITS and not q.states_type(cand.text, q.WHO):
+        return False
+    if slot.kind == q.PROCEDURE and not q.states_type(cand.text, q.PROCEDURE):
+        # How to apply is said by a sentence that names materials, a system or the steps, not
+        # by the measure's amount.
         return False
     if slot.kind in q.NUMBER_TYPES and not q.same_basis(question, cand.text):
         # A value asked per one unit (每家每年) is not stated by values per other units only

@@ -45,6 +45,8 @@ AMOUNT, RATE, COUNT, DURATION, DATE, WHO, LIST, YESNO, DEFINITION, OTHER = (
     "amount", "rate", "count", "duration", "date", "who", "list", "yesno", "definition", "other")
 #: A bare 多少/几 with no measure word: some number (an amount, share, count or period).
 QUANTITY = "quantity"
+#: How to apply: the materials to hand in, where and how to file, the steps.
+PROCEDURE = "procedure"
 
 #: Numerals as policy documents write them: digits (full or half width) or Chinese numerals.
 #: Chinese numerals count only where they are not part of a word (单一, 统一, 进一步, 之一).
@@ -80,6 +82,12 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern]] = [
     (WHO, re.compile(r"哪(?:个|些|一个|一些|家)?(?:部门|单位|机关|机构|主体)|由谁|谁(?:来)?(?:负责|牵头|主管|审批|发放|办理|组织|承担|制定|实施)"
                      r"|是谁|(?:牵头|责任|主管|实施|承办|受理|审批)(?:单位|部门|机关|机构)|(?:负责|牵头)(?:的?是?[？?。]?$)|(?:负责|牵头)[^，,。？?]{0,30}的(?:单位|部门|机关|机构)|\bwho\b|which (?:department|agency|body|unit)"
                      r"|responsib|lead unit")),
+    # How to apply: 要交哪些材料, 准备啥资料, 怎么申报, 在哪个系统报, 申报流程.
+    (PROCEDURE, re.compile(r"(?:哪些|什么|啥)(?:申请|申报)?(?:材料|资料|手续)|(?:准备|提交|提供|交)[^，,。？?]{0,4}(?:材料|资料)"
+                           r"|(?:怎么|怎样|如何)(?:去)?(?:申报|申请|报名|办理|报价|排序|兑付|领取)"
+                           r"|在哪(?:个|里|儿)?(?:系统|平台|网站)?(?:报|申报|申请|提交|交|办)"
+                           r"|(?:申报|申请|办理)(?:流程|程序|方式|渠道|入口|途径)|网上.{0,3}(?:报|申请|办)"
+                           r"|how (?:to|do i|can i) apply|what documents")),
     # Which things: 哪些, 包括什么, 有什么.
     (LIST, re.compile(r"哪些|哪几|哪[一二三四五六七八九十两]|包括(?:什么|哪)|有什么|有哪|列举|几大|\bwhich\b|what are|\blist\b")),
     # Whether: 是否, 能否, 可不可以, 有没有, …吗.
@@ -152,6 +160,10 @@ _VALUE_PATTERNS: dict[str, re.Pattern] = {
                     r"(?:组织|实施|制定|确定|指导|管理|监督|推进|落实|按|应当|可以|对|向|是|为)"
                     r"|(?:由|经|向|报)[\u4e00-\u9fff]{2,20}?" + alternation(BODY_ENDINGS) +
                     r"|(?:责任单位|牵头单位|主管部门|负责部门|配合单位)"),
+    # How to apply, as a document says it: the materials, the system or place, the steps.
+    PROCEDURE: re.compile(r"材料|资料|证明|申请表|申报书|提交|上传|填报|流程|程序|窗口"
+                          r"|(?:登录|通过|进入)[^，。；]{0,12}(?:系统|平台|网站)|(?:系统|平台|网站)(?:申报|申请|提交|填报)"
+                          r"|(?:向|到)[^，。；]{1,30}(?:申请|申报|提出|办理|报送)|报价|排序|出清"),
 }
 
 

@@ -20,7 +20,7 @@ from .frame import CONDITION, Slot
 #: What an unfilled slot is called in the sentence that says the documents do not state it.
 SLOT_NAMES = {q.AMOUNT: "金额", q.RATE: "比例", q.COUNT: "数量", q.DURATION: "期限", q.DATE: "时间",
               q.WHO: "负责单位", q.QUANTITY: "具体数值", q.YESNO: "相关规定", q.LIST: "具体内容",
-              CONDITION: "具体条件", q.DEFINITION: "含义", q.OTHER: "相关规定"}
+              CONDITION: "具体条件", q.DEFINITION: "含义", q.OTHER: "相关规定", q.PROCEDURE: "申报材料和办理方式"}
 #: A full date as documents write it, the longest form first.
 _DATE = re.compile(r"自[^，。；]{1,8}之日起|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月|"
                    r"(?:19|20)\d{2}\s*年(?:底|末|初)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(?:底|末|初)")
