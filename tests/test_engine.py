@@ -49,6 +49,12 @@ def test_things_asked_of_each_get_a_slot_each_with_what_it_is_asked_of():
     assert all(s.kind in q.NUMBER_TYPES for s in slots)
 
 
+def test_a_noun_that_measures_asks_for_a_quantity():
+    assert [s.kind for s in slots_of("到2025年火箭和卫星年产能目标？")] == [q.QUANTITY]
+    assert [s.kind for s in slots_of("基金规模多大？")] == [q.QUANTITY]
+    assert [s.kind for s in slots_of("扩大产业规模有哪些措施？")] == [q.LIST]
+
+
 def test_a_question_of_conditions_and_a_plain_number_question():
     assert [s.kind for s in slots_of("申请条件是啥")] == [CONDITION]
     assert _kinds("2030年要培育多少个未来产业先导区？") == [(q.COUNT, "先导区")]
