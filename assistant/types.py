@@ -335,8 +335,8 @@ class Answer(BaseModel):
     understood: str | None = None
     #: Sentences removed because the clauses they cite do not state what they say.
     unsupported_claims: list[str] = Field(default_factory=list)
-    #: The fitted scorer's probability that the best quoted piece answers the question, when
-    #: the scorer decided whether to answer (None for answers read from a document's header,
+    #: The fitted answerability model's probability that the answer is right, when the scorer
+    #: decided whether to answer (None for answers read from a document's header,
     #: its validity, comparisons and lists of documents).
     confidence: float | None = None
 
