@@ -175,6 +175,16 @@ def test_how_to_apply_is_answered_only_by_a_sentence_that_says_how():
     assert slot_name(how) == "申报材料和办理方式"
 
 
+def test_a_day_of_a_date_is_no_period():
+    pool, view = _pool("本措施自2026年1月1日起实施，有效期5年。")
+    cand = next(c for c in candidates(pool, view) if c.kind == SENTENCE)
+    assert value_of(Slot(q.DURATION, "有效期多久"), cand) == "5年"
+    pool, view = _pool("本措施自2026年1月1日起实施。")
+    cand = next(c for c in candidates(pool, view) if c.kind == SENTENCE)
+    assert value_of(Slot(q.QUANTITY, "专项资金总盘子多大"), cand) is None
+    assert not q.states_type(cand.text, q.DURATION)
+
+
 def test_a_value_stated_per_other_units_does_not_answer_a_question_per_one_unit():
     pool, view = _pool("长者饭堂运营补贴标准为每人每次3元。")
     cand = next(c for c in candidates(pool, view) if c.kind == SENTENCE)

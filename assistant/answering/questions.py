@@ -188,8 +188,9 @@ def states_type(sentence: str, kind: str) -> bool:
     # Vague quantities (一批, 一系列) state no number.
     text = re.sub(r"一(?:批|些|系列|大批|揽子|流|体化)", "", sentence)
     if kind == DURATION:
-        # 2030年 is a date, not a duration: drop four-digit years first.
-        text = re.sub(r"(?:19|20)[0-9]{2}\s*年", "", text)
+        # 2030年 and 2026年1月1日起 are dates, not durations: drop dates first.
+        text = re.sub(r"(?:19|20)[0-9]{2}\s*年(?:\s*[0-9]{1,2}\s*月(?:\s*[0-9]{1,2}\s*日)?)?"
+                      r"|[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日", "", text)
     return bool(pattern.search(text))
 
 

@@ -77,9 +77,9 @@ def _a_value(kind: str, m: re.Match, text: str) -> bool:
     if kind == q.DURATION and not re.search(r"[0-9零一二两三四五六七八九十百半]\s*(?:个)?(?:年|月|周|日|天|小时|工作日|自然日)", value):
         return False  # 一次性, 每年: how often, not how long
     if kind == q.DURATION and (re.fullmatch(r"(?:19|20)\d{2}\s*年.*", value)
-                               or text[max(0, m.start() - 1):m.start()] == "年"
+                               or text[max(0, m.start() - 1):m.start()] in ("年", "月")
                                or re.match(r"\s*\d{1,2}\s*日", text[m.end():])):
-        return False  # a year or a month of a date (2025年6月1日) is no period
+        return False  # a year, a month or a day of a date (2025年6月1日起) is no period
     return text[m.end():m.end() + 1] != "性"
 
 
