@@ -334,7 +334,8 @@ class Assistant:
         history = self.cap_history(history)
         if not history:
             return None
-        return Conversation(anchors=self.anchors(history), own=followup.own_words(question, history))
+        return Conversation(anchors=self.anchors(history), own=followup.own_words(question, history),
+                            asked=question)
 
     def anchors(self, history: list[dict] | None) -> list[str]:
         """The clauses the conversation's last answer quoted (a follow-up such as “这条谁负责？”

@@ -82,6 +82,7 @@ def rows_of(assistant: Assistant, composer: ExtractiveComposer, items: list[Gold
         frame = composer.frame(standalone, conversation=conversation)
         if frame.operation in (WHICH_DOCS, COMPARE):
             continue
+        retrieved = composer.followup_pool(frame, retrieved)
         scope = composer.scoper.scope(frame.analysis, retrieved)
         if scope.missing:
             continue

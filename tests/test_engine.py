@@ -268,3 +268,40 @@ def test_an_answer_carries_the_scorers_confidence_and_the_api_shows_it():
     assert answer.answered and "30万元" in answer.answer
     assert answer.confidence is not None and 0 < answer.confidence <= 1
     assert answer.public()["confidence"] == round(answer.confidence, 3)
+
+
+# --- follow-ups ---------------------------------------------------------------------------------
+
+
+def _same_doc(r, doc_id: str):
+    return r.model_copy(update={"clause": r.clause.model_copy(update={"doc_id": doc_id})})
+
+
+def test_a_follow_up_that_asks_a_thing_of_its_own_replaces_the_slots_before():
+    from assistant.answering.frame import Conversation
+
+    composer = composer_over(retrieved_clause(1, "某市商业航天行动计划", ["一、主要目标"], "形成年产50发商业火箭的能力。"))
+    standalone = "商业航天计划火箭年产能目标？ 谁来统筹推进？"
+    assert [s.kind for s in composer.frame(standalone).slots] == [q.QUANTITY, q.WHO]
+    asked = Conversation(anchors=["c1"], asked="谁来统筹推进？")
+    assert [s.kind for s in composer.frame(standalone, conversation=asked).slots] == [q.WHO]
+    # A follow-up that only names a new subject keeps the question before's slots.
+    subject = Conversation(anchors=["c1"], asked="那大型甘蔗收获机呢？")
+    kept = [s.kind for s in composer.frame("烘干机补贴限额多少？大型甘蔗收获机", conversation=subject).slots]
+    assert kept == [s.kind for s in composer.frame("烘干机补贴限额多少？大型甘蔗收获机").slots] == [q.QUANTITY]
+
+
+def test_a_follow_up_is_also_asked_in_its_own_words_of_the_documents_under_discussion():
+    from assistant.answering.frame import Conversation
+
+    target = _same_doc(retrieved_clause(1, "某市商业航天行动计划", ["一、主要目标"], "形成年产50发商业火箭的能力。"), "plan")
+    duty = _same_doc(retrieved_clause(2, "某市商业航天行动计划", ["三、保障措施"],
+                                      "市推进办会同相关部门统筹推进计划实施。"), "plan")
+    other = retrieved_clause(3, "某区低空经济措施", ["一、总则"], "区发展改革委负责统筹推进低空经济发展。")
+    composer = composer_over(target, duty, other)
+    frame = composer.frame("商业航天计划火箭年产能目标？ 谁来统筹推进？",
+                           conversation=Conversation(anchors=["c1"], asked="谁来统筹推进？"))
+    pool = composer.followup_pool(frame, [target])
+    assert [r.clause.chunk_id for r in pool] == ["c1", "c2"]  # the other document's clause is not added
+    # Outside a conversation the pool is what retrieval found.
+    assert composer.followup_pool(composer.frame("谁来统筹推进？"), [target]) == [target]

@@ -111,6 +111,13 @@ class ExtractiveComposer:
         """The question's frame: its operation, slots, scope and the documents it names."""
         analysis = analysis or self.analyse(question, filters)
         slots = slots_of(question)
+        if conversation is not None and conversation.asked:
+            # A follow-up that asks a thing of its own (谁来统筹推进 after a question on
+            # targets) replaces the slots of the question before; one that names only a new
+            # subject (那大型甘蔗收获机呢) keeps them.
+            asked = [s for s in slots_of(conversation.asked) if s.kind != q.OTHER]
+            if asked:
+                slots = [s for s in slots if any(s.kind == a.kind for a in asked)] or asked
         detail = details.asks_detail(question) or details.asks_addressees(question)
         return Frame(question=question, reading=plain(question), operation=operation_of(analysis, slots, detail),
                      slots=slots, analysis=analysis, doc_ids=self.scoper.named_docs(analysis),
@@ -136,6 +143,7 @@ class ExtractiveComposer:
             compared = self.comparer.answer(analysis, retrieved)
             if compared is not None:
                 return compared
+        retrieved = self.followup_pool(frame, retrieved, filters)
         scope = self.scoper.scope(analysis, retrieved)
         if scope.missing:
             return self.refusal(question, retrieved, refusal_text(None, scope.missing, None))
@@ -149,6 +157,30 @@ class ExtractiveComposer:
             return refused
         return Answer(question=question, answer="".join(pieces), answered=True, confidence=frame.confidence,
                       citations=book.citations, retrieved=scope.retrieved or retrieved)
+
+    def followup_pool(self, frame: Frame, retrieved: list[RetrievedClause],
+                      filters: Filters | None = None) -> list[RetrievedClause]:
+        """The clauses a follow-up is answered from. A follow-up that asks a thing of its own
+        (谁来统筹推进, 要准备哪些资料 after a question on targets) is asked of the documents under
+        discussion in its own words too: their best clauses for those words take the last places
+        of the clauses read for candidates, after the standalone question's best."""
+        conversation = frame.conversation
+        if conversation is None or not conversation.asked or not conversation.anchors:
+            return retrieved
+        if all(s.kind == q.OTHER for s in slots_of(conversation.asked)):
+            return retrieved
+        view = self.retriever.view
+        docs = sorted({view.by_id[a].doc_id for a in conversation.anchors if a in view.by_id})
+        if not docs:
+            return retrieved
+        within = replace(filters or Filters(), doc_ids=docs)
+        seen = {r.clause.chunk_id for r in retrieved}
+        own = [r for r in self.retriever.retrieve(conversation.asked, k=self.depth, filters=within)
+               if r.clause.chunk_id not in seen][:_OWN_PLACES]
+        if not own:
+            return retrieved
+        cut = max(0, self.depth - len(own))
+        return retrieved[:cut] + own + retrieved[cut:]
 
     def parts(self, question: str, filters: Filters | None = None) -> list[tuple[str, str]]:
         """(label, question) for each question a question asks of its own place or document
@@ -372,6 +404,11 @@ class ExtractiveComposer:
     def refusal(self, question: str, retrieved: list[RetrievedClause], reason: str | None = None) -> Answer:
         """The answer when the documents do not hold one: say so, name the nearest clause."""
         return refusal_answer(question, retrieved, reason)
+
+
+#: How many of the clauses read for candidates a follow-up's own words may fill: the last three
+#: of eight, so that the standalone question's best five stay first.
+_OWN_PLACES = 3
 
 
 def _picks(scored: list) -> list[Pick]:

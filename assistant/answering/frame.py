@@ -50,6 +50,8 @@ class Conversation:
 
     anchors: list[str] = field(default_factory=list)
     own: str = ""
+    #: The follow-up as it was asked (谁来统筹推进？).
+    asked: str = ""
 
 
 @dataclass
