@@ -179,17 +179,7 @@ def fit(data: list) -> Scorer:
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
     Z = (X - mean) / scale
-    folds = groups % 5
-    best_c, best_ll, best_oof = C_GRID[0], float("inf"), None
-    for c in C_GRID:
-        oof = np.zeros(len(y))
-        for f in range(5):
-            model = LogisticRegression(C=c, max_iter=2000).fit(Z[folds != f], y[folds != f])
-            oof[folds == f] = model.predict_proba(Z[folds == f])[:, 1]
-        p = np.clip(oof, 1e-6, 1 - 1e-6)
-        loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-        if loss < best_ll:
-            best_c, best_ll, best_oof = c, loss, oof
+    best_c, best_ll, _, best_oof = min(cross_validated(Z, y, groups % 5, max_iter=2000), key=lambda t: t[1])
     model = LogisticRegression(C=best_c, max_iter=2000).fit(Z, y)
     weights = [float(model.intercept_[0])] + [float(w) for w in model.coef_[0][1:]]
     # The bias feature is constant (standardised to 0): the intercept takes its weight.
@@ -264,16 +254,7 @@ def fit_answerability(outcomes: list, fixed: list) -> tuple[dict[str, float], di
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
     Z = (X - mean) / scale
-    folds = np.arange(len(y)) % 5
-    tried = []  # (C, mean out-of-fold log loss, its standard error, out-of-fold probabilities)
-    for c in C_GRID:
-        pred = np.zeros(len(y))
-        for f in range(5):
-            model = LogisticRegression(C=c, max_iter=5000).fit(Z[folds != f], y[folds != f])
-            pred[folds == f] = model.predict_proba(Z[folds == f])[:, 1]
-        p = np.clip(pred, 1e-6, 1 - 1e-6)
-        losses = -(y * np.log(p) + (1 - y) * np.log(1 - p))
-        tried.append((c, float(losses.mean()), float(losses.std() / np.sqrt(len(y))), pred))
+    tried = cross_validated(Z, y, np.arange(len(y)) % 5, max_iter=5000)
     # A few hundred questions: the strongest regularisation within one standard error of the
     # best loss (the one-standard-error rule) rather than the best, which fits these questions'
     # quirks as much as what generalises.
@@ -306,6 +287,24 @@ def fit_answerability(outcomes: list, fixed: list) -> tuple[dict[str, float], di
             "unanswerable_refused": round(sum(c is None or c < t for _, c, _, _ in unans) / max(1, len(unans)), 3)}
     report["answers_other"] = {"n": len(fixed), "right": round(sum(fixed) / max(1, len(fixed)), 3)}
     return thresholds, report, model_data
+
+
+def cross_validated(Z, y, folds, max_iter: int) -> list[tuple]:
+    """For each C of :data:`C_GRID`, a logistic regression scored by 5-fold cross-validation
+    over ``folds``: (C, mean out-of-fold log loss, its standard error, out-of-fold probabilities)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    tried = []
+    for c in C_GRID:
+        pred = np.zeros(len(y))
+        for f in range(5):
+            model = LogisticRegression(C=c, max_iter=max_iter).fit(Z[folds != f], y[folds != f])
+            pred[folds == f] = model.predict_proba(Z[folds == f])[:, 1]
+        p = np.clip(pred, 1e-6, 1 - 1e-6)
+        losses = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+        tried.append((c, float(losses.mean()), float(losses.std() / np.sqrt(len(y))), pred))
+    return tried
 
 
 def _auc(scores, labels) -> float:
