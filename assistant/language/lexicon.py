@@ -218,11 +218,11 @@ PERIOD_WORDS = ("申报时间", "申报期限", "申请时间", "受理时间", 
 #: company's profile against them).
 CERTIFICATIONS = ("高新技术企业", "专精特新", "小巨人", "科技型中小企业", "瞪羚企业", "独角兽企业", "单项冠军",
                   "技术先进型服务企业", "企业技术中心", "规上企业", "规模以上")
-#: Verbs that open a phrase naming what a measure is for (引育…重点项目, 支持企业…): the
-#: object after them names the beneficiary.
 #: The subjects a sentence may name after 由 that are who applies, not who carries a measure out
 #: (由企业负责, 由项目单位按照…).
 GENERIC_AGENTS = ("企业", "单位", "个人", "项目单位", "申报单位", "用人单位", "申请人")
+#: Verbs that open a phrase naming what a measure is for (引育…重点项目, 支持企业…): the
+#: object after them names the beneficiary.
 LEAD_VERBS = ("落实", "允许", "引育", "引进", "培育", "建设", "打造", "支持", "鼓励", "推动", "加快", "新建", "组建", "设立", "创建",
               "引导", "围绕", "聚焦", "对于", "针对", "面向")
 #: Words before a grant verb that deny it (不重复给予, 不再给予, 不予): such a phrase is a

@@ -74,10 +74,10 @@ _NOT_A_GRANT = re.compile(r"罚款|处以|没收|收费|收取|缴纳|交纳|缴
                          r"累计发放|共发放|已发放|全年发放")
 #: A floor a measure's text sets is a requirement (占比不得低于80%), never what it grants.
 _FLOOR = re.compile(r"(?:不低于|不得低于|不少于|不得少于|至少)\s*$")
-#: A grant named as a mechanism being explored (探索…给予应用补贴的方式方法), not granted.
 #: 由X按照/负责/拨付…: the units a sentence names as carrying out what it grants.
 _AGENT = re.compile(r"由([^，。；由]{2,30}?)(?:按照|按|负责|拨付|兑付|发放|给予|予以|开展|统一|在)")
 _UNIT_END = re.compile(alternation(UNIT_ENDINGS) + r"$")
+#: A grant named as a mechanism being explored (探索…给予应用补贴的方式方法), not granted.
 _MECHANISM = re.compile(r"的(?:方式方法|方式|方法|机制|办法|模式|路径|政策体系)")
 
 

@@ -65,8 +65,6 @@ def iso_date(m: re.Match[str]) -> str:
     return f"{int(nfkc(y)):04d}-{int(nfkc(mo)):02d}-{int(nfkc(d)):02d}"
 
 
-
-
 def find_date(text: str, full: bool = False) -> str | None:
     """The first date in ``text`` (the whole text when ``full``) as ``YYYY-MM-DD``."""
     for pattern in (DATE_RE, _CN_DATE_RE):
