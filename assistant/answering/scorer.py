@@ -58,8 +58,7 @@ class Scorer:
 
     def probability(self, x: list[float]) -> float:
         """P(the candidate answers the slot) for feature vector ``x``."""
-        z = sum(w * (v - m) / s for w, v, m, s in zip(self.weights, x, self.mean, self.scale, strict=True))
-        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+        return _logistic(self.weights, x, self.mean, self.scale)
 
     def answerable(self, signals: list[float], best: float) -> float:
         """P(the answer built from the best candidates is right), from the question's
@@ -67,9 +66,14 @@ class Scorer:
         a = self.answerability
         if not a:
             return best
-        z = sum(w * (v - m) / s for w, v, m, s in zip(a["weights"], signals, a["mean"], a["scale"], strict=True))
-        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+        return _logistic(a["weights"], signals, a["mean"], a["scale"])
 
     def threshold(self, operation: str) -> float:
         """The probability an answer to a question of ``operation`` needs (else: refuse)."""
         return self.thresholds.get(operation, self.thresholds.get("default", 0.5))
+
+
+def _logistic(weights: list[float], x: list[float], mean: list[float], scale: list[float]) -> float:
+    """A logistic model's probability for ``x``, its features standardised by ``mean`` and ``scale``."""
+    z = sum(w * (v - m) / s for w, v, m, s in zip(weights, x, mean, scale, strict=True))
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
