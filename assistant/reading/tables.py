@@ -175,8 +175,8 @@ def _line_table(lines: list[str], start: int) -> tuple[int, list[list[str]]] | N
             if cells[-1][-1] in _OPEN or line[0] in _CLOSE or line in _OPEN:
                 # A name broken around its brackets (中石化 / ( / 天津 / ) / 石油化工有限公司).
                 cells[-1] += line
-            elif cells[-1][-1] in _CLOSE and len(cells) > 1 and not _is_number(line) \
-                    and not _is_number(cells[-1]) and len(cells) == 2:
+            elif len(cells) == 2 and cells[-1][-1] in _CLOSE and not _is_number(line):
+                # The name's rest after its closing bracket (中石化(天津) / 石油化工有限公司).
                 cells[-1] += line
             elif len(cells) < width:
                 cells.append(line)
