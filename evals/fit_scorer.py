@@ -349,9 +349,9 @@ def ranking_report(scored: list) -> dict:
             pos_p.append(ranked[0][0])
         elif not answerable:
             neg_p.append(ranked[0][0])
-    pairs = [(a > b) + 0.5 * (a == b) for a in pos_p for b in neg_p]
+    auc = _auc(pos_p + neg_p, [1] * len(pos_p) + [0] * len(neg_p))
     return {"answerable_with_positive": reachable, "top1_positive": round(sum(tops) / max(1, len(tops)), 3),
-            "answerability_auc": round(sum(pairs) / max(1, len(pairs)), 3)}
+            "answerability_auc": round(auc, 3)}
 
 
 def slot_threshold(scored: list) -> tuple[float, dict]:
