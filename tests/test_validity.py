@@ -258,3 +258,12 @@ def test_a_signature_date_broken_at_every_number_is_read(tmp_path):
             "市工业和信息化局\n202\n5\n年\n12\n月\n9\n日\n")
     doc = read(tmp_path, text)
     assert "2025年12月9日" in doc.paragraphs and doc.meta.validity.issued == "2025-12-09"
+
+
+def test_a_signer_broken_across_lines_is_read_whole(tmp_path):
+    # A joint signature saved line by line may break one unit's name (市工业 / 和信息化局);
+    # the line reader then joins its beginning to the line above.
+    text = ("关于下达某市电力需求响应资金计划的通知\n各有关单位：\n市工业和信息化局组织开展了需求响应工作。\n"
+            "附件：某市补贴资金汇总表\n市工业\n和信息化局\n市财政局\n202\n5\n年\n12\n月\n9\n日\n")
+    doc = read(tmp_path, text)
+    assert doc.meta.issuer == "市工业和信息化局、市财政局"

@@ -325,6 +325,16 @@ def _signature(paragraphs: list[str]) -> str | None:
             units = []
             for j in range(i - 1, max(i - 7, -1), -1):
                 line = paragraphs[j].strip()
+                if units and re.match(r"[和与及]", units[0]):
+                    # A name broken across lines (…汇总表市工业 / 和信息化局): no unit's name
+                    # starts with a conjunction. Its beginning is the longest end of the line
+                    # above that the document writes with it elsewhere (市工业和信息化局组织…).
+                    others = "".join(p for k, p in enumerate(paragraphs) if k != j)
+                    start = next((line[-n:] for n in range(min(len(line), 12), 0, -1)
+                                  if line[-n:] + units[0] in others), None)
+                    if start:
+                        units[0] = start + units[0]
+                    break
                 if not (_ISSUER_END.search(line) and len(line) <= 40 and not re.search(r"[。，；：:]", line)):
                     break
                 units.insert(0, line)
