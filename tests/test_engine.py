@@ -195,6 +195,53 @@ def test_a_value_stated_per_other_units_does_not_answer_a_question_per_one_unit(
     assert eligible(amount, cand, lambda w: True, question="长者饭堂运营补贴多少？")
 
 
+def test_a_value_asked_per_a_physical_unit_needs_a_figure_per_that_unit():
+    pool, view = _pool("对用户补贴总额53万元，申报响应能力170000千瓦时。", "响应补贴标准为2元/千瓦时。")
+    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+    amount = Slot(q.AMOUNT, "补贴多少钱", "补贴")
+    per_kwh = "需求响应补贴标准是每千瓦时多少钱？"
+    assert not eligible(amount, found["对用户补贴总额53万元，申报响应能力170000千瓦时。"], lambda w: True, question=per_kwh)
+    assert eligible(amount, found["响应补贴标准为2元/千瓦时。"], lambda w: True, question=per_kwh)
+    assert eligible(amount, found["对用户补贴总额53万元，申报响应能力170000千瓦时。"], lambda w: True,
+                    question="需求响应补贴总额多少？")
+
+
+def test_a_number_asked_in_a_unit_is_a_figure_in_that_unit():
+    slot = slots_of("专家入库有没有年龄上限，超过多少岁不能入库")[-1]
+    assert slot.unit == "岁"
+    pool, view = _pool("拟入库专家名单公示期为5个工作日。", "入库专家年龄一般不超过70周岁。")
+    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+    assert value_of(slot, found["拟入库专家名单公示期为5个工作日。"]) is None
+    assert value_of(slot, found["入库专家年龄一般不超过70周岁。"]) == "70周岁"
+    assert q.in_unit("30㎡", "平方米") and not q.in_unit("30米", "平方米")
+
+
+def test_a_size_asked_is_not_answered_by_a_share_of_it():
+    pool, view = _pool("数字经济核心产业增加值占GDP比重提升至7.5%。", "规上工业增加值达到120亿元，增长8%。")
+    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+    size = slots_of("规上工业增加值目标是多少？")[0]
+    assert size.kind == q.QUANTITY
+    assert value_of(size, found["数字经济核心产业增加值占GDP比重提升至7.5%。"]) is None
+    assert value_of(size, found["规上工业增加值达到120亿元，增长8%。"]) == "120亿元"
+    share = Slot(q.RATE, "增加值占GDP比重是多少", "比重")
+    assert value_of(share, found["数字经济核心产业增加值占GDP比重提升至7.5%。"]) == "7.5%"
+
+
+def test_how_often_is_answered_by_a_period_stated_as_a_frequency():
+    pool, view = _pool("评估内容包括见习人员留用率（须签订一年以上劳动合同）。", "市就业服务机构每两年对见习基地进行评估。")
+    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+    slot = slots_of("多久对见习基地评估一次？")[0]
+    assert slot.kind == q.DURATION
+    assert value_of(slot, found["评估内容包括见习人员留用率（须签订一年以上劳动合同）。"]) is None
+    assert value_of(slot, found["市就业服务机构每两年对见习基地进行评估。"]) == "每两年"
+
+
+def test_whether_a_thing_exists_asked_beside_its_value_is_asked_by_the_value():
+    assert _kinds("有没有具体的资金补贴标准，补多少") == [(q.AMOUNT, "补贴")]
+    # Whether another thing is so stays its own slot.
+    assert [s.kind for s in slots_of("有后补助吗？一年多少")] == [q.YESNO, q.QUANTITY]
+
+
 def test_a_year_stated_before_in_the_clause_is_the_candidates_year():
     pool, view = _pool("到2027年，建成先导区35个；培育领军企业20家。到2030年，培育领军企业50家。")
     found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
@@ -305,3 +352,9 @@ def test_a_follow_up_is_also_asked_in_its_own_words_of_the_documents_under_discu
     assert [r.clause.chunk_id for r in pool] == ["c1", "c2"]  # the other document's clause is not added
     # Outside a conversation the pool is what retrieval found.
     assert composer.followup_pool(composer.frame("谁来统筹推进？"), [target]) == [target]
+
+
+def test_a_word_that_only_ends_like_a_body_names_no_unit():
+    assert not q.states_type("面向未来产业布局建设未来技术学院、现代产业学院。", q.WHO)
+    assert q.states_type("由市科技局负责组织实施。", q.WHO)
+    assert q.states_type("强化省人工智能产业推进组统筹、协调作用。", q.WHO)

@@ -41,6 +41,8 @@ class Slot:
     phrase: str
     #: For a number: the thing it is asked of (费率 in 担保费率是多少), when the question says.
     attribute: str | None = None
+    #: For a number: the unit of measure it is asked in (岁 in 超过多少岁), when the question says.
+    unit: str | None = None
 
 
 @dataclass
@@ -108,7 +110,13 @@ def slots_of(question: str) -> list[Slot]:
         out = [s for s in out if s.kind != q.OTHER]
     if not out:
         kind = CONDITION if _CONDITION.search(text) else q.answer_type(text)
-        out.append(Slot(kind, text.strip(), q.asked_attribute(text) if kind in q.NUMBER_TYPES else None))
+        number = kind in q.NUMBER_TYPES
+        out.append(Slot(kind, text.strip(), q.asked_attribute(text) if number else None,
+                        q.asked_unit(text) if number else None))
+    # Whether a thing exists, asked beside its value (有没有补贴，补多少), is answered by the
+    # value: the value's slot alone asks it, and no sentence merely naming the thing says yes.
+    out = [s for s in out if not (s.kind == q.YESNO and s.attribute and any(
+        o.kind in q.VALUE_TYPES and o.attribute == s.attribute for o in out))]
     # Things asked about together, each on its own (对甲和乙分别…, 开办费和运营费各给多少): one
     # slot per thing, asked of it.
     together = q.conjuncts(text) if _EACH.search(text) else []
@@ -140,7 +148,7 @@ def _slots(piece: str) -> list[Slot]:
     if slot.kind in q.NUMBER_TYPES:
         parts = q.asked_parts(piece)
         if len(parts) >= 2:
-            return [Slot(slot.kind, phrase or piece, attribute) for attribute, phrase in parts]
+            return [Slot(slot.kind, phrase or piece, attribute, q.asked_unit(phrase or piece)) for attribute, phrase in parts]
     return [slot]
 
 
@@ -158,7 +166,7 @@ def _slot(piece: str) -> Slot | None:
         attribute = q.phrase_head(piece)
     else:
         attribute = None
-    return Slot(kind, piece.strip(), attribute)
+    return Slot(kind, piece.strip(), attribute, q.asked_unit(piece) if kind in q.NUMBER_TYPES else None)
 
 
 def operation_of(analysis: q.QuestionAnalysis, slots: list[Slot], asks_detail: bool) -> str:

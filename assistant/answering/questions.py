@@ -27,6 +27,7 @@ from ..language.lexicon import (
     INTERROGATIVE_WORDS,
     INTERROGATIVES,
     LIST_MARK,
+    NOT_BODY_WORDS,
     QUOTED_NAME_MAX,
     UNIT_ENDINGS,
     WITH_WORDS,
@@ -185,6 +186,9 @@ def states_type(sentence: str, kind: str) -> bool:
     pattern = _VALUE_PATTERNS.get(kind)
     if pattern is None:
         return True
+    if kind == WHO:
+        # A unit read up to a word that only ends like one (面向未来产业布局) names no unit.
+        return any(not _NOT_BODY.search(m.group(0)) for m in pattern.finditer(sentence))
     # Vague quantities (一批, 一系列) state no number.
     text = re.sub(r"一(?:批|些|系列|大批|揽子|流|体化)", "", sentence)
     if kind == DURATION:
@@ -194,15 +198,58 @@ def states_type(sentence: str, kind: str) -> bool:
     return bool(pattern.search(text))
 
 
-_PER = re.compile(r"每(人|户|家|月|年|天|日|晚|次|周|季度|小时|平方米|亩|项|个|条|批|辆|床)")
+#: Physical units a rate is stated per (元/千瓦时, 每吨): a total is no figure per such a unit.
+_NOT_BODY = re.compile(alternation(NOT_BODY_WORDS) + r"(?:[（(][^（()）]{1,20}[）)])?(?:[\u4e00-\u9fff]{1,4})?$")
+_PHYSICAL = r"(?:千瓦时|兆瓦时|千瓦|兆瓦|度电|吨|立方米|平方米|㎡|亩|公顷|公里|千米)"
+_PER = re.compile(rf"每(人|户|家|月|年|天|日|晚|次|周|季度|小时|{_PHYSICAL}|项|个|条|批|辆|床)")
+_PER_PHYSICAL = re.compile(rf"(?:每|/|／)({_PHYSICAL})")
 
 
 def same_basis(question: str, sentence: str) -> bool:
     """False when the question asks for a value per one unit (每晚) and the sentence states
-    values only per other units (每人每月): then it states a different measure."""
+    values only per other units (每人每月): then it states a different measure. A value asked
+    per a physical unit (每千瓦时) is stated only by a sentence giving a figure per that unit
+    (元/千瓦时, 每千瓦时): a total or a share is another figure."""
+    physical = set(_PER_PHYSICAL.findall(question))
+    if physical and not physical & set(_PER_PHYSICAL.findall(sentence)):
+        return False
     asked = set(_PER.findall(question))
     stated = set(_PER.findall(sentence))
     return not asked or not stated or bool(asked & stated)
+
+
+#: How often, not how long: 多久评估一次, 每隔多长时间, 几年一次.
+_FREQUENCY = re.compile(r"(?:多久|多长时间|几年|几个月|多少天)[^，,。？?]{0,12}?一次|每隔(?:多久|多长|几)|频次|频率")
+#: A period stated as how often (每两年, 每季度, 两年一次, 每年度).
+FREQUENCY_VALUE = re.compile(rf"每隔?(?:{_NUM})?\s*(?:个)?(?:年度|年|半年|季度|个月|月|周|天|日)|"
+                             rf"{_NUM}\s*(?:个)?(?:年|季度|月|周|天)(?:一次|一评|一审)")
+
+
+def asks_frequency(question: str) -> bool:
+    """Whether a question asks how often something is done (多久评估一次)."""
+    return bool(_FREQUENCY.search(normalize_question(question)))
+
+
+#: A unit of measure written right after the interrogative (多少岁, 几千瓦, 多少平方米).
+_ASKED_UNIT = re.compile(rf"(?:多少|(?<!哪)几)(?:个)?(?:万|亿)?({_MEASURE})")
+
+
+def asked_unit(question: str) -> str | None:
+    """The unit of measure a question asks its number in (超过多少岁 → 岁, 多少千瓦 → 千瓦):
+    a figure in another unit (5个工作日) is not the asked number. None when it names none."""
+    m = _ASKED_UNIT.search(normalize_question(question))
+    return m.group(1) if m else None
+
+
+#: Units written more than one way (平方米, ㎡, m2): a figure in one is a figure in the others.
+_SAME_UNIT = [("平方米", "㎡", "m2", "平米"), ("千瓦时", "度"), ("岁", "周岁"), ("公里", "千米"),
+              ("平方公里", "平方千米")]
+
+
+def in_unit(value: str, unit: str) -> bool:
+    """Whether ``value`` (a stated figure, 60周岁, 30㎡) is given in ``unit`` (岁, 平方米)."""
+    forms = next((f for f in _SAME_UNIT if unit in f), (unit,))
+    return any(f in value for f in forms)
 
 
 #: Types whose answer is a number stated of some thing (the asked attribute).
@@ -216,7 +263,9 @@ TYPE_WORDS = re.compile(
     r"^(?:多少|几|多|比例|比重|百分比|金额|数量|标准|时间|日期|期限|年限|时候|何时|哪年|单位|部门|机关|机构|负责|牵头|"
     r"是否|能否|可以|什么|哪些|哪个|包括|目标|规定|要求|分别|具体|一般|多长|多久|最高|最多|最少|上限|下限|额度|"
     r"年|月|日|天|元|万元|个|家|项|名|次|一次|每次|提出|明确|政策|措施|文件|这份|这个|这项|这些|该|此|本|其|"
-    r"组成|构成|包含|涵盖|总额|合计|总数|总量|规模)$"
+    r"组成|构成|包含|涵盖|总额|合计|总数|总量|规模|幅度|每年|每月|每次|"
+    # Pointing words of speech (那块, 这次): they point at the topic, they are not it.
+    r"这块|那块|这次|那次|这里|那里|这边|那边|这个|那个|这方面|那方面)$"
 )
 #: A count the question gives for its list (六大, 10个, 五项): checked against the list's length,
 #: not looked for as a topic word.

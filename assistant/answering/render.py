@@ -53,7 +53,14 @@ def value_of(slot: Slot, cand: Candidate) -> str | None:
     found: list[re.Match] = []
     for kind in kinds:
         pattern = _DATE if kind == q.DATE else q.value_pattern(kind)
-        found += [m for m in pattern.finditer(text) if _a_value(kind, m, text)]
+        found += [m for m in pattern.finditer(text) if _a_value(kind, m, text)
+                  and not (kind == q.RATE and slot.kind == q.QUANTITY and _share(text, m.start()))]
+    if slot.kind == q.DURATION and q.asks_frequency(slot.phrase):
+        # How often (多久评估一次) is said by a period stated as a frequency (每两年, 每季度).
+        found = list(q.FREQUENCY_VALUE.finditer(text))
+    if slot.unit:
+        # Asked in a unit (多少岁): figures in other units (5个工作日) are other numbers.
+        found = [m for m in found if q.in_unit(m.group(0), slot.unit)]
     # A figure in digits is the value; a Chinese numeral in a word (一次性, 一轮) seldom is.
     found = [m for m in found if re.search(r"\d", m.group(0))] or found
     if not found:
@@ -81,6 +88,13 @@ def _a_value(kind: str, m: re.Match, text: str) -> bool:
                                or re.match(r"\s*\d{1,2}\s*日", text[m.end():])):
         return False  # a year, a month or a day of a date (2025年6月1日起) is no period
     return text[m.end():m.end() + 1] != "性"
+
+
+def _share(text: str, at: int) -> bool:
+    """Whether the rate at ``at`` is a share of something (增加值占GDP比重提升至7.5%): a
+    question asking the thing's size, not its share, is not answered by it."""
+    part = re.split(r"[，。；,;]", text[:at])[-1]
+    return bool(re.search(r"占[^，。；]{0,20}(?:比重|比例|份额|比)", part))
 
 
 def _word_bounded(text: str, start: int, end: int) -> bool:
@@ -130,7 +144,8 @@ def refusal_text(subject: str | None, missing_place: str | None, nearest: str | 
     if missing_place:
         text = f"{REFUSAL_PREFIX}{missing_place}的相关文件，无法回答这个问题。"
     elif subject:
-        text = f"{REFUSAL_PREFIX}{subject}{'关于' + what if what else ''}的规定。"
+        # “天津的规定” alone would read as if the place had none: say what was not found.
+        text = f"{REFUSAL_PREFIX}{subject}关于{what or '这个问题'}的规定。"
     else:
         text = f"{REFUSAL_PREFIX}能回答这个问题的内容。"
     if nearest:

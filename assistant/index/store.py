@@ -45,7 +45,7 @@ from .chroma import StaleReadError, StoreError, open_client, open_collections, t
 from .embeddings import model_id
 
 # Bump when the chunker's output changes, so that old indexes are not reused.
-CHUNKER_VERSION = "15"
+CHUNKER_VERSION = "16"
 #: How clauses are laid out in the collection (generations and commit records).
 STORE_LAYOUT = "gen1"
 #: Clauses written per Chroma call.

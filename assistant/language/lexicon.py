@@ -113,6 +113,11 @@ STATUS_LABELS = {"in_force": "现行有效", "expired": "已失效", "not_yet": 
 
 #: The endings of the names of government bodies (市科委, 县财政局, 各区政府, 有关部门…).
 BODY_ENDINGS = ("局", "委员会", "委", "厅", "部", "办公室", "办", "院", "中心", "政府", "机构", "机关", "部门", "单位")
+#: Common words that end like a body's name but name none (布局, 全部, 举办): a unit read up to
+#: one of them is no unit.
+NOT_BODY_WORDS = ("布局", "格局", "全局", "大局", "结局", "开局", "变局", "出局", "内部", "外部", "全部", "局部",
+                  "东部", "西部", "中部", "南部", "北部", "头部", "干部", "举办", "创办", "承办", "督办", "兴办",
+                  "开办", "主办", "协办", "庭院")
 #: The endings of the names of any unit a document assigns work to: bodies, and the courts,
 #: companies, associations, schools, banks, teams and places that also take tasks.
 UNIT_ENDINGS = (*BODY_ENDINGS, "署", "商会", "工会", "处", "所", "站", "队", "组", "公司", "集团", "法院", "检察院", "组织",
