@@ -9,7 +9,8 @@ made standalone from the earlier turns), retrieved, scoped and cut into candidat
 expected fact of the slot's type and its clause holds the gold evidence. A logistic regression
 (scikit-learn) is fitted on the standardised features, its regularisation chosen by 5-fold
 cross-validation over questions; then, for each operation, the refusal threshold is the middle
-of the probabilities that handle most of these questions right (an answerable one answered by a
+of the probabilities that handle as many of these questions right as the best one, within one
+standard error (an answerable one answered by a
 positive candidate, an unanswerable one refused), each question scored out of fold — by the
 model fitted without its fold, as a question the assistant has never seen would be.
 The test split of the gold, the field gold and the held-out set are never read.
@@ -277,7 +278,7 @@ def fit_answerability(outcomes: list, fixed: list) -> tuple[dict[str, float], di
         def right(t: float, qs=qs) -> float:
             return sum(r if c is not None and c >= t else float(not ans) for _, c, r, ans in qs) / max(1, len(qs))
 
-        t = _plateau_middle(grid, right)
+        t = _plateau_middle(grid, right, len(qs))
         thresholds[op] = t
         unans = [o for o in qs if not o[3]]
         ans = [o for o in qs if o[3]]
@@ -325,12 +326,15 @@ def _scored(data: list, probs: list[float]) -> list:
     return out
 
 
-def _plateau_middle(grid: list[float], right) -> float:
-    """The middle of the thresholds that handle most questions right: a threshold at the edge
-    of the best range is one question away from a worse one."""
+def _plateau_middle(grid: list[float], right, n: int) -> float:
+    """The middle of the thresholds that handle about as many of ``n`` cases right as the
+    best: within one standard error of the best share (the rule that chose C). The exact best
+    is often a single threshold one question away from its neighbours, which another sample
+    of questions would move."""
     scores = [right(t) for t in grid]
     best = max(scores)
-    top = [t for t, sc in zip(grid, scores, strict=True) if sc == best]
+    se = (best * (1 - best) / max(1, n)) ** 0.5
+    top = [t for t, sc in zip(grid, scores, strict=True) if sc >= best - se]
     return top[len(top) // 2]
 
 
@@ -372,7 +376,7 @@ def slot_threshold(scored: list) -> tuple[float, dict]:
     def right(t: float) -> float:
         return sum((p >= t and lab) or (p < t and not lab) for p, lab in further) / max(1, len(further))
 
-    t = _plateau_middle(grid, right)
+    t = _plateau_middle(grid, right, len(further))
     return t, {"n": len(further), "threshold": t, "right": round(right(t), 3)}
 
 
@@ -392,7 +396,7 @@ def choose_thresholds(scored: list) -> tuple[dict[str, float], dict]:
             ok = [(ans and p >= t and lab) or (not ans and p < t) for _, ans, p, lab in qs]
             return sum(ok) / len(ok)
 
-        t = _plateau_middle(grid, right)
+        t = _plateau_middle(grid, right, len(qs))
         thresholds[op] = t
         answerable = [b for b in qs if b[1]]
         unanswerable = [b for b in qs if not b[1]]
