@@ -133,3 +133,17 @@ def test_specifics():
     assert ("number", "1,000") in found
     assert ("name", "某某办法") in found and ("name", "未来工厂") in found
     assert ("number", "2") not in found and ("number", "1") not in found
+
+
+def test_each_citation_highlights_the_pieces_of_its_clause_that_state_the_values():
+    text = "遂昌对新认定的省级中试基地最高奖励500万元[2]。到2027年遂昌要建成“未来工厂”2家[3]。"
+    answer = verify(QUESTION, text, CLAUSES)
+    assert answer.answered
+    by_chunk = {c.chunk_id: c for c in answer.citations}
+    grant = by_chunk["c2"].quotes
+    assert [q.text for q in grant] == ["建设概念验证中心和中试基地，对新认定的省级中试基地给予最高500万元奖励。"]
+    assert by_chunk["c2"].text[grant[0].start:grant[0].end] == grant[0].text
+    # Values stated in two pieces of a clause highlight both.
+    both = verify(QUESTION, "到2030年全省培育先导区20个，增加值比重达到8%[1]。", [
+        clause(1, TITLE_A, ["一、发展目标"], "到2030年，全省培育未来产业先导区20个；未来产业增加值占规上工业比重达到8%。")])
+    assert [q.text for q in both.citations[0].quotes] == ["到2030年，全省培育未来产业先导区20个；", "未来产业增加值占规上工业比重达到8%。"]

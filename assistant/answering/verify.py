@@ -193,17 +193,50 @@ class StreamVerifier:
         if missing or (len(grams) >= 6 and overlap < self.min_overlap):
             self.unsupported.append(body.strip())
             return []
-        text = _MARKER.sub(lambda m: self._renumber(int(m.group(1))), sentence)
+        spans = {n: grounding(body, self.clauses[n - 1]) for n in cited}
+        text = _MARKER.sub(lambda m: self._renumber(int(m.group(1)), spans.get(int(m.group(1)))), sentence)
         text = re.sub(r"(\[\d+\])(?:\1)+", r"\1", text)  # [1][1] → [1]
         visible = "".join(self.pending) + text
         self.pending = []
         self.kept.append(visible)
         return [visible]
 
-    def _renumber(self, n: int) -> str:
+    def _renumber(self, n: int, spans: list[str] | None = None) -> str:
         if not 1 <= n <= len(self.clauses):
             return ""
-        return f"[{self.book.cite(self.clauses[n - 1])}]"
+        clause = self.clauses[n - 1]
+        number = self.book.cite(clause)
+        for span in spans or []:
+            self.book.cite(clause, span)
+        return f"[{number}]"
+
+
+#: Where a clause's text is cut into the pieces a citation highlights.
+_PIECE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
+
+
+def grounding(body: str, clause: Clause) -> list[str]:
+    """The pieces of ``clause``'s text that state what the sentence ``body`` claims: those
+    holding its numbers, dates, percentages and names (fewest first), else the one sharing
+    most wording. They become the citation's highlighted spans, so each value a generated
+    answer gives is shown where its clause states it."""
+    pieces = [p.group(0).strip() for p in _PIECE.finditer(clause.text) if p.group(0).strip()]
+    if not pieces:
+        return []
+    wanted = [(kind, v) for kind, v in specifics(body) if _states(kind, v, clause.text)]
+    chosen: list[str] = []
+    while wanted:
+        best = max(pieces, key=lambda p: sum(_states(k, v, p) for k, v in wanted))
+        held = [(k, v) for k, v in wanted if _states(k, v, best)]
+        if not held:
+            break
+        chosen.append(best)
+        wanted = [w for w in wanted if w not in held]
+    if chosen:
+        return chosen
+    grams = _bigrams(body)
+    best = max(pieces, key=lambda p: len(grams & _bigrams(p)))
+    return [best] if grams & _bigrams(best) else []
 
 
 def verify(question: str, text: str, retrieved: list[RetrievedClause]) -> Answer:
