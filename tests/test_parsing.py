@@ -189,6 +189,9 @@ def test_text_broken_around_inline_pieces_is_joined_and_keeps_its_numbers():
                      "确保", "2025", "年底前实现全面市场化。", "建立", "“", "多电源参与", "”", "的现货市场。"])
     assert clean_text(raw) == ["根据《关于深化改革的通知》（发改价格〔2025〕136号），结合实际制定本方案。",
                                "确保2025年底前实现全面市场化。", "建立“多电源参与”的现货市场。"]
+    # A unit's slash (元 / 千瓦时) on a line of its own joins the figure before and the unit after.
+    raw = "\n".join(["竞价上下限分别按", "0.4012", "元", "/", "千瓦时、", "0.2", "元", "/", "千瓦时确定。"] * 2)
+    assert clean_text(raw)[0].startswith("竞价上下限分别按0.4012元/千瓦时、0.2元/千瓦时确定。")
 
 
 def test_a_portal_info_table_saved_as_text_gives_the_details_and_the_body_starts_after_it(tmp_path):

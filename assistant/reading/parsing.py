@@ -163,7 +163,7 @@ _CONTINUES = "，、（《“‘〔,-—–/"
 #: styled number) broke its lines around these pieces, which belong to the lines beside them.
 _FRAGMENT = re.compile(r"^(?:[0-9０-９]+(?:[.．][0-9０-９]+)?|[“”‘’\"「」『』〔〕（）()【】［］、，,；;：:。])$")
 #: What a line can start with only as the rest of the line before (号, 年, 〕, ）, 。…).
-_TAIL_START = "年月日号〕）)”’」』%％万亿元个，,、。；;：:"
+_TAIL_START = "年月日号〕）)”’」』%％万亿元个，,、。；;：:/／"
 
 def is_special_line(line: str) -> bool:
     """Header and footer lines that stand alone: dates, 文号, status, 抄送, 印发, letterheads."""
