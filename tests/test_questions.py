@@ -223,6 +223,21 @@ def test_followup_keeps_the_new_place_and_drops_the_old(real_assistant):
     assert all("浙江" not in c.doc_title for c in ans.citations)
 
 
+def test_a_followup_naming_another_thing_of_the_same_kind_takes_its_place():
+    from assistant.answering.followup import rewrite
+
+    def history(question):
+        return [{"role": "user", "content": question}, {"role": "assistant", "content": "……"}]
+
+    assert rewrite("那大型甘蔗收获机呢？", history("海南烘干机单机补贴限额多少")) == "海南大型甘蔗收获机单机补贴限额多少"
+    assert rewrite("那增量项目呢？", history("四川存量新能源项目机制电价多少？")) == "四川增量项目机制电价多少？"
+    assert rewrite("那2024年春节呢？", history("天津2023年春节需求响应补贴总额多少？")) == "天津2024年春节需求响应补贴总额多少？"
+    assert rewrite("那2024年春节呢？这次拨了多少", history("天津2023年春节需求响应补贴总额多少？")) == \
+        "天津2024年春节需求响应补贴总额，这次拨了多少"
+    # A thing of another kind is asked together with the subject before.
+    assert rewrite("那补贴标准呢？", history("海南烘干机单机补贴限额多少")) == "补贴标准，海南烘干机单机补贴限额多少"
+
+
 def test_a_planted_instruction_is_flagged_at_ingest_and_never_quoted(fake_assistant, tmp_path):
     folder = tmp_path / "docs"
     folder.mkdir()

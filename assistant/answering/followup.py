@@ -85,10 +85,21 @@ def _standalone(question: str, turns: list[dict]) -> tuple[str, str, str]:
         if new_places or new_document:
             # Another place's own thing, asked as before (重庆那个商用车的政策呢？ … 什么时候到期).
             return f"{bare}{asking}", bare, asking
-        # Another thing of the same subject, asked as before (那大型甘蔗收获机呢？).
+        # Another thing of the same kind, asked as before (那大型甘蔗收获机呢？ after 烘干机…多少):
+        # it takes the place of the thing it stands beside.
+        swapped = _swapped(subject, bare)
+        if swapped:
+            return f"{swapped}{asking}", swapped, asking
+        # Another thing of the same subject (那补贴标准呢？): asked together with it.
         return f"{bare}，{subject}{asking}", f"{bare}，{subject}", asking
     if len(subject) < 2:
         return f"{previous} {question}", subject, asking
+    # “那2024年春节呢？这次拨了多少”: another thing of the subject's kind first, then the question.
+    named = _NAMED_FIRST.match(question.strip())
+    swapped = _swapped(subject, named.group(1).strip()) if named else None
+    if swapped:
+        rest = question.strip()[named.end():].strip()
+        return f"{swapped}，{rest}", swapped, _asking(rest)
     return f"{subject}，{bare}", subject, _asking(bare)
 
 
@@ -110,6 +121,47 @@ def _own_words(question: str) -> list[str]:
     named = set(place_words(question))
     return [w for w in words if w not in named and not _POINTING.match(w)
             and not any(w in p or p in w for p in named)]
+
+
+#: A follow-up that first names another thing (那2024年春节呢？…) and then asks.
+_NAMED_FIRST = re.compile(r"^(?:那么|那)?([^，,。？?]{2,20}?)呢[？?，,]\s*(?=\S)")
+_YEAR = re.compile(r"(?:19|20)\d{2}(?=\s*年)")
+#: jieba's tags of the words a noun phrase is made of (存量 新能源 项目).
+_NOUNISH = re.compile(r"^(?:n[a-z]*|vn|an|j|eng|b|nz|l)$")
+
+
+def _swapped(subject: str, new: str) -> str | None:
+    """``subject`` with ``new`` in place of the thing of its kind (烘干机 for 大型甘蔗收获机, 存量新能源
+    项目 for 增量项目, 2023年春节 for 2024年春节), or None when it holds none: a thing of the same
+    kind ends in the same character (机, 项目) and is another word."""
+    import jieba.posseg as pseg
+
+    years = _YEAR.findall(new)
+    if years:
+        rest = _YEAR.sub("", new).lstrip("年的").strip()
+        old_years = _YEAR.findall(subject)
+        if old_years and set(old_years) != set(years) and (not rest or rest in subject):
+            return _YEAR.sub(years[0], subject, count=1)
+        return None
+    words = [(w.word, w.flag) for w in pseg.lcut(new) if w.word.strip()]
+    if not words or not _NOUNISH.match(words[-1][1]):
+        return None
+    head = words[-1][0]
+    tokens = [(w.word, w.flag) for w in pseg.lcut(subject)]
+    named = set(place_words(subject))
+    for i, (word, _) in enumerate(tokens):
+        if len(word) < 2 or word[-1] != head[-1] or (word in new and word != head):
+            continue
+        start = i
+        while start > 0 and _NOUNISH.match(tokens[start - 1][1]) and tokens[start - 1][0] not in named \
+                and not any(tokens[start - 1][0] in p or p in tokens[start - 1][0] for p in named):
+            start -= 1
+        if word == head and (start == i or len(words) < 2):
+            continue  # the same word with no other modifier to replace (那补贴呢？)
+        at = sum(len(w) for w, _ in tokens[:start])
+        end = sum(len(w) for w, _ in tokens[:i + 1])
+        return subject[:at] + new + subject[end:]
+    return None
 
 
 def _subject(question: str) -> str:
