@@ -9,7 +9,7 @@ import pytest
 from helpers import composer_over, retrieved_clause
 
 from assistant.answering import questions as q
-from assistant.answering.candidates import LEAD_IN, SENTENCE, TITLE, UNITS, candidates
+from assistant.answering.candidates import LEAD_IN, RUN, SENTENCE, TITLE, UNITS, candidates
 from assistant.answering.features import ANSWERABILITY, NAMES, eligible, governing_year
 from assistant.answering.frame import CONDITION, Slot, plain, slots_of
 from assistant.answering.render import refusal_text, slot_name, value_of
@@ -123,6 +123,15 @@ def test_candidates_are_each_sentence_and_a_lead_in_with_its_items():
     assert all(part in c.clause.text for c in found if c.kind != TITLE for part in c.quotes)
 
 
+def test_a_lead_in_inside_a_sentence_is_quoted_with_the_parts_it_introduces():
+    pool, view = _pool("对新车型给予一次性研发激励，其中：年销量3000—5000辆的车型，给予500万元激励；"
+                       "年销量5000辆以上的车型，给予1000万元激励。")
+    found = candidates(pool, view)
+    assert not any(c.kind == SENTENCE and c.text.endswith("给予500万元激励；") for c in found)
+    run = next(c for c in found if c.kind == RUN)
+    assert "500万元" in run.text and "1000万元" in run.text
+
+
 def test_a_clause_with_a_responsibility_note_gives_a_units_candidate_that_answers_who():
     pool, view = _pool("加快创新成果转化应用。")
     clause = pool[0].clause
@@ -153,6 +162,21 @@ def test_a_sentence_of_other_years_does_not_answer_a_question_of_one_year():
     count = Slot(q.COUNT, "2025年培育多少个先导区", "先导区")
     assert eligible(count, cand, lambda w: True, years=("2028",))
     assert not eligible(count, cand, lambda w: True, years=("2025",))
+
+
+def test_a_sentence_naming_no_year_in_a_document_of_another_period_does_not_answer_for_a_year():
+    from assistant.answering.features import title_covers
+
+    assert not title_covers("某市未来产业培育行动计划（2024-2026年）", ["2030"])
+    assert title_covers("某市未来产业培育行动计划（2024-2026年）", ["2025"])
+    assert title_covers("关于加快培育未来产业的实施意见", ["2030"])
+    pool, view = _pool("为推动未来产业创新发展，拟出台本行动计划。")
+    cand = next(c for c in candidates(pool, view) if c.kind == SENTENCE)
+    slot = Slot(q.LIST, "提出了哪些到2030年的目标")
+    assert eligible(slot, cand, lambda w: True, years=("2030",))
+    cand.clause = cand.clause.model_copy(update={"doc_title": "某市未来产业培育行动计划（2024-2026年）"})
+    assert not eligible(slot, cand, lambda w: True, years=("2030",))
+    assert eligible(slot, cand, lambda w: True, years=("2025",))
 
 
 def test_a_refusal_says_what_was_not_found_and_where():
@@ -214,6 +238,9 @@ def test_a_number_asked_in_a_unit_is_a_figure_in_that_unit():
     assert value_of(slot, found["拟入库专家名单公示期为5个工作日。"]) is None
     assert value_of(slot, found["入库专家年龄一般不超过70周岁。"]) == "70周岁"
     assert q.in_unit("30㎡", "平方米") and not q.in_unit("30米", "平方米")
+    # Things counted by their own word (多少家企业) are not counted by 个 (三个做优做强).
+    assert q.asked_unit("到2030年要培育多少家重点企业？") == "家" and q.asked_unit("培育多少个先导区") is None
+    assert q.in_unit("20户", "家") and not q.in_unit("三个", "家")
 
 
 def test_a_size_asked_is_not_answered_by_a_share_of_it():
@@ -358,3 +385,11 @@ def test_a_word_that_only_ends_like_a_body_names_no_unit():
     assert not q.states_type("面向未来产业布局建设未来技术学院、现代产业学院。", q.WHO)
     assert q.states_type("由市科技局负责组织实施。", q.WHO)
     assert q.states_type("强化省人工智能产业推进组统筹、协调作用。", q.WHO)
+
+
+def test_the_value_given_first_is_the_one_stated_of_the_asked_thing():
+    pool, view = _pool("一般补贴机具单机补贴限额原则上不超过5万元；烘干机单机补贴限额不超过12万元；"
+                       "拖拉机单机补贴限额不超过25万元；大型甘蔗收获机单机补贴限额不超过40万元。")
+    run = next(c for c in candidates(pool, view) if c.kind == RUN)
+    assert value_of(slots_of("烘干机单机补贴限额多少")[0], run) == "12万元"
+    assert value_of(slots_of("大型甘蔗收获机单机补贴限额多少")[0], run) == "40万元"

@@ -32,6 +32,8 @@ _NOT_QUOTED = ("header", "notice", "footer")
 #: The end of a lead-in: a colon after 以下/下列/如下/包括… (or any colon closing a sentence
 #: that the next lines enumerate).
 _LEAD_COLON = re.compile(r"(?:以下|下列|如下|包括|包含|分为|为|有)[^：:。；;]{0,16}[：:]|[：:]\s*$")
+#: A lead-in inside a sentence, before parts it introduces (其中：, 具体如下：, 分别为：).
+_INLINE_LEAD = re.compile(r"(?:其中|如下|包括|分别为?|具体为)[：:]")
 #: An item's number at the start of a piece of text: （一）, 一、, 1., 1、, （1）, ①, 一是.
 _ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、是]|"
                    r"\d{1,2}\s*[.．、](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩])")
@@ -124,15 +126,22 @@ def _of_clause(clause: Clause, rank: int, view: IndexView) -> list[Candidate]:
         out.append(Candidate(clause, rank, UNITS, note, [note] if note in clause.text else [],
                              context=title_heads))
     sentences = [s for s in quotable_sentences(clause) if not s.startswith(CHILDREN_PREFIX)]
+    runs = _runs(clause, rank, title_heads)
     previous = ""
     for pos, sentence in enumerate(sentences):
+        if _INLINE_LEAD.search(sentence) and sentence.rstrip().endswith(("；", ";")) \
+                and any(r.text.startswith(sentence.strip()) for r in runs):
+            # “…给予研发激励，其中：甲，给予500万元；” leads into parts that follow it: it is
+            # quoted with them (the run of the sentence), never as the first part alone.
+            previous = sentence
+            continue
         # A sentence that enumerates (甲、乙、丙等领域) holds as many items as its longest list.
         items = max((len(i) for i in q.enumerated(sentence)), default=0)
         out.append(Candidate(clause, rank, SENTENCE, sentence, [sentence],
                              context=f"{title_heads} {previous}", position=pos, items=items))
         previous = sentence
     out += _lead_ins(clause, rank, title_heads)
-    out += _runs(clause, rank, title_heads)
+    out += runs
     children = view.children_of(clause) if clause.children else []
     if children:
         heads = [c.section_path[-1] for c in children]

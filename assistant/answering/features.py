@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 
 from ..language.lexicon import DATE_END_WORDS, DATE_START_WORDS, GRANT_WORDS
 from ..language.quantities import tier_fit
@@ -240,6 +241,21 @@ def governing_year(cand: Candidate) -> str | None:
     return years[-1] if years else None
 
 
+def title_covers(title: str, years) -> bool:
+    """Whether a document's title leaves the asked ``years`` possible: it names no year, or a
+    year or period (2024-2026年, 2026—2030年) holding one of them."""
+    title = unicodedata.normalize("NFKC", title)
+    found = [int(y) for y in re.findall(r"(?:19|20)\d{2}", title)]
+    if not found:
+        return True
+    asked = {int(y) for y in years if str(y).isdigit()}
+    if not asked:
+        return True
+    periods = re.findall(r"((?:19|20)\d{2})\s*年?\s*[-—–~至到]\s*((?:19|20)\d{2})", title)
+    covered = set(found) | {y for a, b in periods for y in range(int(a), int(b) + 1)}
+    return bool(covered & asked)
+
+
 def year_phrases(question: str) -> list[str]:
     """Each year of the question with the two characters after it (2024年春节 → 2024年春节)."""
     return [normalize(m.group(0)) for m in re.finditer(r"(?:19|20)\d{2}\s*年[\u4e00-\u9fff]{2}", question)]
@@ -270,6 +286,10 @@ def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ..
         text = normalize(" ".join([*cand.clause.section_path, cand.text]))
         stated = set(_YEAR.findall(text))
         if stated and not stated & set(years):
+            return False
+        if not stated and governing_year(cand) is None and not title_covers(cand.clause.doc_title, years):
+            # A sentence that names no year, in a document whose title sets a period without
+            # the asked year (行动计划（2024-2026年） for 2030), does not speak of that year.
             return False
         # So does one that states the asked event of another year only (2023年春节 for
         # 2024年春节), whatever other years it names.

@@ -230,8 +230,10 @@ def asks_frequency(question: str) -> bool:
     return bool(_FREQUENCY.search(normalize_question(question)))
 
 
+#: Words that count things of one sort (多少家企业, 几名专家): 个 counts anything, so it is not one.
+_ASKED_CLASSIFIER = r"(?:家|户|名|人|位|项|所|座|条|批|次|处|台|套|辆|件|款|例|架|份)"
 #: A unit of measure written right after the interrogative (多少岁, 几千瓦, 多少平方米).
-_ASKED_UNIT = re.compile(rf"(?:多少|(?<!哪)几)(?:个)?(?:万|亿)?({_MEASURE})")
+_ASKED_UNIT = re.compile(rf"(?:多少|(?<!哪)几)(?:个)?(?:万|亿)?({_MEASURE}|{_ASKED_CLASSIFIER})")
 
 
 def asked_unit(question: str) -> str | None:
@@ -243,7 +245,7 @@ def asked_unit(question: str) -> str | None:
 
 #: Units written more than one way (平方米, ㎡, m2): a figure in one is a figure in the others.
 _SAME_UNIT = [("平方米", "㎡", "m2", "平米"), ("千瓦时", "度"), ("岁", "周岁"), ("公里", "千米"),
-              ("平方公里", "平方千米")]
+              ("平方公里", "平方千米"), ("家", "户"), ("名", "人", "位")]
 
 
 def in_unit(value: str, unit: str) -> bool:

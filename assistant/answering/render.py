@@ -117,8 +117,16 @@ def _nearest(slot: Slot, text: str, found: list[re.Match]) -> re.Match:
     wanted = set(normalize(slot.attribute or "")) | set("".join(words))
     start = any(w in phrase for w in DATE_START_WORDS)
     end = any(w in phrase for w in DATE_END_WORDS)
+    # The phrase's words (烘干机, 单机, 限额): the value whose own part of the sentence (between
+    # its commas and semicolons) holds most of them is the one asked (烘干机…12万元 over
+    # 拖拉机…25万元, which shares the other words).
+    terms = {w for w in jieba_loaded().lcut(phrase) if len(w) >= 2}
 
-    def score(m: re.Match) -> tuple[float, int]:
+    def score(m: re.Match) -> tuple[int, float, int]:
+        part_start = max(text.rfind(p, 0, m.start()) for p in "；;。，,\n") + 1
+        ends = [i for i in (text.find(p, m.end()) for p in "；;。，,\n") if i >= 0]
+        part = normalize(text[part_start:min(ends, default=len(text))])
+        hits = sum(1 for w in terms if w in part)
         before = normalize(text[max(0, m.start() - _WINDOW):m.start()])
         after = normalize(text[m.end():m.end() + _WINDOW])
         # The asked thing is named just before its value (响应电量1522.41万千瓦时): the
@@ -133,7 +141,7 @@ def _nearest(slot: Slot, text: str, found: list[re.Match]) -> re.Match:
             s += 1
         if end and any(w in before for w in DATE_END_WORDS):
             s += 1
-        return s, -m.start()
+        return hits, s, -m.start()
 
     return max(found, key=score)
 
