@@ -177,6 +177,13 @@ def test_a_sentence_naming_no_year_in_a_document_of_another_period_does_not_answ
     cand.clause = cand.clause.model_copy(update={"doc_title": "某市未来产业培育行动计划（2024-2026年）"})
     assert not eligible(slot, cand, lambda w: True, years=("2030",))
     assert eligible(slot, cand, lambda w: True, years=("2025",))
+    # Nor does one that follows an event of another year in its clause.
+    pool, view = _pool("2024年1月，七部门印发实施意见。为推动未来产业创新发展，拟出台本行动计划。")
+    cand = next(c for c in candidates(pool, view) if c.kind == SENTENCE and c.text.startswith("为推动"))
+    cand.clause = cand.clause.model_copy(update={"doc_title": "某市未来产业培育行动计划（2024-2026年）"})
+    assert not eligible(slot, cand, lambda w: True, years=("2030",))
+    # A price asked (电价多少) is an amount of money.
+    assert q.answer_type("增量项目机制电价多少？") == q.AMOUNT
 
 
 def test_a_refusal_says_what_was_not_found_and_where():
@@ -385,6 +392,9 @@ def test_a_word_that_only_ends_like_a_body_names_no_unit():
     assert not q.states_type("面向未来产业布局建设未来技术学院、现代产业学院。", q.WHO)
     assert q.states_type("由市科技局负责组织实施。", q.WHO)
     assert q.states_type("强化省人工智能产业推进组统筹、协调作用。", q.WHO)
+    # A span after 向 that runs over a verb is no unit's name; a unit doing something is one.
+    assert not q.states_type("面向国内外创新创业团队发榜新型研发机构。", q.WHO)
+    assert q.states_type("申请人向区人力资源社会保障局提出申请。", q.WHO)
 
 
 def test_the_value_given_first_is_the_one_stated_of_the_asked_thing():

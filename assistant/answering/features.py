@@ -287,9 +287,10 @@ def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ..
         stated = set(_YEAR.findall(text))
         if stated and not stated & set(years):
             return False
-        if not stated and governing_year(cand) is None and not title_covers(cand.clause.doc_title, years):
-            # A sentence that names no year, in a document whose title sets a period without
-            # the asked year (行动计划（2024-2026年） for 2030), does not speak of that year.
+        if not stated and governing_year(cand) not in years and not title_covers(cand.clause.doc_title, years):
+            # A sentence that names no year (or follows another year's), in a document whose
+            # title sets a period without the asked year (行动计划（2024-2026年） for 2030), does
+            # not speak of that year.
             return False
         # So does one that states the asked event of another year only (2023年春节 for
         # 2024年春节), whatever other years it names.

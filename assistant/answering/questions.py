@@ -75,7 +75,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern]] = [
                       r"|占.{1,12}(?:多少|几成)|几成|percentage|\brate\b|share of|\bratio\b")),
     # Money: 多少钱, 补贴多少, 金额, 标准(是)多少 with a money word nearby.
     (AMOUNT, re.compile(r"多少钱|多少(?:万|亿|千)?元|金额|(?:补贴|补助|奖励|资助|津贴|奖补|贴息|补偿|罚款|收费|缴费|费用|工资|"
-                        r"资金|经费|租金|价格|额度|上限|最高|标准|金|激励)(?:是|为|有)?(?:多少|几)|(?:多少|几)(?:万|亿)?(?:的)?[\u4e00-\u9fff]{0,6}?"
+                        r"资金|经费|租金|价格|电价|单价|均价|售价|额度|上限|最高|标准|金|激励)(?:是|为|有)?(?:多少|几)|(?:多少|几)(?:万|亿)?(?:的)?[\u4e00-\u9fff]{0,6}?"
                         r"(?:补贴|补助|奖励|资助|资金|经费|罚款|费用|津贴|奖金|激励)|罚款.{0,6}(?:多少|几)|how much|amount|subsid|prize|fine of")),
     # How many: 多少个/家/项, 几个, 数量.
     (COUNT, re.compile(r"(?:多少|(?<!哪)几)(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支(?!持)|种|类|级|位|辆|件|期|部|款|例|发|颗|枚|架|份)|数量|how many")),
@@ -187,8 +187,10 @@ def states_type(sentence: str, kind: str) -> bool:
     if pattern is None:
         return True
     if kind == WHO:
-        # A unit read up to a word that only ends like one (面向未来产业布局) names no unit.
-        return any(not _NOT_BODY.search(m.group(0)) for m in pattern.finditer(sentence))
+        # A unit read up to a word that only ends like one (面向未来产业布局) names no unit, nor
+        # does a span after 由/向 that runs over a verb (向创新团队发榜新型研发机构).
+        return any(not _NOT_BODY.search(m.group(0)) and not _over_a_verb(m.group(0))
+                   for m in pattern.finditer(sentence))
     # Vague quantities (一批, 一系列) state no number.
     text = re.sub(r"一(?:批|些|系列|大批|揽子|流|体化)", "", sentence)
     if kind == DURATION:
@@ -203,6 +205,15 @@ _NOT_BODY = re.compile(alternation(NOT_BODY_WORDS) + r"(?:[（(][^（()）]{1,20
 _PHYSICAL = r"(?:千瓦时|兆瓦时|千瓦|兆瓦|度电|吨|立方米|平方米|㎡|亩|公顷|公里|千米)"
 _PER = re.compile(rf"每(人|户|家|月|年|天|日|晚|次|周|季度|小时|{_PHYSICAL}|项|个|条|批|辆|床)")
 _PER_PHYSICAL = re.compile(rf"(?:每|/|／)({_PHYSICAL})")
+
+
+def _over_a_verb(span: str) -> bool:
+    """Whether a unit read after 由/经/向/报 takes in a verb (发榜): then it is no unit's name."""
+    if not re.match(r"[由经向报]", span) or not span.endswith(BODY_ENDINGS):
+        return False  # a unit followed by what it does (由市科技局负责) is read by its verb
+    import jieba.posseg as pseg
+
+    return any(w.flag == "v" for w in pseg.lcut(span[1:]))
 
 
 def same_basis(question: str, sentence: str) -> bool:
