@@ -241,3 +241,17 @@ def test_lines_that_only_look_like_a_table_stay_text():
     lines = ["序号", "名称", "1", "2", "3"]  # no text cell after the running numbers
     assert line_tables(lines) == []
     assert line_tables(["序号", "事项", "1", "办理营业执照"]) == []  # one row is not a table
+
+
+@pytest.mark.parametrize("text", [
+    "遂政办发〔2024〕11号", "２０２４年　1月，“数字工匠”！", "面积不小于30㎡，气温23℃", "⑴㈠½ﬁＡＢＣ＄＋～",
+    "café é", "ｶﾞｷﾞ", "emoji 😀 and 𝐁old", "", "a\tb\nc",
+])
+def test_the_matching_form_is_nfkc_without_punctuation_symbols_or_spaces(text):
+    import unicodedata
+
+    from assistant.language.text import normalize
+
+    nfkc = unicodedata.normalize("NFKC", text)
+    expected = "".join(ch for ch in nfkc if unicodedata.category(ch)[0] not in "PSZ" and not ch.isspace())
+    assert normalize(text) == expected
