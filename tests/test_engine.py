@@ -403,3 +403,13 @@ def test_the_value_given_first_is_the_one_stated_of_the_asked_thing():
     run = next(c for c in candidates(pool, view) if c.kind == RUN)
     assert value_of(slots_of("烘干机单机补贴限额多少")[0], run) == "12万元"
     assert value_of(slots_of("大型甘蔗收获机单机补贴限额多少")[0], run) == "40万元"
+
+
+def test_a_titles_figure_is_no_amount_or_count_but_its_period_answers_how_long():
+    from assistant.answering.candidates import Candidate
+
+    pool, view = _pool("推动北斗时空信息产业规模达1000亿元。")
+    clause = pool[0].clause
+    title = Candidate(clause, 0, TITLE, "上海市北斗产业高质量发展三年行动计划（2021-2023年）", [])
+    assert not eligible(Slot(q.QUANTITY, "产业规模目标是多少", "规模"), title, lambda w: False)
+    assert eligible(Slot(q.DURATION, "这个计划实施几年"), title, lambda w: False)

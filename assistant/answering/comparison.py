@@ -43,6 +43,8 @@ class Side:
     place: str | None = None
     #: A document side's document.
     doc_id: str | None = None
+    #: How the question names a document side (北斗行动计划): its words are the side, not its topic.
+    names: tuple[str, ...] = ()
 
 
 class Comparer:
@@ -98,7 +100,7 @@ class Comparer:
                                            + titles), place=p) for p in analysis.places]
             out += [Side(scoper.short_label(d), q.without_names(
                 analysis.question, list(words) + [n for o, ns in names.items() if o != d for n in ns]),
-                doc_id=d) for d in extra]
+                doc_id=d, names=tuple(names[d])) for d in extra]
             return out
         if len(analysis.places) >= 2:
             out = []
@@ -116,7 +118,8 @@ class Comparer:
         for d in docs:
             others = [n for o, ns in names.items() if o != d for n in ns
                       if not any(n in own or own in n for own in names[d])]
-            out.append(Side(scoper.short_label(d), q.without_names(analysis.question, others), doc_id=d))
+            out.append(Side(scoper.short_label(d), q.without_names(analysis.question, others), doc_id=d,
+                            names=tuple(names[d])))
         return out
 
     def _mentions(self, analysis: q.QuestionAnalysis) -> list[_Mention]:
@@ -202,7 +205,8 @@ class Comparer:
             if m.place is not None:
                 side = Side(m.place, question, place=m.place)
             else:
-                side = Side(scoper.short_label(m.docs[0]), question, doc_id=m.docs[0])
+                side = Side(scoper.short_label(m.docs[0]), question, doc_id=m.docs[0],
+                            names=(text[m.start:m.end],))
             if all((o.place, o.doc_id) != (side.place, side.doc_id) for o in out):
                 out.append(side)
         return out if len(out) >= 2 else []
@@ -251,7 +255,7 @@ class Comparer:
         book = CitationBook()
         parts, answered = [], 0
         said: list[list[RetrievedClause]] = []
-        topic = self.topic(analysis)
+        topic = self.topic(analysis, [n for side in sides for n in side.names])
         idf, unseen = self.weights.idf()
         # A word of the framed topic that no side's clauses hold (名称 in “…机构名称”) frames
         # the question rather than its topic; a word one side holds and another lacks is the
@@ -261,6 +265,10 @@ class Comparer:
             words = topic_units(q.framed_topic(side.question, side_an.qualifiers) or "") if framed else []
             units = {u: idf.get(u, unseen) for u in words if any(u in text for text in pools)}
             keys = self.known_keys(side_an)
+            # A document side's own name (北斗行动计划) is what the side is, not what its clauses
+            # must say: its words do not count for the topic.
+            own = [normalize(n) for n in side.names]
+            keys = {t: w for t, w in keys.items() if not any(normalize(t) in n for n in own)} or keys
             scope = replace(scope, retrieved=[r for r in scope.retrieved if self.on_topic(units, keys, r.clause)])
             said.append(scope.retrieved)
             pieces = None
@@ -386,14 +394,15 @@ class Comparer:
         """
         return self._speaks_of(units, keys, clause.headed_text(title=False))
 
-    def topic(self, analysis: q.QuestionAnalysis) -> str:
+    def topic(self, analysis: q.QuestionAnalysis, doc_names: list[str] | tuple[str, ...] = ()) -> str:
         """How a silent side names the topic: as the question frames it (低空经济), else the
-        longest key words in question order."""
+        longest key words in question order (not the words of the names of the documents
+        compared, ``doc_names``)."""
         framed = q.framed_topic(analysis.question, analysis.qualifiers)
         if framed:
             return framed
         names = ([normalize(p) for p in analysis.places + analysis.place_words]
-                 + list(analysis.titles) + list(analysis.qualifiers))
+                 + list(analysis.titles) + list(analysis.qualifiers) + [normalize(n) for n in doc_names])
         weights = self.known_keys(analysis)
         keys = [t for t in weights
                 if len(t) >= 2 and not t.isascii() and not q.INTERROGATIVE.match(t)

@@ -270,6 +270,10 @@ def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ..
     word it never uses may be the asker's own, which no clause can be asked to repeat)."""
     if slot.kind in q.VALUE_TYPES and slot.kind != q.WHO and value_of(slot, cand) is None:
         return False
+    if cand.kind == TITLE and slot.kind in (q.AMOUNT, q.RATE, q.COUNT, q.QUANTITY):
+        # A title's figure names the plan (三年行动计划), it is no amount, share or count of it;
+        # its period still answers how long or which years.
+        return False
     if slot.kind == q.WHO and cand.kind != UNITS and not q.states_type(cand.text, q.WHO):
         return False
     if slot.kind == q.PROCEDURE and not q.states_type(cand.text, q.PROCEDURE):
