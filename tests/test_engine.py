@@ -132,6 +132,14 @@ def test_a_lead_in_inside_a_sentence_is_quoted_with_the_parts_it_introduces():
     assert "500万元" in run.text and "1000万元" in run.text
 
 
+def test_a_lead_in_whose_colon_is_far_from_its_list_word_still_leads_the_numbered_lines():
+    pool, view = _pool("第三十一条有下列行为之一的，由公安机关交通管理部门处五十元罚款：\n"
+                       "（一）驾驶未经登记的电动自行车的；\n（二）超速行驶的；\n（三）逆向行驶的。")
+    lead = next(c for c in candidates(pool, view) if c.kind == LEAD_IN)
+    assert lead.items == 3 and lead.quotes[0] == "第三十一条有下列行为之一的，由公安机关交通管理部门处五十元罚款："
+    assert "超速" in lead.text and "逆向" in lead.text
+
+
 def test_a_clause_with_a_responsibility_note_gives_a_units_candidate_that_answers_who():
     pool, view = _pool("加快创新成果转化应用。")
     clause = pool[0].clause
@@ -413,3 +421,17 @@ def test_a_titles_figure_is_no_amount_or_count_but_its_period_answers_how_long()
     title = Candidate(clause, 0, TITLE, "上海市北斗产业高质量发展三年行动计划（2021-2023年）", [])
     assert not eligible(Slot(q.QUANTITY, "产业规模目标是多少", "规模"), title, lambda w: False)
     assert eligible(Slot(q.DURATION, "这个计划实施几年"), title, lambda w: False)
+
+
+def test_a_noun_shortened_as_people_say_it_is_read_as_the_documents_write_it():
+    pool, _ = _pool("电动自行车应当登记。", "驾驶电动自行车应当佩戴头盔。", "电动自行车不得超速。")
+    weights = composer_over(*pool).weights
+    docs = [r.clause.doc_id for r in pool]
+    assert weights.spelled_out("电动车超速罚多少", docs) == "电动自行车超速罚多少"
+    # A word the documents use, or one they never spell out three times, stays as asked.
+    assert weights.spelled_out("电动自行车超速罚多少", docs) == "电动自行车超速罚多少"
+    assert weights.spelled_out("电瓶车超速罚多少", docs) == "电瓶车超速罚多少"
+
+
+def test_a_run_of_function_characters_is_no_topic():
+    assert not q.is_topic_term("内要") and q.is_topic_term("上牌") and q.is_topic_term("电动车")

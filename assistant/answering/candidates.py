@@ -31,7 +31,8 @@ _NOT_QUOTED = ("header", "notice", "footer")
 
 #: The end of a lead-in: a colon after 以下/下列/如下/包括… (or any colon closing a sentence
 #: that the next lines enumerate).
-_LEAD_COLON = re.compile(r"(?:以下|下列|如下|包括|包含|分为|为|有)[^：:。；;]{0,16}[：:]|[：:]\s*$")
+_LEAD_COLON = re.compile(r"(?:以下|下列|如下|包括|包含|分为|为|有)[^：:。；;]{0,16}[：:]|[：:]\s*$"
+                         r"|[：:](?=\s*\n\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.．、]))")
 #: A lead-in inside a sentence, before parts it introduces (其中：, 具体如下：, 分别为：).
 _INLINE_LEAD = re.compile(r"(?:其中|如下|包括|分别为?|具体为)[：:]")
 #: An item's number at the start of a piece of text: （一）, 一、, 1., 1、, （1）, ①, 一是.

@@ -133,7 +133,10 @@ class ExtractiveComposer:
             return self._each(question, parts, retrieved, filters)
         if measure_answers.asks_measures(question):
             return measure_answers.answer(question, self.retriever.view, filters)
-        frame = self.frame(question, filters, conversation=conversation)
+        # The question read with its shortened nouns as the documents found write them
+        # (电动车 → 电动自行车); the answer still repeats the question as asked.
+        read = self.weights.spelled_out(question, [r.clause.doc_id for r in retrieved[:self.depth]])
+        frame = self.frame(read, filters, conversation=conversation)
         analysis = frame.analysis
         if frame.operation == WHICH_DOCS:
             listed = self.mentions.answer(analysis, retrieved)

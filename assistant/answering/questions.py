@@ -23,6 +23,7 @@ from ..language.lexicon import (
     BODY_ENDINGS,
     BOOK_TITLE,
     DOC_KINDS,
+    FUNCTION_CHARS,
     GRANT_WORDS,
     INTERROGATIVE_WORDS,
     INTERROGATIVES,
@@ -311,7 +312,13 @@ def is_topic_term(term: str) -> bool:
         return False
     if term.isascii():
         return len(term) >= 2
+    if all(ch in _NOT_TOPIC_CHARS for ch in term):
+        return False  # a run of function characters jieba kept together (内要, 能去)
     return len(term) >= 2 and not INTERROGATIVE.match(term) and not TYPE_WORDS.match(term)
+
+
+#: Characters that only relate or modalise (的, 要, 能, 内): a term made of them alone names nothing.
+_NOT_TOPIC_CHARS = FUNCTION_CHARS | frozenset("要能会可应需得内外去来吗呢吧啊")
 
 
 # --- places, documents, comparison ---------------------------------------------------------------

@@ -5,6 +5,7 @@ text holds: the measure every part of answering scores clauses and sentences wit
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ..index.retrieval import HybridRetriever
 from ..language.lexicon import FUNCTION_CHARS
@@ -73,6 +74,31 @@ class TermWeights:
         if doc_id not in self._texts:
             self._texts[doc_id] = normalize(" ".join(c.headed_text() for c in view.by_doc.get(doc_id, []))).lower()
         return self._texts[doc_id]
+
+    def spelled_out(self, question: str, doc_ids: list[str]) -> str:
+        """``question`` with each noun it shortens as people say it (电动车, 电瓶车 aside) written
+        as the documents write it (电动自行车): a noun no document of ``doc_ids`` uses, whose
+        characters stand in that order, with at most three between each two, in a longer term
+        the documents use at least three times. Chinese shortens a term by keeping some of its
+        characters in order, so such a term is what the asker means."""
+        import jieba.posseg as pseg
+
+        texts = [self.doc_text(d) for d in dict.fromkeys(doc_ids)]
+        if not texts:
+            return question
+        out = question
+        for w in pseg.lcut(question):
+            word = w.word
+            if not (2 <= len(word) <= 4 and w.flag.startswith("n") and re.fullmatch(r"[\u4e00-\u9fff]+", word)):
+                continue
+            if any(word in t for t in texts):
+                continue
+            gaps = "".join(f"[\u4e00-\u9fff]{{0,3}}?{re.escape(c)}" for c in word[1:])
+            found = Counter(m for t in texts for m in re.findall(re.escape(word[0]) + gaps, t))
+            forms = [(n, f) for f, n in found.items() if n >= 3 and len(f) > len(word)]
+            if forms:
+                out = out.replace(word, max(forms)[1])
+        return out
 
     def outside(self, topic: dict[str, float], pool: list[RetrievedClause],
                 retrieved: list[RetrievedClause]) -> dict[str, float]:
