@@ -9,7 +9,15 @@ import pytest
 from helpers import composer_over, retrieved_clause
 
 from assistant.answering import questions as q
-from assistant.answering.candidates import LEAD_IN, RUN, SENTENCE, TITLE, UNITS, candidates
+from assistant.answering.candidates import (
+    LEAD_IN,
+    RUN,
+    SENTENCE,
+    TITLE,
+    UNITS,
+    Candidate,
+    candidates,
+)
 from assistant.answering.features import ANSWERABILITY, NAMES, eligible, governing_year
 from assistant.answering.frame import CONDITION, Slot, plain, slots_of
 from assistant.answering.render import refusal_text, slot_name, value_of
@@ -108,6 +116,12 @@ def _pool(*texts: str, path=("三、支持措施",)):
     return pool, IndexView.build([r.clause for r in pool])
 
 
+def _sentences(*texts: str) -> dict[str, Candidate]:
+    """The sentence candidates of clauses with these texts, by their text."""
+    pool, view = _pool(*texts)
+    return {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+
+
 def test_candidates_are_each_sentence_and_a_lead_in_with_its_items():
     pool, view = _pool("对首次认定的高新技术企业，给予一次性奖励30万元。奖励资金由市财政承担。",
                        "申报企业应具备以下条件：（一）在本市注册；（二）上年度营业收入不低于2000万元。")
@@ -153,8 +167,7 @@ def test_a_clause_with_a_responsibility_note_gives_a_units_candidate_that_answer
 
 
 def test_a_number_slot_needs_its_value_stated_and_the_thing_it_is_asked_of_named():
-    pool, view = _pool("对首次认定的高新技术企业，给予一次性奖励30万元。", "支持企业开展研发活动。")
-    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+    found = _sentences("对首次认定的高新技术企业，给予一次性奖励30万元。", "支持企业开展研发活动。")
     amount = Slot(q.AMOUNT, "奖励多少钱", "奖励")
     assert value_of(amount, found["对首次认定的高新技术企业，给予一次性奖励30万元。"]) == "30万元"
     assert eligible(amount, found["对首次认定的高新技术企业，给予一次性奖励30万元。"], lambda w: True)
@@ -205,9 +218,8 @@ def test_how_to_apply_is_answered_only_by_a_sentence_that_says_how():
     assert [s.kind for s in slots_of("要交哪些材料，网上在哪报？")] == [q.PROCEDURE, q.PROCEDURE]
     assert _kinds("重庆商用车研发激励怎么申报？") == [(q.PROCEDURE, None)]
     assert [s.kind for s in slots_of("哪些企业可以申请？")] == [q.LIST]
-    pool, view = _pool("对首次认定的高新技术企业，给予一次性奖励30万元。",
+    found = _sentences("对首次认定的高新技术企业，给予一次性奖励30万元。",
                        "申请人须提交申请表、营业执照复印件，通过市科技局网上系统申报。")
-    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
     how = Slot(q.PROCEDURE, "要交哪些材料")
     assert not eligible(how, found["对首次认定的高新技术企业，给予一次性奖励30万元。"], lambda w: True)
     assert eligible(how, found["申请人须提交申请表、营业执照复印件，通过市科技局网上系统申报。"], lambda w: True)
@@ -235,8 +247,7 @@ def test_a_value_stated_per_other_units_does_not_answer_a_question_per_one_unit(
 
 
 def test_a_value_asked_per_a_physical_unit_needs_a_figure_per_that_unit():
-    pool, view = _pool("对用户补贴总额53万元，申报响应能力170000千瓦时。", "响应补贴标准为2元/千瓦时。")
-    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+    found = _sentences("对用户补贴总额53万元，申报响应能力170000千瓦时。", "响应补贴标准为2元/千瓦时。")
     amount = Slot(q.AMOUNT, "补贴多少钱", "补贴")
     per_kwh = "需求响应补贴标准是每千瓦时多少钱？"
     assert not eligible(amount, found["对用户补贴总额53万元，申报响应能力170000千瓦时。"], lambda w: True, question=per_kwh)
@@ -248,8 +259,7 @@ def test_a_value_asked_per_a_physical_unit_needs_a_figure_per_that_unit():
 def test_a_number_asked_in_a_unit_is_a_figure_in_that_unit():
     slot = slots_of("专家入库有没有年龄上限，超过多少岁不能入库")[-1]
     assert slot.unit == "岁"
-    pool, view = _pool("拟入库专家名单公示期为5个工作日。", "入库专家年龄一般不超过70周岁。")
-    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+    found = _sentences("拟入库专家名单公示期为5个工作日。", "入库专家年龄一般不超过70周岁。")
     assert value_of(slot, found["拟入库专家名单公示期为5个工作日。"]) is None
     assert value_of(slot, found["入库专家年龄一般不超过70周岁。"]) == "70周岁"
     assert q.in_unit("30㎡", "平方米") and not q.in_unit("30米", "平方米")
@@ -259,8 +269,7 @@ def test_a_number_asked_in_a_unit_is_a_figure_in_that_unit():
 
 
 def test_a_size_asked_is_not_answered_by_a_share_of_it():
-    pool, view = _pool("数字经济核心产业增加值占GDP比重提升至7.5%。", "规上工业增加值达到120亿元，增长8%。")
-    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+    found = _sentences("数字经济核心产业增加值占GDP比重提升至7.5%。", "规上工业增加值达到120亿元，增长8%。")
     size = slots_of("规上工业增加值目标是多少？")[0]
     assert size.kind == q.QUANTITY
     assert value_of(size, found["数字经济核心产业增加值占GDP比重提升至7.5%。"]) is None
@@ -270,8 +279,7 @@ def test_a_size_asked_is_not_answered_by_a_share_of_it():
 
 
 def test_how_often_is_answered_by_a_period_stated_as_a_frequency():
-    pool, view = _pool("评估内容包括见习人员留用率（须签订一年以上劳动合同）。", "市就业服务机构每两年对见习基地进行评估。")
-    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+    found = _sentences("评估内容包括见习人员留用率（须签订一年以上劳动合同）。", "市就业服务机构每两年对见习基地进行评估。")
     slot = slots_of("多久对见习基地评估一次？")[0]
     assert slot.kind == q.DURATION
     assert value_of(slot, found["评估内容包括见习人员留用率（须签订一年以上劳动合同）。"]) is None
@@ -285,8 +293,7 @@ def test_whether_a_thing_exists_asked_beside_its_value_is_asked_by_the_value():
 
 
 def test_a_year_stated_before_in_the_clause_is_the_candidates_year():
-    pool, view = _pool("到2027年，建成先导区35个；培育领军企业20家。到2030年，培育领军企业50家。")
-    found = {c.text: c for c in candidates(pool, view) if c.kind == SENTENCE}
+    found = _sentences("到2027年，建成先导区35个；培育领军企业20家。到2030年，培育领军企业50家。")
     assert governing_year(found["到2030年，培育领军企业50家。"]) == "2030"
     later = next(c for t, c in found.items() if t.startswith("培育领军企业20家"))
     assert governing_year(later) == "2027"
@@ -414,8 +421,6 @@ def test_the_value_given_first_is_the_one_stated_of_the_asked_thing():
 
 
 def test_a_titles_figure_is_no_amount_or_count_but_its_period_answers_how_long():
-    from assistant.answering.candidates import Candidate
-
     pool, view = _pool("推动北斗时空信息产业规模达1000亿元。")
     clause = pool[0].clause
     title = Candidate(clause, 0, TITLE, "上海市北斗产业高质量发展三年行动计划（2021-2023年）", [])
