@@ -52,8 +52,6 @@ RELATIVE = {"rel_core_context": "core_context", "rel_topic_context": "topic_cont
 _INDEX = {n: i for i, n in enumerate(NAMES)}
 _LIST_KINDS = (q.LIST, CONDITION)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-#: A year as a text states it (2027 in 2027年).
-_YEAR = re.compile(r"(?:19|20)\d{2}(?=\s*年)")
 
 
 def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
@@ -233,11 +231,11 @@ def _beside_date(text: str, words) -> bool:
 def governing_year(cand: Candidate) -> str | None:
     """The year ``cand`` speaks of: the first it states itself, else the last stated in its
     clause before it (None when neither states one)."""
-    own = _YEAR.search(normalize(cand.text))
+    own = q.YEAR.search(normalize(cand.text))
     if own:
         return own.group(0)
     at = cand.clause.text.find(cand.text[:12]) if cand.text else -1
-    years = _YEAR.findall(normalize(cand.clause.text[:at])) if at > 0 else []
+    years = q.YEAR.findall(normalize(cand.clause.text[:at])) if at > 0 else []
     return years[-1] if years else None
 
 
@@ -288,7 +286,7 @@ def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ..
         # A sentence that states other years than the asked one (2028 for 2025) speaks of them;
         # its headings count as its own words (a table's row under 附件1 2023年春节期间…汇总表).
         text = normalize(" ".join([*cand.clause.section_path, cand.text]))
-        stated = set(_YEAR.findall(text))
+        stated = set(q.YEAR.findall(text))
         if stated and not stated & set(years):
             return False
         if not stated and governing_year(cand) not in years and not title_covers(cand.clause.doc_title, years):

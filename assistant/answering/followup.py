@@ -125,7 +125,6 @@ def _own_words(question: str) -> list[str]:
 
 #: A follow-up that first names another thing (那2024年春节呢？…) and then asks.
 _NAMED_FIRST = re.compile(r"^(?:那么|那)?([^，,。？?]{2,20}?)呢[？?，,]\s*(?=\S)")
-_YEAR = re.compile(r"(?:19|20)\d{2}(?=\s*年)")
 #: jieba's tags of the words a noun phrase is made of (存量 新能源 项目).
 _NOUNISH = re.compile(r"^(?:n[a-z]*|vn|an|j|eng|b|nz|l)$")
 
@@ -136,12 +135,12 @@ def _swapped(subject: str, new: str) -> str | None:
     kind ends in the same character (机, 项目) and is another word."""
     import jieba.posseg as pseg
 
-    years = _YEAR.findall(new)
+    years = questions.YEAR.findall(new)
     if years:
-        rest = _YEAR.sub("", new).lstrip("年的").strip()
-        old_years = _YEAR.findall(subject)
+        rest = questions.YEAR.sub("", new).lstrip("年的").strip()
+        old_years = questions.YEAR.findall(subject)
         if old_years and set(old_years) != set(years) and (not rest or rest in subject):
-            return _YEAR.sub(years[0], subject, count=1)
+            return questions.YEAR.sub(years[0], subject, count=1)
         return None
     words = [(w.word, w.flag) for w in pseg.lcut(new) if w.word.strip()]
     if not words or not _NOUNISH.match(words[-1][1]):
@@ -153,7 +152,7 @@ def _swapped(subject: str, new: str) -> str | None:
         if len(word) < 2 or word[-1] != head[-1] or (word in new and word != head):
             continue
         start = i
-        while start > 0 and _NOUNISH.match(tokens[start - 1][1]) and tokens[start - 1][0] not in named \
+        while start > 0 and _NOUNISH.match(tokens[start - 1][1]) \
                 and not any(tokens[start - 1][0] in p or p in tokens[start - 1][0] for p in named):
             start -= 1
         if word == head and (start == i or len(words) < 2):

@@ -201,8 +201,10 @@ def states_type(sentence: str, kind: str) -> bool:
     return bool(pattern.search(text))
 
 
-#: Physical units a rate is stated per (元/千瓦时, 每吨): a total is no figure per such a unit.
+#: A unit read up to a word that only ends like a body's name (面向未来产业布局), with the verb
+#: that may follow it.
 _NOT_BODY = re.compile(alternation(NOT_BODY_WORDS) + r"(?:[（(][^（()）]{1,20}[）)])?(?:[\u4e00-\u9fff]{1,4})?$")
+#: Physical units a rate is stated per (元/千瓦时, 每吨): a total is no figure per such a unit.
 _PHYSICAL = r"(?:千瓦时|兆瓦时|千瓦|兆瓦|度电|吨|立方米|平方米|㎡|亩|公顷|公里|千米)"
 _PER = re.compile(rf"每(人|户|家|月|年|天|日|晚|次|周|季度|小时|{_PHYSICAL}|项|个|条|批|辆|床)")
 _PER_PHYSICAL = re.compile(rf"(?:每|/|／)({_PHYSICAL})")
@@ -265,6 +267,9 @@ def in_unit(value: str, unit: str) -> bool:
     forms = next((f for f in _SAME_UNIT if unit in f), (unit,))
     return any(f in value for f in forms)
 
+
+#: A year as a text states it (2027 in 2027年).
+YEAR = re.compile(r"(?:19|20)\d{2}(?=\s*年)")
 
 #: Types whose answer is a number stated of some thing (the asked attribute).
 NUMBER_TYPES = {AMOUNT, RATE, COUNT, DURATION, QUANTITY}
@@ -404,7 +409,7 @@ def analyse(question: str) -> QuestionAnalysis:
         kind=answer_type(question),
         places=places(question),
         titles=named_titles(question),
-        years=re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize_question(question)),
+        years=YEAR.findall(normalize_question(question)),
         compare=is_comparison(question),
         common=asks_common(question),
         weighs=bool(_WEIGHING.search(normalize_question(question))),

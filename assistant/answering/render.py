@@ -52,13 +52,14 @@ def value_of(slot: Slot, cand: Candidate) -> str | None:
     text = cand.text
     kinds = [q.AMOUNT, q.RATE, q.COUNT, q.DURATION] if slot.kind == q.QUANTITY else [slot.kind]
     found: list[re.Match] = []
+    if slot.kind == q.DURATION and q.asks_frequency(slot.phrase):
+        # How often (多久评估一次) is said by a period stated as a frequency (每两年, 每季度).
+        found = list(q.FREQUENCY_VALUE.finditer(text))
+        kinds = []
     for kind in kinds:
         pattern = _DATE if kind == q.DATE else q.value_pattern(kind)
         found += [m for m in pattern.finditer(text) if _a_value(kind, m, text)
                   and not (kind == q.RATE and slot.kind == q.QUANTITY and _share(text, m.start()))]
-    if slot.kind == q.DURATION and q.asks_frequency(slot.phrase):
-        # How often (多久评估一次) is said by a period stated as a frequency (每两年, 每季度).
-        found = list(q.FREQUENCY_VALUE.finditer(text))
     if slot.unit:
         # Asked in a unit (多少岁): figures in other units (5个工作日) are other numbers.
         found = [m for m in found if q.in_unit(m.group(0), slot.unit)]
