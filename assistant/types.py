@@ -253,8 +253,9 @@ class Measure(BaseModel):
     conditions: list[str] = Field(default_factory=list)
     amounts: list[MeasureAmount] = Field(default_factory=list)
     rates: list[MeasureRate] = Field(default_factory=list)
-    #: The responsible units, lead first: from the clause's responsibility note, else the
-    #: document's issuing departments (``units_from`` says which; empty when neither).
+    #: The responsible units, lead first: named by the granting sentence, else the clause's
+    #: responsibility note, else (for a sum) the document's paying units, else its issuing
+    #: departments (``units_from``: sentence, note, payer, issuer; empty when none).
     units: list[str] = Field(default_factory=list)
     units_from: str | None = None
     period: MeasurePeriod | None = None

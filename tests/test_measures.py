@@ -14,7 +14,7 @@ from validity_docs import DOCS, TODAY, write_docs
 from assistant.answering import eligibility, measure_answers
 from assistant.answering.eligibility import CompanyProfile
 from assistant.answering.measure_table import MeasureFilters
-from assistant.reading.measures import clause_measures
+from assistant.reading.measures import clause_measures, paying_units
 from assistant.types import Clause
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +82,22 @@ def test_units_a_granting_sentence_names_outrank_the_note_and_the_issuers():
     # 由企业负责: who applies, not who carries the measure out.
     (m,) = clause_measures(_clause("对新建项目给予50万元奖励，申报材料由企业负责提交。"), ["市科技局"])
     assert m.units == ["市科技局"] and m.units_from == "issuer"
+
+
+def test_a_sum_is_carried_by_the_units_a_document_names_as_paying_it_out():
+    grant = _clause("烘干机单机补贴限额不超过12万元；补贴额测算比例不超过30%。")
+    paying = _clause("（八）兑付补贴资金。市县（区）农业农村部门在公示完成后5个工作日内，向财政部门提交资金兑付申请，"
+                     "财政部门于15个工作日内向符合要求的购机者兑付资金。").model_copy(update={"chunk_id": "c2"})
+    issuers = ["省农业农村厅", "省财政厅"]
+    assert paying_units([grant, paying]) == ["市县（区）农业农村部门", "财政部门"]
+    cap, rate = clause_measures(grant, issuers, paying_units([grant, paying]))
+    assert cap.units == ["市县（区）农业农村部门", "财政部门"] and cap.units_from == "payer"
+    # A rate is a parameter of the standard its issuers set; a note still outranks the payers.
+    assert rate.units == issuers and rate.units_from == "issuer"
+    (noted,) = clause_measures(_clause("对新建项目给予50万元奖励。", ["市科技局"]), issuers, ["财政部门"])
+    assert noted.units == ["市科技局"]
+    # Money a report counts as already paid (累计发放) names no payer; neither does a generic subject.
+    assert paying_units([_clause("全年累计发放补贴资金3亿元。"), _clause("由企业向职工发放补贴。")]) == []
 
 
 def test_a_field_the_text_does_not_give_is_empty():

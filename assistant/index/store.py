@@ -44,8 +44,9 @@ from ..types import Clause
 from .chroma import StaleReadError, StoreError, open_client, open_collections, text_hash
 from .embeddings import model_id
 
-# Bump when the chunker's output changes, so that old indexes are not reused.
-CHUNKER_VERSION = "16"
+# Bump when the chunker's output (clauses, or the measures read from them) changes, so that old
+# indexes are not reused.
+CHUNKER_VERSION = "17"
 #: How clauses are laid out in the collection (generations and commit records).
 STORE_LAYOUT = "gen1"
 #: Clauses written per Chroma call.

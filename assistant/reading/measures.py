@@ -13,8 +13,9 @@ an amount granted. What the text does not give stays empty.
 
 The fields' words come from the lexicon (:data:`~assistant.language.lexicon.MEASURE_KINDS`,
 ``GRANT_VERBS``, ``CAP_WORDS``…); figures from :mod:`assistant.language.quantities`; the units
-from the clause's responsibility note (:mod:`~assistant.reading.responsibility`), else the
-issuing departments of the document; periods from :mod:`~assistant.reading.measure_fields`.
+from the clause's responsibility note (:mod:`~assistant.reading.responsibility`), else, for a
+sum of money, the units the document names as paying its grants out, else the issuing
+departments of the document; periods from :mod:`~assistant.reading.measure_fields`.
 """
 
 from __future__ import annotations
@@ -77,6 +78,12 @@ _FLOOR = re.compile(r"(?:不低于|不得低于|不少于|不得少于|至少)\s
 #: 由X按照/负责/拨付…: the units a sentence names as carrying out what it grants.
 _AGENT = re.compile(r"由([^，。；由]{2,30}?)(?:按照|按|负责|拨付|兑付|发放|给予|予以|开展|统一|在)")
 _UNIT_END = re.compile(alternation(UNIT_ENDINGS) + r"$")
+#: A sentence that pays a document's grants out: 兑付/发放/拨付 with the money after it
+#: (向符合要求的购机者兑付资金, 发放补贴资金).
+_PAYS = re.compile(r"(?:兑付|发放|拨付)(?:[^，。；]{0,6}?)(?:资金|补贴|奖励|补助|奖补)")
+#: A body's name opening a comma piece, or after 向/由 in it: who a paying sentence names.
+_PIECE_BODY = re.compile(r"^(?:第[一二三四五六七八九十百]+条)?(?:[各由向]|[^，。；]{0,30}?[向由])?([\u4e00-\u9fff（）()]{2,16}?(?:"
+                         + alternation(UNIT_ENDINGS) + r"))(?=[^\u4e00-\u9fff（）()]|[在于应按将要对向和及会须负统]|$)")
 #: A grant named as a mechanism being explored (探索…给予应用补贴的方式方法), not granted.
 _MECHANISM = re.compile(r"的(?:方式方法|方式|方法|机制|办法|模式|路径|政策体系)")
 
@@ -115,14 +122,41 @@ def document_measures(clauses: list[Clause]) -> list[Measure]:
     """The measures of a document's clauses, in reading order."""
     meta = next((c.meta for c in clauses if c.meta is not None), None)
     issuers = issuing_units(meta.issuer if meta else None)
+    payers = paying_units(clauses)
     out: list[Measure] = []
     for clause in clauses:
-        out += clause_measures(clause, issuers)
+        out += clause_measures(clause, issuers, payers)
     return out
 
 
-def clause_measures(clause: Clause, issuers: list[str] | None = None) -> list[Measure]:
-    """The measures ``clause`` grants (none for a document's header)."""
+def paying_units(clauses: list[Clause]) -> list[str]:
+    """The units a document names as paying its grants out to their beneficiaries: the bodies
+    of its first sentence that pays money out (市县（区）农业农村部门…向财政部门提交资金兑付申请…，
+    财政部门…向符合要求的购机者兑付资金), lead first; none when no sentence does."""
+    for clause in clauses:
+        if clause.kind == "header":
+            continue
+        for a, b in _sentences(clause.text):
+            sentence = clause.text[a:b]
+            if not _PAYS.search(sentence) or _NOT_A_GRANT.search(sentence):
+                continue
+            names: list[str] = []
+            for piece in re.split(r"[，,；;]", re.sub(r"\s+", "", sentence)):
+                m = _PIECE_BODY.search(piece)
+                if m and m.group(1) not in GENERIC_AGENTS:
+                    names.append(m.group(1))
+            names = _unique(names)
+            if names:
+                return names
+    return []
+
+
+def clause_measures(clause: Clause, issuers: list[str] | None = None,
+                    payers: list[str] | None = None) -> list[Measure]:
+    """The measures ``clause`` grants (none for a document's header). A sum of money the clause
+    gives no unit for is carried by ``payers`` (the document's paying units) when there are any:
+    the issuers of a plan set its rates, but the units that pay a sum out are whom its
+    beneficiary deals with."""
     if clause.kind == "header" or "addresses_assistant" in clause.flags:
         return []
     text = clause.text
@@ -153,6 +187,8 @@ def clause_measures(clause: Clause, issuers: list[str] | None = None) -> list[Me
         start = d.from_before if d.from_before is not None else d.start
         agents = _agents(text[start:d.end])
         units, units_from = (agents, "sentence") if agents else clause_units
+        if payers and units_from == "issuer" and d.amounts:
+            units, units_from = list(payers), "payer"
         span_text = text[start:d.end]
         stripped = span_text.rstrip("。；;，, \n")
         end = start + len(stripped)
