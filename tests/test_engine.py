@@ -203,8 +203,10 @@ def test_a_sentence_naming_no_year_in_a_document_of_another_period_does_not_answ
     cand = next(c for c in candidates(pool, view) if c.kind == SENTENCE and c.text.startswith("为推动"))
     cand.clause = cand.clause.model_copy(update={"doc_title": "某市未来产业培育行动计划（2024-2026年）"})
     assert not eligible(slot, cand, lambda w: True, years=("2030",))
-    # A price asked (电价多少) is an amount of money.
+    # A price asked (电价多少) is an amount of money; so is a fee (多少工本费), not its rate.
     assert q.answer_type("增量项目机制电价多少？") == q.AMOUNT
+    assert q.answer_type("上牌要交多少工本费") == q.AMOUNT and q.answer_type("工本费多少") == q.AMOUNT
+    assert q.answer_type("担保费率多少") == q.RATE
 
 
 def test_a_refusal_says_what_was_not_found_and_where():
@@ -266,6 +268,9 @@ def test_a_number_asked_in_a_unit_is_a_figure_in_that_unit():
     # Things counted by their own word (多少家企业) are not counted by 个 (三个做优做强).
     assert q.asked_unit("到2030年要培育多少家重点企业？") == "家" and q.asked_unit("培育多少个先导区") is None
     assert q.in_unit("20户", "家") and not q.in_unit("三个", "家")
+    # How old (多大 of a person, 年龄多少) is asked in years of age; how large a thing is, not.
+    assert q.asked_unit("小孩放烟花要大人陪着吗，多大以下") == "岁"
+    assert q.asked_unit("申请人年龄要多大") == "岁" and q.asked_unit("房子面积多大") is None
 
 
 def test_a_size_asked_is_not_answered_by_a_share_of_it():
@@ -440,3 +445,26 @@ def test_a_noun_shortened_as_people_say_it_is_read_as_the_documents_write_it():
 
 def test_a_run_of_function_characters_is_no_topic():
     assert not q.is_topic_term("内要") and q.is_topic_term("上牌") and q.is_topic_term("电动车")
+
+
+def test_a_value_in_one_item_of_a_list_is_marked_and_weighed_by_that_item():
+    from assistant.answering.features import vector
+    from assistant.answering.terms import TermWeights
+
+    composer = composer_over(retrieved_clause(1, "某市电动自行车管理规定", ["第二十二条"], "驾驶电动自行车。"))
+    frame = composer.frame("驾驶电动自行车最低要几岁")
+    slot = frame.slots[0]
+    pool, view = _pool("驾驶电动自行车应当遵守下列规定：（一）主动避让行人；（二）限载一名十二周岁以下未成年人。",
+                       "驾驶电动自行车的，驾驶人应当年满十六周岁。")
+    found = candidates(pool, view)
+    listed = next(c for c in found if c.kind == LEAD_IN)
+    stated = next(c for c in found if c.kind == SENTENCE and "十六周岁" in c.text)
+    topic = {"驾驶": 1.0, "电动自行车": 1.0}
+
+    def features(cand):
+        x = vector(frame, slot, cand, topic, {}, TermWeights.coverage, set(), 1.0)
+        return {n: x[NAMES.index(n)] for n in ("value_listed", "value_part_core")}
+
+    # The lead-in's age sits in an item that speaks of neither word of the topic.
+    assert features(listed) == {"value_listed": 1.0, "value_part_core": 0.0}
+    assert features(stated) == {"value_listed": 0.0, "value_part_core": 1.0}

@@ -43,6 +43,9 @@ NAMES = [
     "own_text", "own_context",
     # A counted list whose items are called what the question calls them (…等重点培育领域).
     "items_called", "anchor_doc",
+    # A value found in one item of a list (十二周岁 in （八） of 第二十二条's ten rules), and how
+    # much of the topic that item itself holds.
+    "value_listed", "value_part_core",
     # Filled by :func:`relative`: how far the candidate is from the best of its question's.
     "rel_core_context", "rel_topic_context", "rel_slot_words", "rel_bigrams_context",
 ]
@@ -52,6 +55,8 @@ RELATIVE = {"rel_core_context": "core_context", "rel_topic_context": "topic_cont
 _INDEX = {n: i for i, n in enumerate(NAMES)}
 _LIST_KINDS = (q.LIST, CONDITION)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+#: A numbered item's opening inside a clause's text (（八）).
+_ITEM_OPENING = re.compile(r"[（(][一二三四五六七八九十\d]{1,3}[）)]")
 
 
 def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
@@ -139,6 +144,12 @@ def vector(frame: Frame, slot: Slot, cand: Candidate, topic: dict[str, float],
         missing = [w for t, w in core.items() if normalize(t).lower() not in hay]
         put("core_missing_max", max(missing, default=0.0) / max(core.values()))
     put("slot_words_text", coverage(slot_terms, text) if slot_terms else 0.0)
+    if value_slot:
+        value = value_of(slot, cand)
+        at = text.find(value) if value else -1
+        if at >= 0:
+            put("value_listed", cand.kind in (LEAD_IN, CHILDREN, RUN) and cand.items >= 2)
+            put("value_part_core", coverage(core or topic, _item_around(text, at)))
     if own:
         put("own_text", coverage(own, text))
         put("own_context", coverage(own, context))
@@ -327,6 +338,17 @@ def called(frame: Frame, cand: Candidate, listed: int | None) -> bool:
             if at >= 0 and after.search(cand.text[at + len(items[-1]):]):
                 return True
     return False
+
+
+def _item_around(text: str, at: int) -> str:
+    """The item or sentence of ``text`` that holds position ``at``: between the marks that end
+    one (。；;) or the line breaks and numbered openings (（八）) that start one."""
+    start = max(text.rfind(p, 0, at) for p in "。；;\n") + 1
+    opening = [m.start() for m in _ITEM_OPENING.finditer(text, start, at)]
+    start = max([start, *opening])
+    ends = [i for i in (text.find(p, at) for p in "。；;\n") if i >= 0]
+    return text[start:min(ends, default=len(text))]
+
 
 
 def _numbers_held(question: str, text: str) -> float:

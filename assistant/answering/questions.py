@@ -77,7 +77,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern]] = [
     # Money: 多少钱, 补贴多少, 金额, 标准(是)多少 with a money word nearby.
     (AMOUNT, re.compile(r"多少钱|多少(?:万|亿|千)?元|金额|(?:补贴|补助|奖励|资助|津贴|奖补|贴息|补偿|罚款|收费|缴费|费用|工资|"
                         r"资金|经费|租金|价格|电价|单价|均价|售价|额度|上限|最高|标准|金|激励)(?:是|为|有)?(?:多少|几)|(?:多少|几)(?:万|亿)?(?:的)?[\u4e00-\u9fff]{0,6}?"
-                        r"(?:补贴|补助|奖励|资助|资金|经费|罚款|费用|津贴|奖金|激励)|罚款.{0,6}(?:多少|几)|how much|amount|subsid|prize|fine of")),
+                        r"(?:补贴|补助|奖励|资助|资金|经费|罚款|费用|津贴|奖金|激励|费(?!率))|罚款.{0,6}(?:多少|几)|(?<![收缴交])费(?:是|为|要|需要)?(?:多少|几)|how much|amount|subsid|prize|fine of")),
     # How many: 多少个/家/项, 几个, 数量.
     (COUNT, re.compile(r"(?:多少|(?<!哪)几)(?:个|家|项|名|人|所|座|条|批|户|次|处|台|套|支(?!持)|种|类|级|位|辆|件|期|部|款|例|发|颗|枚|架|份)|数量|how many")),
     # Who: 哪个部门, 由谁, 牵头单位, 负责.
@@ -250,11 +250,22 @@ _ASKED_CLASSIFIER = r"(?:家|户|名|人|位|项|所|座|条|批|次|处|台|套
 _ASKED_UNIT = re.compile(rf"(?:多少|(?<!哪)几)(?:个)?(?:万|亿)?({_MEASURE}|{_ASKED_CLASSIFIER})")
 
 
+#: How old a person must be: 多大 (以下/以上) of a person the question names, or 年龄 asked.
+_ASKS_AGE = re.compile(r"(?:小孩|孩子|儿童|未成年|老人|老年人|学生|驾驶人|本人|申请人)[^，。？?]{0,12}多大"
+                       r"|多大[^，。？?]{0,4}(?:以下|以上|的(?:小孩|孩子|儿童|人))|年龄(?:是|为|要求|限制|上限|下限)?(?:多少|多大|几)")
+
+
 def asked_unit(question: str) -> str | None:
-    """The unit of measure a question asks its number in (超过多少岁 → 岁, 多少千瓦 → 千瓦):
-    a figure in another unit (5个工作日) is not the asked number. None when it names none."""
-    m = _ASKED_UNIT.search(normalize_question(question))
-    return m.group(1) if m else None
+    """The unit of measure a question asks its number in (超过多少岁 → 岁, 多少千瓦 → 千瓦;
+    多大 or 年龄 of a person → 岁): a figure in another unit (5个工作日) is not the asked
+    number. None when it names none."""
+    text = normalize_question(question)
+    m = _ASKED_UNIT.search(text)
+    if m:
+        return m.group(1)
+    if _ASKS_AGE.search(text):
+        return "岁"
+    return None
 
 
 #: Units written more than one way (平方米, ㎡, m2): a figure in one is a figure in the others.
