@@ -406,6 +406,31 @@ def test_a_follow_up_is_also_asked_in_its_own_words_of_the_documents_under_discu
     assert [r.clause.chunk_id for r in pool] == ["c1", "c2"]  # the other document's clause is not added
     # Outside a conversation the pool is what retrieval found.
     assert composer.followup_pool(composer.frame("谁来统筹推进？"), [target]) == [target]
+    # When the previous answer's quotes were not found again, the document under discussion is
+    # the one the standalone question finds first.
+    frame = composer.frame("商业航天计划火箭年产能目标？ 谁来统筹推进？",
+                           conversation=Conversation(anchors=[], asked="谁来统筹推进？"))
+    assert [r.clause.chunk_id for r in composer.followup_pool(frame, [target])] == ["c1", "c2"]
+
+
+def test_a_follow_up_that_asks_a_thing_of_its_own_is_scored_on_its_own_words():
+    from assistant.answering.composer import asks_its_own
+    from assistant.answering.frame import Conversation
+
+    carried = _same_doc(retrieved_clause(1, "某省人工智能行动方案", ["二、重点方向"],
+                                         "行业主管部门分工负责，落实十大重点方向任务。"), "plan")
+    duty = _same_doc(retrieved_clause(2, "某省人工智能行动方案", ["四、保障措施"],
+                                      "强化省人工智能产业推进组统筹、协调作用。"), "plan")
+    composer = composer_over(carried, duty)
+    asked = Conversation(anchors=["c1"], asked="谁负责统筹？")
+    assert asks_its_own(asked) and not asks_its_own(Conversation(anchors=["c1"], asked="那成都呢？"))
+    frame = composer.frame("人工智能十大重点方向，谁负责统筹？", conversation=asked)
+    (slot, rows), = composer.scored(frame, [carried, duty])
+    # The words carried from the question before (重点方向) no longer pick the sentence.
+    assert rows[0][1].text.startswith("强化省人工智能产业推进组")
+    alone = composer.frame("人工智能十大重点方向，谁负责统筹？")
+    (slot, rows), = composer.scored(alone, [carried, duty])
+    assert rows[0][1].text.startswith("行业主管部门")
 
 
 def test_a_word_that_only_ends_like_a_body_names_no_unit():

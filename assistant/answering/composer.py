@@ -115,8 +115,8 @@ class ExtractiveComposer:
             # A follow-up that asks a thing of its own (谁来统筹推进 after a question on
             # targets) replaces the slots of the question before; one that names only a new
             # subject (那大型甘蔗收获机呢) keeps them.
-            asked = [s for s in slots_of(conversation.asked) if s.kind != q.OTHER]
-            if asked:
+            if asks_its_own(conversation):
+                asked = [s for s in slots_of(conversation.asked) if s.kind != q.OTHER]
                 slots = [s for s in slots if any(s.kind == a.kind for a in asked)] or asked
         detail = details.asks_detail(question) or details.asks_addressees(question)
         return Frame(question=question, reading=plain(question), operation=operation_of(analysis, slots, detail),
@@ -166,14 +166,16 @@ class ExtractiveComposer:
         """The clauses a follow-up is answered from. A follow-up that asks a thing of its own
         (谁来统筹推进, 要准备哪些资料 after a question on targets) is asked of the documents under
         discussion in its own words too: their best clauses for those words take the last places
-        of the clauses read for candidates, after the standalone question's best."""
+        of the clauses read for candidates, after the standalone question's best. The documents
+        under discussion are those of the clauses the previous answer quoted, else (an answer
+        whose quotes were not found again) the document the standalone question finds first."""
         conversation = frame.conversation
-        if conversation is None or not conversation.asked or not conversation.anchors:
-            return retrieved
-        if all(s.kind == q.OTHER for s in slots_of(conversation.asked)):
+        if not asks_its_own(conversation):
             return retrieved
         view = self.retriever.view
         docs = sorted({view.by_id[a].doc_id for a in conversation.anchors if a in view.by_id})
+        if not docs and retrieved:
+            docs = [retrieved[0].clause.doc_id]
         if not docs:
             return retrieved
         within = replace(filters or Filters(), doc_ids=docs)
@@ -327,14 +329,20 @@ class ExtractiveComposer:
         ``retrieved`` is what was found before the question's scope was applied."""
         cands = self.candidates(frame, pool)
         topic = self.key_terms(frame.analysis)
-        whole = self.weights.outside(topic, pool[:self.depth], retrieved or pool)
         conversation = frame.conversation or Conversation(own=frame.question)
-        anchors = set(conversation.anchors)
-        view = self.retriever.view
-        anchor_docs = {view.by_id[a].doc_id for a in anchors if a in view.by_id}
         # The follow-up's own words (那大型甘蔗收获机呢 → 大型甘蔗收获机) decide among the
         # answers to its standalone form; a question of its own is all its own words.
         own = {t: w for t, w in self.weights.terms(conversation.own).items() if t in topic} or topic
+        if asks_its_own(conversation):
+            # A follow-up that asks a thing of its own (谁负责统筹, 申请要准备哪些资料) is about
+            # what it asks, in all its words: the words carried from the question before chose
+            # the documents and the clauses under discussion, not the sentence that answers.
+            own = topic = {t: w for t, w in self.weights.terms(conversation.asked).items()
+                           if t in topic} or topic
+        whole = self.weights.outside(topic, pool[:self.depth], retrieved or pool)
+        anchors = set(conversation.anchors)
+        view = self.retriever.view
+        anchor_docs = {view.by_id[a].doc_id for a in anchors if a in view.by_id}
         top_bm25 = max((c.bm25 for c in cands), default=0.0)
         listed = q.listed_count(frame.question)
         phrases = year_phrases(frame.reading)
@@ -407,6 +415,13 @@ class ExtractiveComposer:
     def refusal(self, question: str, retrieved: list[RetrievedClause], reason: str | None = None) -> Answer:
         """The answer when the documents do not hold one: say so, name the nearest clause."""
         return refusal_answer(question, retrieved, reason)
+
+
+def asks_its_own(conversation: Conversation | None) -> bool:
+    """Whether a follow-up asks a thing of its own (谁来统筹推进, 要准备哪些资料: a slot other
+    than a bare topic), rather than naming a new subject for the question before (那成都呢)."""
+    return conversation is not None and bool(conversation.asked) and any(
+        s.kind != q.OTHER for s in slots_of(conversation.asked))
 
 
 #: How many of the clauses read for candidates a follow-up's own words may fill: the last three
