@@ -55,6 +55,25 @@ def test_statuses_on_another_date(assistant):
         assistant.documents("2026-13-01")
 
 
+def test_which_documents_are_in_force_not_in_force_or_state_their_end(assistant):
+    gone = assistant.ask("哪些文件已经失效了？", as_of=TODAY)
+    assert gone.answer.startswith("截至2026年12月7日已失效或已被替代的文件有3份")
+    for title in ("某市科技企业研发补贴办法", "某县促进会展业发展若干措施", "某市数字经济三年行动计划"):
+        assert title in gone.answer
+    assert "氢能" not in gone.answer and "低空" not in gone.answer
+    # Each document whose text states its end is cited where it does.
+    assert {"rd-subsidy-2022", "exhibition-2024"} <= set(cited_docs(gone))
+    current = assistant.ask("哪些政策现在还有效？", as_of=TODAY)
+    assert "现行有效的文件有1份" in current.answer and "有效期至2029年1月31日" in current.answer
+    ends = assistant.ask("哪几个文件写了有效期？到期时间分别是？", as_of=TODAY)
+    for end in ("2025年12月31日", "2029年1月31日", "2031年12月31日"):
+        assert end in ends.answer
+    assert "非遗" not in ends.answer
+    # Before the 2022 measure ran out, it was the one in force.
+    then = assistant.ask("哪些政策现在还有效？", as_of="2023-06-01")
+    assert "现行有效的文件有2份" in then.answer and "某市科技企业研发补贴办法" in then.answer
+
+
 def test_an_answer_quoting_an_expired_document_says_so(assistant):
     answer = assistant.ask("某县会展展会奖励多少钱？", as_of=TODAY)
     assert answer.answered and "20万元" in answer.answer

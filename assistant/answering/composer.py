@@ -111,13 +111,12 @@ class ExtractiveComposer:
         """The question's frame: its operation, slots, scope and the documents it names."""
         analysis = analysis or self.analyse(question, filters)
         slots = slots_of(question)
-        if conversation is not None and conversation.asked:
+        if asks_its_own(conversation):
             # A follow-up that asks a thing of its own (谁来统筹推进 after a question on
             # targets) replaces the slots of the question before; one that names only a new
             # subject (那大型甘蔗收获机呢) keeps them.
-            if asks_its_own(conversation):
-                asked = [s for s in slots_of(conversation.asked) if s.kind != q.OTHER]
-                slots = [s for s in slots if any(s.kind == a.kind for a in asked)] or asked
+            asked = [s for s in slots_of(conversation.asked) if s.kind != q.OTHER]
+            slots = [s for s in slots if any(s.kind == a.kind for a in asked)] or asked
         detail = details.asks_detail(question) or details.asks_addressees(question)
         return Frame(question=question, reading=plain(question), operation=operation_of(analysis, slots, detail),
                      slots=slots, analysis=analysis, doc_ids=self.scoper.named_docs(analysis),
@@ -138,6 +137,16 @@ class ExtractiveComposer:
         read = self.weights.spelled_out(question, [r.clause.doc_id for r in retrieved[:self.depth]])
         frame = self.frame(read, filters, conversation=conversation)
         analysis = frame.analysis
+        listed = validity.asks_listing(frame.question)
+        if listed:
+            # Which documents are in force, are not, or state their end: from every document's
+            # validity (those of the places the question names), not from a clause's words.
+            view, book = self.retriever.view, CitationBook()
+            docs = sorted({d for p in analysis.places for d in self.scoper.docs_of_place(p)}
+                          if analysis.places else view.by_doc)
+            pieces = validity.listing(view, docs, listed, book, (filters or Filters()).on())
+            return Answer(question=question, answer="".join(pieces), answered=True,
+                          citations=book.citations, retrieved=retrieved)
         if frame.operation == WHICH_DOCS:
             listed = self.mentions.answer(analysis, retrieved)
             if listed is not None:

@@ -99,6 +99,63 @@ _SEVERAL = re.compile(r"各[自到是为从]|分别|两[个份项部]|哪个.{0,
 MAX_DOCUMENTS = 3
 
 
+#: Asking which documents (哪些文件, 哪几个政策, 有哪些…文件).
+_WHICH_DOCUMENTS = re.compile(r"哪(?:些|几个|几份|几部|份|个|部)[^，。？?]{0,6}?"
+                              + alternation(("文件", "政策", *DOC_KINDS)) + r"|有哪些[^，。？?]{0,6}?(?:文件|政策)")
+#: What a list of documents by validity asks: those in force, those no longer in force, or
+#: those that state when they end (with the dates).
+_LISTED = (
+    ("in_force", re.compile(r"(?:在|还在|仍在)有效期内|(?:现行|仍然?|还|目前|现在|依然)[^，。？?]{0,3}有效(?!期)|现行有效|有效的")),
+    ("expired", re.compile(r"失效|过期|已经?到期|到期了|废止|作废|不再有效|已被替代")),
+    ("effective_until", re.compile(r"有效期|到期(?:时间|日期)?|截止(?:日期|时间)|什么时候到期")),
+)
+#: How many documents a list names; the rest are counted.
+MAX_LISTED = 10
+
+
+def asks_listing(question: str) -> str | None:
+    """Which documents a question asks for by their validity (哪些文件已经失效了 → ``expired``,
+    哪些政策现在还有效 → ``in_force``, 哪几个文件写了有效期 → ``effective_until``), or None."""
+    if not _WHICH_DOCUMENTS.search(question):
+        return None
+    return next((name for name, pattern in _LISTED if pattern.search(question)), None)
+
+
+def listing(view: IndexView, docs: list[str], asked: str, book: CitationBook, as_of: str) -> list[str]:
+    """The documents among ``docs`` that are in force on ``as_of``, that are not, or that state
+    their end date, each named with its status (or end date) and cited where its text says so;
+    a plain sentence when there is none."""
+    statuses = view.versions.statuses(as_of)
+    found: list[tuple[str, str]] = []
+    for d in docs:
+        meta = view.by_doc[d][0].meta
+        v = meta.validity if meta is not None else None
+        status = statuses.get(d, "unknown")
+        if asked == "effective_until":
+            if v is None or not v.effective_until:
+                continue
+            said = f"有效期至{date_cn(v.effective_until)}（{STATUS_LABELS[status]}）"
+        elif asked == "in_force" and status == "in_force" or \
+                asked == "expired" and status in ("expired", "superseded"):
+            said = badge(v, status)
+        else:
+            continue
+        writer = _Writer(view, d, v, book, as_of) if v is not None else None
+        marks = ""
+        if writer is not None:
+            marks = writer.cite("effective_until") or writer.cite("superseded_by") or writer.cite("effective_from")
+        found.append((f"《{short_title(view.by_doc[d][0].doc_title)}》{said}{marks}", d))
+    what = {"in_force": f"截至{date_cn(as_of)}现行有效的", "expired": f"截至{date_cn(as_of)}已失效或已被替代的",
+            "effective_until": "写明有效期的"}[asked]
+    if not found:
+        unknown = sum(1 for d in docs if statuses.get(d, "unknown") == "unknown")
+        rest = f"其中{unknown}份未写明施行日期和有效期，效力无法判断。" if unknown and asked != "effective_until" else ""
+        return [f"已收录的{len(docs)}份文件中没有{what}文件。{rest}"]
+    named = "；".join(text for text, _ in found[:MAX_LISTED])
+    more = f"等{len(found)}份" if len(found) > MAX_LISTED else f"{len(found)}份"
+    return [f"{what}文件有{more}：{named}。"]
+
+
 def _how_many(question: str) -> int:
     """How many documents a question asks of: two when it says so (两个), else one more than
     the names it joins (甲和乙、丙), at most :data:`MAX_DOCUMENTS`."""
