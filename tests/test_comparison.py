@@ -130,3 +130,16 @@ def test_a_framed_topic_is_quoted_when_the_question_words_are_not_the_documents(
     first, second = ans.answer.split("\n")
     assert "低空经济" in first and first.startswith("《浙江省关于加快培育未来产业的实施意见》：")
     assert second == "“领航计划”：已收录的文件中未载明关于低空经济的内容。"
+
+
+def test_documents_named_side_by_side_without_quotes_are_each_sides_name_not_its_topic():
+    beidou = _doc(retrieved_clause(11, "上海市北斗产业高质量发展三年行动计划（2021-2023年）", ["二、发展目标"],
+                                   "推动北斗时空信息产业规模达1000亿元。"), "beidou")
+    space = _doc(retrieved_clause(12, "上海市促进商业航天发展打造空间信息产业高地行动计划（2023—2025年）",
+                                  ["二、发展目标"], "实现空间信息产业规模超2000亿元。"), "space")
+    pool = [beidou, space]
+    ans = composer_over(*pool).compose("上海北斗行动计划和商业航天行动计划，产业规模目标分别是多少", pool)
+    first, second = ans.answer.split("\n")[:2]
+    # Before, each side was asked about 北斗 and 航天 and the Beidou side was called silent.
+    assert "1000亿元" in first and "2000亿元" not in first
+    assert "2000亿元" in second and "未载明" not in ans.answer

@@ -18,7 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..index.retrieval import HybridRetriever
-from ..language.lexicon import AND_WORDS, LIST_MARK, OR_WORDS, WITH_WORDS, WRITTEN_NAME, alternation
+from ..language.lexicon import (
+    AND_WORDS,
+    DOC_KINDS,
+    LIST_MARK,
+    OR_WORDS,
+    WITH_WORDS,
+    WRITTEN_NAME,
+    alternation,
+)
 from ..language.places import place_stem
 from ..language.text import normalize
 from ..types import Answer, Clause, Filters, RetrievedClause
@@ -226,6 +234,16 @@ class Comparer:
             for d in ids:
                 if d in out and name in normalize(text) and not out[d]:
                     out[d].append(name)
+        unnamed = [d for d in docs if not out[d]]
+        if unnamed:
+            # Names a question writes side by side without quotes (北斗行动计划和商业航天行动
+            # 计划): each is the name of the document whose title shares most of its characters.
+            for part in _joined_names(text):
+                scores = {d: len(_pairs(normalize(part)) & _pairs(normalize(scoper.title_of(d)))) for d in unnamed}
+                best = max(scores, key=lambda d: scores[d], default=None)
+                if best is not None and scores[best] >= 2:
+                    out[best].append(part)
+                    unnamed.remove(best)
         return out
 
     # --- answering -----------------------------------------------------------------------------
@@ -416,8 +434,29 @@ class Comparer:
 #: A document name as a question writes it: in 《…》 or in quotes.
 
 
+def _joined_names(question: str) -> list[str]:
+    """The document names a question joins side by side before it asks (上海北斗行动计划 and
+    商业航天行动计划 in “上海北斗行动计划和商业航天行动计划，产业规模目标分别是多少”): two to
+    four parts, each ending in a kind of document."""
+    head = re.split(r"[，,？?。；;]", question, maxsplit=1)[0]
+    kinds = alternation(DOC_KINDS)
+    found = [m.group(0) for m in re.finditer(rf"[\u4e00-\u9fffA-Za-z0-9+＋]{{1,20}}?{kinds}", head)]
+    parts = []
+    for piece in found:
+        piece = _JOIN_START.sub("", piece)
+        if len(piece) >= 3:
+            parts.append(piece)
+    return parts if 2 <= len(parts) <= 4 else []
+
+
+def _pairs(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
 #: What joins names side by side: 和, 与, 及, 以及, 、, 跟, 同, 还是 (nothing else between them).
 _JOIN = re.compile(r"\s*(?:" + alternation((*AND_WORDS, *WITH_WORDS, *OR_WORDS, LIST_MARK, "及其", ",", "，")) + r")\s*")
+#: The same at the start of a name read up to its kind (和商业航天行动计划).
+_JOIN_START = re.compile(r"^(?:" + alternation((*AND_WORDS, *WITH_WORDS, *OR_WORDS, LIST_MARK, "及其")) + r")")
 
 
 @dataclass
