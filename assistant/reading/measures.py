@@ -134,7 +134,7 @@ def paying_units(clauses: list[Clause]) -> list[str]:
     of its first sentence that pays money out (市县（区）农业农村部门…向财政部门提交资金兑付申请…，
     财政部门…向符合要求的购机者兑付资金), lead first; none when no sentence does."""
     for clause in clauses:
-        if clause.kind == "header":
+        if clause.kind == "header" or not _PAYS.search(clause.text):
             continue
         for a, b in _sentences(clause.text):
             sentence = clause.text[a:b]
