@@ -431,21 +431,13 @@ class Comparer:
         return "、".join(t for t in keys if t in top)
 
 
-#: A document name as a question writes it: in 《…》 or in quotes.
-
-
 def _joined_names(question: str) -> list[str]:
     """The document names a question joins side by side before it asks (上海北斗行动计划 and
     商业航天行动计划 in “上海北斗行动计划和商业航天行动计划，产业规模目标分别是多少”): two to
     four parts, each ending in a kind of document."""
     head = re.split(r"[，,？?。；;]", question, maxsplit=1)[0]
-    kinds = alternation(DOC_KINDS)
-    found = [m.group(0) for m in re.finditer(rf"[\u4e00-\u9fffA-Za-z0-9+＋]{{1,20}}?{kinds}", head)]
-    parts = []
-    for piece in found:
-        piece = _JOIN_START.sub("", piece)
-        if len(piece) >= 3:
-            parts.append(piece)
+    parts = [_JOIN_START.sub("", m.group(0)) for m in _UP_TO_KIND.finditer(head)]
+    parts = [p for p in parts if len(p) >= 3]
     return parts if 2 <= len(parts) <= 4 else []
 
 
@@ -457,6 +449,8 @@ def _pairs(text: str) -> set[str]:
 _JOIN = re.compile(r"\s*(?:" + alternation((*AND_WORDS, *WITH_WORDS, *OR_WORDS, LIST_MARK, "及其", ",", "，")) + r")\s*")
 #: The same at the start of a name read up to its kind (和商业航天行动计划).
 _JOIN_START = re.compile(r"^(?:" + alternation((*AND_WORDS, *WITH_WORDS, *OR_WORDS, LIST_MARK, "及其")) + r")")
+#: A name read up to the first kind of document it ends in (上海北斗行动计划).
+_UP_TO_KIND = re.compile(r"[\u4e00-\u9fffA-Za-z0-9+＋]{1,20}?" + alternation(DOC_KINDS))
 
 
 @dataclass

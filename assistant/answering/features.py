@@ -350,7 +350,6 @@ def _item_around(text: str, at: int) -> str:
     return text[start:min(ends, default=len(text))]
 
 
-
 def _numbers_held(question: str, text: str) -> float:
     """The share of the question's numbers (other than years) that the candidate states."""
     asked = [n for n in _NUMBER.findall(normalize(question)) if not (len(n) == 4 and n[:2] in ("19", "20"))]

@@ -126,7 +126,7 @@ def listing(view: IndexView, docs: list[str], asked: str, book: CitationBook, as
     their end date, each named with its status (or end date) and cited where its text says so;
     a plain sentence when there is none."""
     statuses = view.versions.statuses(as_of)
-    found: list[tuple[str, str]] = []
+    found: list[str] = []
     for d in docs:
         meta = view.by_doc[d][0].meta
         v = meta.validity if meta is not None else None
@@ -140,18 +140,18 @@ def listing(view: IndexView, docs: list[str], asked: str, book: CitationBook, as
             said = badge(v, status)
         else:
             continue
-        writer = _Writer(view, d, v, book, as_of) if v is not None else None
         marks = ""
-        if writer is not None:
+        if v is not None:
+            writer = _Writer(view, d, v, book, as_of)
             marks = writer.cite("effective_until") or writer.cite("superseded_by") or writer.cite("effective_from")
-        found.append((f"《{short_title(view.by_doc[d][0].doc_title)}》{said}{marks}", d))
+        found.append(f"《{short_title(view.by_doc[d][0].doc_title)}》{said}{marks}")
     what = {"in_force": f"截至{date_cn(as_of)}现行有效的", "expired": f"截至{date_cn(as_of)}已失效或已被替代的",
             "effective_until": "写明有效期的"}[asked]
     if not found:
         unknown = sum(1 for d in docs if statuses.get(d, "unknown") == "unknown")
         rest = f"其中{unknown}份未写明施行日期和有效期，效力无法判断。" if unknown and asked != "effective_until" else ""
         return [f"已收录的{len(docs)}份文件中没有{what}文件。{rest}"]
-    named = "；".join(text for text, _ in found[:MAX_LISTED])
+    named = "；".join(found[:MAX_LISTED])
     more = f"等{len(found)}份" if len(found) > MAX_LISTED else f"{len(found)}份"
     return [f"{what}文件有{more}：{named}。"]
 
