@@ -493,3 +493,30 @@ def test_a_value_in_one_item_of_a_list_is_marked_and_weighed_by_that_item():
     # The lead-in's age sits in an item that speaks of neither word of the topic.
     assert features(listed) == {"value_listed": 1.0, "value_part_core": 0.0}
     assert features(stated) == {"value_listed": 0.0, "value_part_core": 1.0}
+
+
+def test_an_item_of_a_list_speaks_of_what_its_lead_in_names():
+    pool, view = _pool("在道路上驾驶电动自行车，应当遵守下列规定：（一）主动避让行人；（二）限载一名十二周岁以下未成年人；")
+    item = next(c for c in candidates(pool, view) if c.kind == SENTENCE and "十二周岁" in c.text)
+    assert "驾驶电动自行车，应当遵守下列规定：" in item.context
+    other, _ = _pool("限载一名十二周岁以下未成年人。主动避让行人。")
+    plain_item = next(c for c in candidates(other, _) if c.kind == SENTENCE and "十二周岁" in c.text)
+    assert "规定" not in plain_item.context
+
+
+def test_a_list_whose_one_item_states_the_value_answers_through_that_item_only():
+    age = Slot(q.QUANTITY, "最低要几岁", unit="岁")
+    pool, view = _pool("驾驶电动自行车应当遵守下列规定：（一）主动避让行人；（二）限载一名十二周岁以下未成年人；")
+    found = candidates(pool, view)
+    listed = next(c for c in found if c.kind == LEAD_IN)
+    item = next(c for c in found if c.kind == SENTENCE and "十二周岁" in c.text)
+    assert not eligible(age, listed, lambda w: True) and eligible(age, item, lambda w: True)
+    # A list whose items state a value each (tiers of a grant) answers as a whole.
+    amount = Slot(q.AMOUNT, "补贴多少")
+    pool, view = _pool("补贴标准如下：（一）新建的，补贴20万元；（二）改建的，补贴10万元。")
+    tiers = next(c for c in candidates(pool, view) if c.kind == LEAD_IN)
+    assert eligible(amount, tiers, lambda w: True)
+    # So does one whose lead-in states the value.
+    pool, view = _pool("给予补贴10万元，用于以下方面：（一）设备购置；（二）人员培训。")
+    lead = next(c for c in candidates(pool, view) if c.kind == LEAD_IN)
+    assert eligible(amount, lead, lambda w: True)

@@ -128,6 +128,7 @@ def _of_clause(clause: Clause, rank: int, view: IndexView) -> list[Candidate]:
                              context=title_heads))
     sentences = [s for s in quotable_sentences(clause) if not s.startswith(CHILDREN_PREFIX)]
     runs = _runs(clause, rank, title_heads)
+    lead_ins = _lead_ins(clause, rank, title_heads)
     previous = ""
     for pos, sentence in enumerate(sentences):
         if _INLINE_LEAD.search(sentence) and sentence.rstrip().endswith(("；", ";")) \
@@ -138,10 +139,14 @@ def _of_clause(clause: Clause, rank: int, view: IndexView) -> list[Candidate]:
             continue
         # A sentence that enumerates (甲、乙、丙等领域) holds as many items as its longest list.
         items = max((len(i) for i in q.enumerated(sentence)), default=0)
+        # An item of a list speaks of what its lead-in names (（八）限载一名十二周岁以下未成年人
+        # is a rule of 在道路上驾驶电动自行车，应当遵守下列规定：).
+        head = sentence.strip()[:20]
+        lead = next((c.quotes[0] for c in lead_ins if any(head in i for i in c.quotes[1:])), "")
         out.append(Candidate(clause, rank, SENTENCE, sentence, [sentence],
-                             context=f"{title_heads} {previous}", position=pos, items=items))
+                             context=f"{title_heads} {lead} {previous}", position=pos, items=items))
         previous = sentence
-    out += _lead_ins(clause, rank, title_heads)
+    out += lead_ins
     out += runs
     children = view.children_of(clause) if clause.children else []
     if children:

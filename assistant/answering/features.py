@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from dataclasses import replace
 
 from ..language.lexicon import DATE_END_WORDS, DATE_START_WORDS, GRANT_WORDS
 from ..language.quantities import tier_fit
@@ -279,6 +280,10 @@ def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ..
     word it never uses may be the asker's own, which no clause can be asked to repeat)."""
     if slot.kind in q.VALUE_TYPES and slot.kind != q.WHO and value_of(slot, cand) is None:
         return False
+    if slot.kind in q.VALUE_TYPES and slot.kind != q.WHO and _one_part_states(slot, cand):
+        # A list whose one item alone states the asked value (十二周岁 in （八） of ten rules)
+        # answers through that item, which is a candidate of its own with the lead-in around it.
+        return False
     if cand.kind == TITLE and slot.kind in (q.AMOUNT, q.RATE, q.COUNT, q.QUANTITY):
         # A title's figure names the plan (三年行动计划), it is no amount, share or count of it;
         # its period still answers how long or which years.
@@ -338,6 +343,20 @@ def called(frame: Frame, cand: Candidate, listed: int | None) -> bool:
             if at >= 0 and after.search(cand.text[at + len(items[-1]):]):
                 return True
     return False
+
+
+def _one_part_states(slot: Slot, cand: Candidate) -> bool:
+    """Whether ``cand`` is a list (a lead-in with its items, a run of parts) of which exactly one
+    item, and not the lead-in, states a value of ``slot``."""
+    if cand.kind == LEAD_IN:
+        lead, parts = cand.quotes[0], cand.quotes[1:]
+    elif cand.kind == RUN:
+        lead, parts = "", [p for p in re.split(r"(?<=[；;])", cand.text) if p.strip()]
+    else:
+        return False
+    if len(parts) < 2 or (lead and value_of(slot, replace(cand, text=lead)) is not None):
+        return False
+    return sum(value_of(slot, replace(cand, text=p)) is not None for p in parts) == 1
 
 
 def _item_around(text: str, at: int) -> str:
