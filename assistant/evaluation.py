@@ -123,8 +123,9 @@ def budget_texts(texts: list[str], budget: int = BUDGET_CHARS) -> list[str]:
     return out
 
 
-def score_item(item: GoldItem, answer: Answer, k: int) -> dict:
-    """All metrics of one answered question (None where a metric does not apply)."""
+def score_item(item: GoldItem, answer: Answer, k: int, ranked: list[str] | None = None) -> dict:
+    """All metrics of one answered question (None where a metric does not apply); ``ranked``
+    is the retrieval ranking the MRR reads (the answer's own retrieved clauses without it)."""
     texts = [r.clause.text for r in answer.retrieved]
     top_k = texts[:k]
     rec: dict = {"latency_ms": answer.latency_ms, "context_chars": sum(len(t) for t in top_k)}
@@ -138,7 +139,7 @@ def score_item(item: GoldItem, answer: Answer, k: int) -> dict:
         rec["recall@k"] = sum(found) / len(spans)
         rec["hit@k"] = float(any(found))
         rr = 0.0
-        for rank, t in enumerate(texts[:MRR_DEPTH], start=1):
+        for rank, t in enumerate((texts if ranked is None else ranked)[:MRR_DEPTH], start=1):
             if any(_held(s, t) for s in spans):
                 rr = 1.0 / rank
                 break
@@ -208,11 +209,15 @@ def run_eval(assistant: Assistant, items: list[GoldItem], k: int = 5,
         # A conversation's turn is asked as the API asks it: with the earlier turns and the
         # answers given to them.
         history = histories.setdefault(item.conversation, []) if item.conversation else None
-        answer = assistant.ask(item.question, k=max(k, MRR_DEPTH), history=list(history or []) or None)
+        # Answered with the k a user's question is answered with; the ranking the MRR reads
+        # goes deeper, by a retrieval of the question as it was understood.
+        answer = assistant.ask(item.question, k=k, history=list(history or []) or None)
+        ranked = assistant.ranked(answer.understood or item.question, MRR_DEPTH) \
+            if hasattr(assistant, "ranked") else None
         if history is not None:
             history += [{"role": "user", "content": item.question},
                         {"role": "assistant", "content": answer.answer}]
-        scores = score_item(item, answer, k)
+        scores = score_item(item, answer, k, ranked)
         public = answer.public()
         records.append({
             "id": item.id,

@@ -329,6 +329,12 @@ class Assistant:
             yield from text_pieces(finished.answer[len(emitted):])
         yield finished
 
+    def ranked(self, question: str, depth: int) -> list[str]:
+        """The texts of the first ``depth`` clauses retrieved for a standalone ``question`` (an
+        English one with its Chinese terms), as an answer retrieves them."""
+        standalone = crosslingual.expand(question, self.place_aliases(), self.retriever.view.idf)
+        return [r.clause.text for r in self.retriever.retrieve(standalone, k=depth)]
+
     def conversation(self, question: str, history: list[dict] | None) -> Conversation | None:
         """What the conversation adds to ``question`` (None outside a conversation)."""
         history = self.cap_history(history)

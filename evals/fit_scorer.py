@@ -79,7 +79,7 @@ def rows_of(assistant: Assistant, composer: ExtractiveComposer, items: list[Gold
             # The earlier turn answered as the gold says: its evidence is what it quoted.
             turns += [{"role": "user", "content": item.question},
                       {"role": "assistant", "content": "。".join(item.evidence)}]
-        retrieved = assistant.retriever.retrieve(standalone, k=10)
+        retrieved = assistant.retriever.retrieve(standalone, k=assistant.settings.top_k)
         frame = composer.frame(standalone, conversation=conversation)
         if frame.operation in (WHICH_DOCS, COMPARE):
             continue
