@@ -79,7 +79,8 @@ def rows_of(assistant: Assistant, composer: ExtractiveComposer, items: list[Gold
             # The earlier turn answered as the gold says: its evidence is what it quoted.
             turns += [{"role": "user", "content": item.question},
                       {"role": "assistant", "content": "。".join(item.evidence)}]
-        retrieved = assistant.retriever.retrieve(standalone, k=assistant.settings.top_k)
+        # Candidates of a deeper retrieval than an answer's: more rows to learn from.
+        retrieved = assistant.retriever.retrieve(standalone, k=10)
         frame = composer.frame(standalone, conversation=conversation)
         if frame.operation in (WHICH_DOCS, COMPARE):
             continue
@@ -226,7 +227,7 @@ def answer_all(scorer: Scorer) -> tuple[list, list]:
     outcomes = []  # (operation, features, right when answered, answerable, question id)
     fixed = []
     for gold, items, assistant, composer in development(open_scorer, RecordingComposer):
-        records = run_eval(assistant, items)["records"]
+        records = run_eval(assistant, items, k=10)["records"]
         for item, rec in zip(items, records, strict=True):
             answerable = item.answerable and bool(item.expected)
             right = rec["scores"].get("right")

@@ -27,20 +27,3 @@ def test_a_counted_list_named_like_the_question_comes_first_even_unretrieved():
     ans = fixture_composer(retriever).compose("平阳的未来产业六大领域分别是哪些？", retrieved)
     assert ans.answered and "前沿生物" in ans.answer and "专家委员会" not in ans.answer
     assert [c.chunk_id for c in ans.citations] == ["c2"]
-
-
-def test_a_counted_list_of_a_sections_parts_each_called_so_comes_first_even_unretrieved():
-    # 主要任务 is a section whose six parts are each called a 计划; the section is not retrieved,
-    # and a three-item list of one of its parts is.
-    plans = ["人才领航", "创新策源", "孵化裂变", "场景创新", "产业先导", "资本护航"]
-    numerals = "一二三四五六"
-    heads = [f"（{numerals[i]}）实施{p}计划" for i, p in enumerate(plans)]
-    section = _clause(10, ["三、主要任务"], "三、主要任务 下设：" + "；".join(heads))
-    section.clause.kind = "section"
-    section.clause.children = [f"c{20 + i}" for i in range(6)]
-    parts = [_clause(20 + i, ["三、主要任务", h], f"{h}。推进{plans[i]}工作。") for i, h in enumerate(heads)]
-    first = _clause(30, ["三、主要任务", heads[1]], "（二）实施创新策源计划包括：1.基础研究；2.技术攻关；3.创新平台。")
-    retriever = FixedRetriever([first, section, *parts])
-    ans = fixture_composer(retriever).compose("平阳的主要任务由哪六大计划组成？", [first])
-    assert ans.answered
-    assert all(p in ans.answer for p in plans), ans.answer

@@ -112,7 +112,7 @@ def further(docs: list[str], seen: set[str], view: IndexView, rank: int,
         return []
     out = []
     for clause in clauses:
-        if clause.chunk_id in seen or clause.kind in _NOT_QUOTED:
+        if clause.chunk_id in seen or clause.kind != "clause":
             continue
         out += [c for c in _of_clause(clause, rank, view) if wanted(c)]
     return out

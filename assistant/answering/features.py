@@ -334,9 +334,7 @@ def called(frame: Frame, cand: Candidate, listed: int | None) -> bool:
     if not category or cand.items != listed:
         return False
     if cand.kind != SENTENCE:
-        # Called so around the list, or by each of its items (六大计划: （一）实施人才领航计划…).
-        items = cand.quotes[1:] if cand.kind == LEAD_IN else re.split(r"[；;]", cand.text)
-        return category in cand.context or all(category in i for i in items if i.strip())
+        return category in cand.context
     # The list of that length is followed by what it lists (…、新型材料等重点培育领域).
     after = re.compile(rf"^等?[^，,。；;、]{{0,8}}{re.escape(category)}")
     for items in q.enumerated(cand.text):
