@@ -212,8 +212,7 @@ def run_eval(assistant: Assistant, items: list[GoldItem], k: int = 5,
         # Answered with the k a user's question is answered with; the ranking the MRR reads
         # goes deeper, by a retrieval of the question as it was understood.
         answer = assistant.ask(item.question, k=k, history=list(history or []) or None)
-        ranked = assistant.ranked(answer.understood or item.question, MRR_DEPTH) \
-            if hasattr(assistant, "ranked") else None
+        ranked = assistant.ranked(answer.understood or item.question, MRR_DEPTH)
         if history is not None:
             history += [{"role": "user", "content": item.question},
                         {"role": "assistant", "content": answer.answer}]

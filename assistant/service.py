@@ -332,8 +332,11 @@ class Assistant:
     def ranked(self, question: str, depth: int) -> list[str]:
         """The texts of the first ``depth`` clauses retrieved for a standalone ``question`` (an
         English one with its Chinese terms), as an answer retrieves them."""
-        standalone = crosslingual.expand(question, self.place_aliases(), self.retriever.view.idf)
-        return [r.clause.text for r in self.retriever.retrieve(standalone, k=depth)]
+        return [r.clause.text for r in self.retriever.retrieve(self._expanded(question), k=depth)]
+
+    def _expanded(self, question: str) -> str:
+        """The question as it is retrieved: an English one with its Chinese terms too."""
+        return crosslingual.expand(question, self.place_aliases(), self.retriever.view.idf)
 
     def conversation(self, question: str, history: list[dict] | None) -> Conversation | None:
         """What the conversation adds to ``question`` (None outside a conversation)."""
@@ -364,7 +367,7 @@ class Assistant:
         self.check_filters(filters)
         started = time.perf_counter()
         rewritten = self.standalone(q, history)
-        standalone = crosslingual.expand(rewritten, self.place_aliases(), self.retriever.view.idf)
+        standalone = self._expanded(rewritten)
         return q, rewritten, standalone, started
 
     def _finish(self, answer: Answer, q: str, rewritten: str, standalone: str, started: float,

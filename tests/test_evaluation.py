@@ -197,6 +197,9 @@ def test_a_conversation_is_asked_turn_by_turn_with_its_history(tmp_path):
             text = "给予10万元。[1]" if question.startswith("甲") else "未在已收录的文件中找到乙的规定。"
             return Answer(question=question, answer=text, answered=question.startswith("甲"))
 
+        def ranked(self, question, depth):
+            return []
+
     recorder = Recorder()
     report = run_eval(recorder, items)
     asked = [c for c in recorder.calls[1:]]  # the first call warms the models up

@@ -195,11 +195,16 @@ def _runs(clause: Clause, rank: int, title_heads: str) -> list[Candidate]:
         if line.startswith(CHILDREN_PREFIX):
             continue  # the list of sub-items is a candidate of its own
         for sentence in re.split(r"(?<=。)", line):
-            parts = [p for p in re.split(r"(?<=[；;])", sentence) if p.strip()]
+            parts = run_parts(sentence)
             if len(parts) >= 2 and len(sentence) <= MAX_LIST_CHARS:
                 out.append(Candidate(clause, rank, RUN, sentence.strip(), [sentence.strip()],
                                      context=title_heads, items=len(parts)))
     return out
+
+
+def run_parts(sentence: str) -> list[str]:
+    """The parts of a sentence joined by semicolons, each with its semicolon."""
+    return [p for p in re.split(r"(?<=[；;])", sentence) if p.strip()]
 
 
 def _items(rest: str) -> list[str]:

@@ -18,7 +18,7 @@ from ..language.lexicon import DATE_END_WORDS, DATE_START_WORDS, GRANT_WORDS
 from ..language.quantities import tier_fit
 from ..language.text import normalize
 from . import questions as q
-from .candidates import CHILDREN, LEAD_IN, RUN, SENTENCE, TITLE, UNITS, Candidate
+from .candidates import CHILDREN, LEAD_IN, RUN, SENTENCE, TITLE, UNITS, Candidate, run_parts
 from .frame import CONDITION, Frame, Slot
 from .render import value_of
 from .sentences import names, states_measure
@@ -44,8 +44,9 @@ NAMES = [
     "own_text", "own_context",
     # A counted list whose items are called what the question calls them (…等重点培育领域).
     "items_called", "anchor_doc",
-    # A value found in one item of a list (十二周岁 in （八） of 第二十二条's ten rules), and how
-    # much of the topic that item itself holds.
+    # A value found in one item of a list whose lead-in or other items state such values too (a
+    # list with one item alone stating it does not answer: that item does), and how much of the
+    # topic that item itself holds.
     "value_listed", "value_part_core",
     # Filled by :func:`relative`: how far the candidate is from the best of its question's.
     "rel_core_context", "rel_topic_context", "rel_slot_words", "rel_bigrams_context",
@@ -278,12 +279,13 @@ def eligible(slot: Slot, cand: Candidate, used, years: list[str] | tuple[str, ..
     something), and a slot asked of a thing the documents name (担保费率, 租金) a candidate that
     names it, in itself or its headings (``used(word)``: whether the index uses the word — a
     word it never uses may be the asker's own, which no clause can be asked to repeat)."""
-    if slot.kind in q.VALUE_TYPES and slot.kind != q.WHO and value_of(slot, cand) is None:
-        return False
-    if slot.kind in q.VALUE_TYPES and slot.kind != q.WHO and _one_part_states(slot, cand):
-        # A list whose one item alone states the asked value (十二周岁 in （八） of ten rules)
-        # answers through that item, which is a candidate of its own with the lead-in around it.
-        return False
+    if slot.kind in q.VALUE_TYPES and slot.kind != q.WHO:
+        if value_of(slot, cand) is None:
+            return False
+        if _one_part_states(slot, cand):
+            # A list whose one item alone states the asked value (十二周岁 in （八） of ten rules)
+            # answers through that item, a candidate of its own with the lead-in around it.
+            return False
     if cand.kind == TITLE and slot.kind in (q.AMOUNT, q.RATE, q.COUNT, q.QUANTITY):
         # A title's figure names the plan (三年行动计划), it is no amount, share or count of it;
         # its period still answers how long or which years.
@@ -351,7 +353,7 @@ def _one_part_states(slot: Slot, cand: Candidate) -> bool:
     if cand.kind == LEAD_IN:
         lead, parts = cand.quotes[0], cand.quotes[1:]
     elif cand.kind == RUN:
-        lead, parts = "", [p for p in re.split(r"(?<=[；;])", cand.text) if p.strip()]
+        lead, parts = "", run_parts(cand.text)
     else:
         return False
     if len(parts) < 2 or (lead and value_of(slot, replace(cand, text=lead)) is not None):
